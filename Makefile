@@ -1,0 +1,42 @@
+# Every target sets itself up: a fresh clone needs only `make run` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run chat test bench lint validate report doctor clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## start the bot (console adapter unless tokens are configured)
+	$(BIN)/python -m bot run
+
+chat: $(STAMP)  ## talk to the bot in this terminal
+	$(BIN)/python -m bot chat
+
+test: $(STAMP)  ## the whole suite
+	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+
+bench: $(STAMP)  ## answer quality, speed, memory
+	$(BIN)/python bench/bench.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+validate: $(STAMP)
+	$(BIN)/python -m bot validate --strict
+
+report: $(STAMP)
+	$(BIN)/python -m bot report
+
+doctor: $(STAMP)
+	$(BIN)/python -m bot doctor
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

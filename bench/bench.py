@@ -1,0 +1,280 @@
+"""`make bench`: answer quality and speed, with a plain baseline side by side.
+
+Quality is measured on tests/eval/questions.yaml, split into the questions the threshold is
+tuned on and the third kept aside (never tuned on). The baseline is rapidfuzz WRatio alone
+over every question and alias, answering at a fixed, untuned cutoff of 80.
+
+    python bench/bench.py            # all figures
+    python bench/bench.py --tune     # sweep threshold and margin on the tuning split only
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+from rapidfuzz import fuzz, process
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.config import MatcherConfig, load_config  # noqa: E402
+from bot.knowledge import Entry, LangText, Snapshot, load_knowledge  # noqa: E402
+from bot.matcher import Matcher  # noqa: E402
+from bot.messages import Source  # noqa: E402
+
+BASELINE_CUTOFF = 80.0
+Answer = Callable[[str], "str | None"]  # question → entry id, or None to abstain
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    expect: str | None
+    lang: str
+    holdout: bool
+
+
+def load_eval(path: Path = ROOT / "tests" / "eval" / "questions.yaml") -> list[Question]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    questions = [
+        Question(str(q["q"]), str(q["expect"]), q["lang"], bool(q["holdout"]))
+        for q in raw["in_scope"]
+    ]
+    questions += [
+        Question(str(q["q"]), None, q["lang"], bool(q["holdout"])) for q in raw["out_of_scope"]
+    ]
+    return questions
+
+
+def engine(snapshot: Snapshot, config: MatcherConfig) -> Answer:
+    matcher = Matcher(config)
+    matcher.index_for(snapshot)
+
+    def answer(question: str) -> str | None:
+        match = matcher.match(snapshot, question)
+        return match.best.entry.id if match.matched and match.best else None
+
+    return answer
+
+
+def baseline(snapshot: Snapshot) -> Answer:
+    choices: list[str] = []
+    owners: list[str] = []
+    for entry in snapshot.entries:
+        for text in entry.texts.values():
+            for phrase in (text.question, *text.aliases):
+                choices.append(phrase)
+                owners.append(entry.id)
+
+    def answer(question: str) -> str | None:
+        best = process.extractOne(
+            question[:1000], choices, scorer=fuzz.WRatio, score_cutoff=BASELINE_CUTOFF
+        )
+        return owners[best[2]] if best else None
+
+    return answer
+
+
+@dataclass(frozen=True)
+class Quality:
+    top1: float
+    abstain: float
+    wrong: int  # confident wrong answers to in-scope questions: the dangerous case
+    answered_out: int  # out-of-scope questions answered anyway
+    n_in: int
+    n_out: int
+
+
+def quality(answer: Answer, questions: list[Question]) -> Quality:
+    inside = [q for q in questions if q.expect]
+    outside = [q for q in questions if not q.expect]
+    got_in = [answer(q.text) for q in inside]
+    got_out = [answer(q.text) for q in outside]
+    right = sum(g == q.expect for g, q in zip(got_in, inside, strict=True))
+    wrong = sum(g is not None and g != q.expect for g, q in zip(got_in, inside, strict=True))
+    abstained = sum(g is None for g in got_out)
+    return Quality(
+        right / max(len(inside), 1),
+        abstained / max(len(outside), 1),
+        wrong,
+        len(outside) - abstained,
+        len(inside),
+        len(outside),
+    )
+
+
+def latency(answer: Answer, questions: list[str], rounds: int = 3) -> tuple[float, float, float]:
+    """(p50 ms, p99 ms, questions per second)."""
+    times = []
+    for _ in range(rounds):
+        for q in questions:
+            start = time.perf_counter()
+            answer(q)
+            times.append(time.perf_counter() - start)
+    times.sort()
+    p50 = statistics.median(times) * 1000
+    p99 = times[int(len(times) * 0.99) - 1] * 1000
+    return p50, p99, len(times) / sum(times)
+
+
+_WORDS = (
+    "meeting board county sheriff jail notice forum comment agenda supervisor district law "
+    "police immigration request release record budget hearing vote policy contract office "
+    "transfer interview consent lawyer court warrant detention permit parking library water "
+    "park street housing rent tenant clinic school bus fire election ballot tax fee license "
+    "reunion junta condado carcel aviso foro comentario agenda distrito ley policia cita "
+    "permiso biblioteca agua parque calle vivienda renta clinica escuela eleccion impuesto"
+).split()
+
+
+def synthetic(n: int, seed: int = 7) -> tuple[Snapshot, list[str]]:
+    """`n` random two-language entries and questions drawn from their aliases, with typos."""
+    rng = random.Random(seed)
+    entries = []
+    questions = []
+    for i in range(n):
+        words = rng.sample(_WORDS, 12)
+        texts = {
+            lang: LangText(
+                question=" ".join(words[:6]) + f" {i}?",
+                answer=" ".join(rng.choices(_WORDS, k=60)),
+                aliases=tuple(" ".join(rng.sample(words, 4)) for _ in range(4)),
+            )
+            for lang in ("en", "es")
+        }
+        entries.append(
+            Entry(
+                f"e{i}",
+                date(2026, 11, 25),
+                (Source("s", "https://example.org"),),
+                MappingProxyType(texts),
+            )
+        )
+        q = list(rng.sample(words, 4))
+        q[0] = q[0][:-1] + "x" if len(q[0]) > 4 else q[0]
+        questions.append(" ".join(q))
+    return Snapshot.of(entries), questions[:500]
+
+
+def child_run(args: list[str]) -> tuple[float, float]:
+    """(seconds to first answer, peak RSS MB) of `python -m bot …` in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, check=True, capture_output=True)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024
+
+
+def row(name: str, q: Quality) -> str:
+    return (
+        f"  {name:<26} top-1 {q.top1:6.1%} ({q.n_in:>3})   abstain {q.abstain:6.1%} ({q.n_out:>3})"
+        f"   wrong answers {q.wrong:>3}   out-of-scope answered {q.answered_out:>3}"
+    )
+
+
+def tune(snapshot: Snapshot, questions: list[Question]) -> None:
+    tuning = [q for q in questions if not q.holdout]
+    print(f"Sweep on the tuning split only ({len(tuning)} questions):")
+    print("  threshold margin   top-1  abstain  wrong  sum")
+    best = None
+    for threshold in [x / 100 for x in range(20, 80, 2)]:
+        for margin in (0.0, 0.02, 0.05, 0.08):
+            q = quality(engine(snapshot, MatcherConfig(threshold, margin)), tuning)
+            total = q.top1 + q.abstain
+            if best is None or total > best[0]:
+                best = (total, threshold, margin)
+            if margin == 0.0 or total >= (best[0] - 0.01):
+                print(
+                    f"  {threshold:9.2f} {margin:6.2f}  {q.top1:6.1%}  {q.abstain:6.1%}"
+                    f"  {q.wrong:5d}  {total:.3f}"
+                )
+    if best:
+        print(f"best on tuning split: threshold={best[1]:.2f} margin={best[2]:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tune", action="store_true")
+    args = parser.parse_args()
+    config = load_config(ROOT / "config.example.yaml")
+    config = replace(config, knowledge_dir=ROOT / "knowledge")
+    snapshot = load_knowledge([config.knowledge_dir]).snapshot
+    questions = load_eval()
+    if args.tune:
+        tune(snapshot, questions)
+        return
+
+    ours = engine(snapshot, config.matcher)
+    plain = baseline(snapshot)
+    print(f"Knowledge: {len(snapshot.entries)} entries. Evaluation: {len(questions)} questions.")
+    print(
+        f"Engine: threshold {config.matcher.threshold}, margin {config.matcher.margin}. "
+        f"Baseline: rapidfuzz WRatio alone, cutoff {BASELINE_CUTOFF:.0f}.\n"
+    )
+    print("Answer quality")
+    for split, chosen in (
+        ("kept aside (holdout)", [q for q in questions if q.holdout]),
+        ("tuning split", [q for q in questions if not q.holdout]),
+        ("Spanish, all", [q for q in questions if q.lang == "es"]),
+    ):
+        print(f" {split}:")
+        print(row("engine", quality(ours, chosen)))
+        print(row("baseline (WRatio)", quality(plain, chosen)))
+
+    print("\nSpeed, one process, per question")
+    texts = [q.text for q in questions]
+    kinds = [("real knowledge", snapshot, texts)]
+    for n in (1_000, 10_000):
+        synth, synth_q = synthetic(n)
+        kinds.append((f"synthetic {n:,}", synth, synth_q))
+    for name, snap, qs in kinds:
+        start = time.perf_counter()
+        ours_n = engine(snap, config.matcher)
+        built = (time.perf_counter() - start) * 1000
+        e50, e99, eqps = latency(ours_n, qs)
+        b50, b99, bqps = latency(baseline(snap), qs, rounds=1)
+        print(
+            f"  {name:<16} engine p50 {e50:6.3f} ms  p99 {e99:6.3f} ms  {eqps:8,.0f} q/s  "
+            f"(index {built:6.0f} ms)   baseline p50 {b50:6.3f} ms  p99 {b99:6.3f} ms"
+            f"  {bqps:8,.0f} q/s"
+        )
+
+    print("\nStart-up and memory (fresh `python -m bot ask` processes)")
+    first, rss_one = child_run(["ask", "--json", "what does sb54 prohibit"])
+    print(f"  start-up to first answer: {first * 1000:.0f} ms")
+    stdin_file = ROOT / "data" / "bench-questions.txt"
+    stdin_file.parent.mkdir(exist_ok=True)
+    stdin_file.write_text("\n".join(texts * 10) + "\n", encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    with stdin_file.open("rb") as stdin:
+        subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "--json"],
+            cwd=ROOT,
+            stdin=stdin,
+            check=True,
+            capture_output=True,
+        )
+    bulk = time.perf_counter() - start
+    rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    print(f"  ask --json, {len(texts) * 10:,} questions on stdin: {bulk:.2f} s in one process")
+    print(f"  peak RSS of ask on the real knowledge: {max(rss, rss_one):.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""forum-prep-bot: answers about SB 54, the TRUTH Act and public comment in Sacramento County."""

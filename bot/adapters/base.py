@@ -1,0 +1,76 @@
+"""The adapter contract: one way in (`run`), one way out (`send`), like Rasa's output channel."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.messages import ChannelRef, Incoming, Reply
+from bot.texts import text
+
+Handler = Callable[[Incoming], Awaitable[list[Reply]]]
+
+FEEDBACK_PREFIX = "fb:"
+
+
+class DeliveryError(Exception):
+    """A send failed. `retry` is True only when the platform clearly refused (429, 5xx, no
+    connection before the request went out); an unknown outcome must never be re-sent."""
+
+    def __init__(self, message: str, *, retry: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry = retry
+        self.retry_after = retry_after
+
+
+class Adapter(Protocol):
+    name: str
+
+    async def run(self, handle: Handler) -> None:
+        """Receive until cancelled; send back what `handle` returns."""
+        ...
+
+    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+        """Raise DeliveryError so the outbox decides whether to retry."""
+        ...
+
+
+def choices(reply: Reply) -> list[str]:
+    """Button actions a plain-text adapter offers as numbered choices (feedback has /wrong)."""
+    return [b.action for b in reply.buttons if not b.action.startswith(FEEDBACK_PREFIX)]
+
+
+def plain_text(reply: Reply, *, sources: bool = True) -> str:
+    """Every field of a Reply as plain text, for adapters without rich formatting."""
+    parts = [reply.text]
+    numbered = [b for b in reply.buttons if not b.action.startswith(FEEDBACK_PREFIX)]
+    if numbered:
+        parts.append("\n".join(f"  {i}) {b.label}" for i, b in enumerate(numbered, 1)))
+    if sources and reply.sources:
+        lines = [text("sources", reply.lang)]
+        lines += [f"- {s.title}: {s.url}" for s in reply.sources]
+        parts.append("\n".join(lines))
+    if sources and reply.reviewed:
+        parts.append(text("checked", reply.lang, date=reply.reviewed.isoformat()))
+    if reply.attachment:
+        parts.append(f"[{reply.attachment.filename}, {len(reply.attachment.data)} bytes]")
+    return "\n\n".join(p for p in parts if p)
+
+
+def split_text(body: str, limit: int) -> list[str]:
+    """Split on paragraph, then line, then word boundaries so each piece fits `limit`."""
+    pieces: list[str] = []
+    rest = body.strip()
+    while len(rest) > limit:
+        cut = -1
+        for sep in ("\n\n", "\n", " "):
+            cut = rest.rfind(sep, 0, limit)
+            if cut > 0:
+                break
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces or [""]

@@ -1,0 +1,106 @@
+"""The console: a chat on stdin/stdout, and the `console` reminder target.
+
+Like opsdroid's shell connector, stdin is read through an asyncio StreamReader, so the bot can
+be driven by a person, a pipe, or a test feeding bytes. The local operator is trusted with the
+organizer and moderator commands: whoever runs the process already controls the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+from collections.abc import Callable
+
+from bot.adapters.base import Handler, choices, plain_text
+from bot.messages import ChannelRef, Incoming, Reply, Role
+
+log = logging.getLogger(__name__)
+
+CHANNEL = ChannelRef("console", "console", private=True)
+MAX_LINE = 64 * 1024
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+class ConsoleAdapter:
+    name = "console"
+
+    def __init__(
+        self,
+        stdin: asyncio.StreamReader | None = None,
+        write: Callable[[str], object] = _print,
+        *,
+        on_eof: Callable[[], object] | None = None,
+        prompt: bool = False,
+    ) -> None:
+        self._stdin = stdin
+        self._write = write
+        self._on_eof = on_eof
+        self._prompt = prompt
+        self._choices: list[str] = []
+
+    async def run(self, handle: Handler) -> None:
+        reader = self._stdin or await _stdin_reader()
+        if self._prompt:
+            self._write("forum-prep-bot: ask a question, or /help. Ctrl-D to quit.")
+        while True:
+            raw = await _read_line(reader)
+            if raw is None:
+                break
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            msg = self._incoming(line)
+            for reply in await handle(msg):
+                await self.send(CHANNEL, reply)
+        if self._on_eof:
+            self._on_eof()
+        await asyncio.Event().wait()  # stdin closed, but reminders keep printing until stopped
+
+    def _incoming(self, line: str) -> Incoming:
+        number = line.strip()
+        action = None
+        if number.isdigit() and 0 < int(number) <= len(self._choices):
+            action = self._choices[int(number) - 1]
+        roles = frozenset({Role.ORGANIZER, Role.MODERATOR})
+        return Incoming(CHANNEL, "console", line, roles=roles, action=action)
+
+    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+        self._choices = choices(reply) or self._choices
+        self._write(plain_text(reply))
+
+
+async def _read_line(reader: asyncio.StreamReader) -> bytes | None:
+    """One line, or None at end of input; an over-long line is cut, never fatal."""
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunks.append(await reader.readuntil(b"\n"))
+            break
+        except asyncio.LimitOverrunError as exc:
+            chunks.append(await reader.readexactly(exc.consumed))
+        except asyncio.IncompleteReadError as exc:
+            if not exc.partial and not chunks:
+                return None
+            chunks.append(exc.partial)
+            break
+    return b"".join(chunks)[:MAX_LINE]
+
+
+async def _stdin_reader() -> asyncio.StreamReader:
+    """Pipes and terminals are read by the loop; a regular file by a thread feeding the reader."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=MAX_LINE)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    except (ValueError, OSError):
+
+        def pump() -> None:
+            for chunk in iter(lambda: sys.stdin.buffer.readline(), b""):
+                loop.call_soon_threadsafe(reader.feed_data, chunk)
+            loop.call_soon_threadsafe(reader.feed_eof)
+
+        threading.Thread(target=pump, name="stdin", daemon=True).start()
+    return reader

@@ -1,0 +1,155 @@
+"""The composition root: build(config) wires everything; serve() runs it until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.adapters.base import Adapter
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.core import Core
+from bot.knowledge import KnowledgeHolder, knowledge_files
+from bot.matcher import Matcher
+from bot.messages import ChannelRef, Reply
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+WATCH_INTERVAL = 2.0  # seconds between looks at the knowledge files
+PURGE_INTERVAL = 6 * 3600.0
+
+
+@dataclass
+class App:
+    config: Config
+    core: Core
+    store: Store
+    knowledge: KnowledgeHolder
+    adapters: Sequence[Adapter]
+    clock: Clock
+
+    async def notify(self, target: str | None, text: str) -> None:
+        """The bot's own notices (to moderators, organizers); logged when no target is set."""
+        channels = resolve_target(self.config, target) if target else []
+        if not channels:
+            log.warning("notice with no target configured: %s", text.splitlines()[0])
+        by_platform = {a.name: a for a in self.adapters}
+        for channel in channels:
+            adapter = by_platform.get(channel.platform)
+            if adapter is None:
+                log.warning("notice target on %s, which is not running", channel.platform)
+                continue
+            try:
+                await adapter.send(channel, Reply(text))
+            except Exception:
+                log.exception("could not deliver a notice on %s", channel.platform)
+
+
+def resolve_target(
+    config: Config, name: str, _seen: frozenset[str] = frozenset()
+) -> list[ChannelRef]:
+    """A target name → its chats; a name may stand for a list of other names."""
+    spec = config.targets.get(name)
+    if spec is None or name in _seen:
+        return []
+    if isinstance(spec, list):
+        return [c for n in spec for c in resolve_target(config, str(n), _seen | {name})]
+    platform = str(spec.get("platform", ""))
+    chat = spec.get("chat_id") or spec.get("channel_id") or platform
+    thread = spec.get("thread_id")
+    return [ChannelRef(platform, str(chat), str(thread) if thread else None, private=False)]
+
+
+def build(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    adapters: Sequence[Adapter] | None = None,
+) -> App:
+    clock = clock or SystemClock()
+    store = Store(config.database_url)
+    matcher = Matcher(config.matcher)
+    knowledge = KnowledgeHolder(
+        [config.knowledge_dir], stale_after=config.stale_after, on_swap=matcher.index_for
+    )
+    core = Core(config, knowledge, matcher, store, clock)
+    return App(config, core, store, knowledge, adapters or adapters_from(config), clock)
+
+
+def adapters_from(config: Config) -> list[Adapter]:
+    """Every adapter the config enables; the console when none is."""
+    from bot.adapters.console import ConsoleAdapter
+
+    adapters: list[Adapter] = []
+    # The Telegram and Discord adapters plug in here (their own issues); imported lazily so
+    # `ask`, `validate` and `chat` never load a platform library.
+    return adapters or [ConsoleAdapter(prompt=True)]
+
+
+async def serve(app: App, stop: asyncio.Event) -> None:
+    """Run until `stop` is set; a crashing adapter stops everything, loudly."""
+    async with app.store:
+        result = await asyncio.to_thread(app.knowledge.reload)
+        for problem in result.problems:
+            log.warning("knowledge: %s", problem)
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(a.run(app.core.handle), name=a.name) for a in app.adapters]
+            tasks.append(tg.create_task(_watch_knowledge(app), name="knowledge-watch"))
+            tasks.append(tg.create_task(_purge_old_questions(app), name="purge"))
+            await stop.wait()
+            log.info("stopping")
+            for task in tasks:
+                task.cancel()
+
+
+async def main(app: App) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(app, stop)
+
+
+def _signature(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    files = [f for p in paths for f in knowledge_files(p)]
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        out.append((str(f), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+async def _watch_knowledge(app: App) -> None:
+    """Reload when a knowledge file changes; tell moderators when the new files are broken."""
+    seen = await asyncio.to_thread(_signature, app.knowledge.paths)
+    while True:
+        await asyncio.sleep(WATCH_INTERVAL)
+        current = await asyncio.to_thread(_signature, app.knowledge.paths)
+        if current == seen:
+            continue
+        seen = current
+        report = await app.core.reload_report("en")
+        log.info("knowledge files changed: %s", report.splitlines()[0])
+        if app.knowledge.last_problems and any(
+            p.severity == "error" for p in app.knowledge.last_problems
+        ):
+            await app.notify(app.config.notify.get("moderators"), report)
+
+
+async def _purge_old_questions(app: App) -> None:
+    """Unanswered questions are kept for `knowledge.retention`, then deleted."""
+    while True:
+        before = app.clock.now().date() - app.config.retention
+        try:
+            await app.store.purge_unanswered(before)
+        except Exception:
+            log.exception("purging old questions failed; will retry")
+        await asyncio.sleep(PURGE_INTERVAL)

@@ -1,0 +1,279 @@
+"""`python -m bot <command>`: the command-line contract in DESIGN.md.
+
+`ask`, `validate`, `report` and `chat` import no platform library and no scheduler, so they
+start fast; `run` imports the adapters the config enables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from difflib import get_close_matches
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from bot.config import Config, ConfigError, load_config
+from bot.knowledge import KnowledgeHolder, load_knowledge
+from bot.matcher import Matcher
+from bot.store import Store, StoreError
+
+PROG = "python -m bot"
+
+
+class _Parser(argparse.ArgumentParser):
+    """A mistyped command or option gets one line with a hint, not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = ""
+        if "invalid choice:" in message:
+            wrong = message.split("invalid choice:", 1)[1].split("'")[1]
+            close = get_close_matches(wrong, COMMANDS, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+        elif "unrecognized arguments:" in message:
+            wrong = message.split(":", 1)[1].split()[0]
+            options = [o for a in self._actions for o in a.option_strings]
+            close = get_close_matches(wrong, options, n=1)
+            hint = f" Did you mean {close[0]}?" if close else ""
+        self.exit(2, f"{self.prog}: {message}.{hint} See '{self.prog} --help'.\n")
+
+
+COMMANDS = ("run", "chat", "ask", "validate", "report", "doctor")
+
+
+def _parser() -> _Parser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        help="settings file (default: config.yaml if present, else the built-in defaults)",
+    )
+    parser = _Parser(prog=PROG, description="forum-prep-bot: SB 54, TRUTH Act and BOS answers.")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    sub.add_parser("run", parents=[common], help="start every adapter the config enables")
+    sub.add_parser(
+        "chat", parents=[common], help="talk to the bot in this terminal (or pipe questions)"
+    )
+    ask = sub.add_parser(
+        "ask",
+        parents=[common],
+        help="answer one question, or one per line of stdin",
+        description="The words joined are one question; with none, one question per stdin line.",
+    )
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--lang", choices=("en", "es"), help="answer in this language")
+    ask.add_argument(
+        "--record", action="store_true", help="record unanswered questions for `report`"
+    )
+    ask.add_argument("words", nargs="*", help="the question")
+    validate = sub.add_parser(
+        "validate", parents=[common], help="check knowledge files; file:line for each problem"
+    )
+    validate.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders (default: the config's)"
+    )
+    validate.add_argument("--strict", action="store_true", help="warnings fail too")
+    sub.add_parser(
+        "report", parents=[common], help="unanswered questions, unhelpful and stale answers"
+    )
+    doctor = sub.add_parser(
+        "doctor", parents=[common], help="check config, secrets, database, knowledge"
+    )
+    doctor.add_argument("--quick", action="store_true", help="skip the database check")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    quiet = args.command in ("ask", "validate", "report", "doctor")
+    logging.basicConfig(
+        level=logging.WARNING if quiet else config.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(_COMMANDS[args.command](config, args))
+    except StoreError as exc:
+        print(f"database error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(config: Config, args: argparse.Namespace) -> int:
+    from bot.app import build, main
+
+    asyncio.run(main(build(config)))
+    return 0
+
+
+def _chat(config: Config, args: argparse.Namespace) -> int:
+    from bot.adapters.console import ConsoleAdapter
+    from bot.app import build, serve
+
+    async def chat() -> None:
+        stop = asyncio.Event()
+        console = ConsoleAdapter(on_eof=stop.set, prompt=sys.stdin.isatty())
+        await serve(build(config, adapters=[console]), stop)
+
+    asyncio.run(chat())
+    return 0
+
+
+def _ask(config: Config, args: argparse.Namespace) -> int:
+    from bot.adapters.base import plain_text
+    from bot.core import Core
+
+    knowledge = KnowledgeHolder.load([config.knowledge_dir], stale_after=config.stale_after)
+    matcher = Matcher(config.matcher)
+    questions: TextIO | list[str] = [" ".join(args.words)] if args.words else sys.stdin
+    store = Store(config.database_url) if args.record else None
+    core = Core(config, knowledge, matcher, store)
+
+    async def answer_all() -> None:
+        if store:
+            await store.open()
+        try:
+            for raw in questions:
+                question = raw.rstrip("\r\n")
+                match, reply = core.respond(question, args.lang)
+                if store and match and not match.matched:
+                    await core.record_unanswered(match)
+                if not args.json:
+                    print(plain_text(reply), end="\n\n")
+                    continue
+                print(
+                    json.dumps(
+                        {
+                            "question": question,
+                            "matched": bool(match and match.matched),
+                            "id": match.best.entry.id
+                            if match and match.matched and match.best
+                            else None,
+                            "answer": reply.text
+                            if match and match.matched
+                            else plain_text(reply, sources=False),
+                            "score": round(match.score, 4) if match else 0.0,
+                            "lang": reply.lang,
+                            "suggestions": [
+                                b.label for b in reply.buttons if b.action.startswith("ask:")
+                            ]
+                            if not (match and match.matched)
+                            else [],
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+        finally:
+            if store:
+                await store.close()
+
+    asyncio.run(answer_all())
+    sys.stdout.flush()
+    return 0
+
+
+def _validate(config: Config, args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or [config.knowledge_dir]
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        print(f"{path}:0: no such file or folder", file=sys.stderr)
+    result = load_knowledge([p for p in paths if p.exists()], stale_after=config.stale_after)
+    for problem in sorted(result.problems, key=lambda p: (p.file, p.line)):
+        print(problem)
+    errors, warnings = len(result.errors) + len(missing), len(result.warnings)
+    print(
+        f"{len(result.snapshot.entries)} entries checked: {errors} errors, {warnings} warnings",
+        file=sys.stderr,
+    )
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def _report(config: Config, args: argparse.Namespace) -> int:
+    async def read() -> tuple[list[tuple[str, int, str]], list[tuple[str, int, int]]]:
+        async with Store(config.database_url) as store:
+            from bot.clock import SystemClock
+
+            await store.purge_unanswered(SystemClock().now().date() - config.retention)
+            questions = [(c.text, c.count, c.lang) for c in await store.top_unanswered()]
+            return questions, await store.most_unhelpful()
+
+    questions, unhelpful = asyncio.run(read())
+    print("Questions the bot could not answer (most frequent first):")
+    for question, count, lang in questions:
+        print(f"  {count:>5}  [{lang}] {question}")
+    if not questions:
+        print("  (none)")
+    print("\nAnswers people marked not helpful (most first):")
+    for entry_id, no, yes in unhelpful:
+        print(f"  {no:>5} not helpful, {yes} helpful: {entry_id}")
+    if not unhelpful:
+        print("  (none)")
+    stale = [
+        p
+        for p in load_knowledge([config.knowledge_dir], stale_after=config.stale_after).warnings
+        if "older than" in p.message
+    ]
+    print(f"\nEntries to re-check (reviewed over {config.stale_after.days} days ago):")
+    for problem in stale:
+        print(f"  {problem}")
+    if not stale:
+        print("  (none)")
+    return 0
+
+
+def _doctor(config: Config, args: argparse.Namespace) -> int:
+    problems: list[str] = []
+    print(f"config: {config.source or 'built-in defaults'}")
+    for platform, settings in (("telegram", config.telegram), ("discord", config.discord)):
+        if settings.enabled:
+            state = "set" if config.token(platform) else "MISSING"
+            print(f"{platform}: enabled, token {state}")
+            if not config.token(platform):
+                env = "TELEGRAM_BOT_TOKEN" if platform == "telegram" else "DISCORD_TOKEN"
+                problems.append(f"{platform} is enabled but {env} is not set in the environment")
+    knowledge = load_knowledge([config.knowledge_dir], stale_after=config.stale_after)
+    print(
+        f"knowledge: {config.knowledge_dir}: {len(knowledge.snapshot.entries)} entries, "
+        f"{len(knowledge.errors)} errors, {len(knowledge.warnings)} warnings"
+    )
+    if knowledge.errors:
+        problems.append(f"knowledge has errors: run '{PROG} validate' to see them")
+    if not args.quick:
+        try:
+
+            async def check() -> str:
+                async with Store(config.database_url) as store:
+                    return store.describe()
+
+            print(f"database: {asyncio.run(check())}: ok")
+        except StoreError as exc:
+            problems.append(str(exc))
+    enabled = [p for p in ("telegram", "discord") if getattr(config, p).enabled]
+    print(f"would start: {', '.join(enabled) or 'console'}")
+    for problem in problems:
+        print(f"fix: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+_COMMANDS = {
+    "run": _run,
+    "chat": _chat,
+    "ask": _ask,
+    "validate": _validate,
+    "report": _report,
+    "doctor": _doctor,
+}

@@ -1,0 +1,244 @@
+"""YAML settings → a frozen Config. Secrets come from the environment only.
+
+Every error names the key and what is wrong, so a typo in `config.yaml` is a one-line fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+DEFAULT_CONFIG_FILE = "config.yaml"
+SECRET_ENV = {"telegram": "TELEGRAM_BOT_TOKEN", "discord": "DISCORD_TOKEN"}
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([dhms])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong; the message names the key."""
+
+
+def parse_duration(value: object, key: str) -> timedelta:
+    """`7d`, `2h`, `15m`, `30s` → timedelta (the same offsets schedules use)."""
+    match = _DURATION.match(str(value)) if isinstance(value, str | int) else None
+    if not match:
+        raise ConfigError(f"{key}: {value!r} is not a duration; write it like 90d, 2h, 15m or 30s")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRule:
+    """Who holds a role, besides what the platform itself says (group admins)."""
+
+    telegram_users: frozenset[str] = frozenset()
+    telegram_group_admins: bool = False
+    discord_roles: frozenset[str] = frozenset()
+    discord_users: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformConfig:
+    enabled: bool = False
+    base_url: str | None = None  # telegram only: another Bot API server
+    guild_id: int | None = None  # discord only: sync commands to this guild at once
+    message_content: bool = False  # discord only: the privileged intent
+
+
+@dataclass(frozen=True, slots=True)
+class MatcherConfig:
+    """Calibrated on tests/eval (see bench/bench.py); change only with new figures."""
+
+    threshold: float = 0.5
+    margin: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    base_dir: Path
+    knowledge_dir: Path
+    stale_after: timedelta = timedelta(days=365)
+    retention: timedelta = timedelta(days=90)
+    schedules_dir: Path = Path("schedules")
+    database_url: str = "sqlite:///data/bot.db"
+    timezone: str = "America/Los_Angeles"
+    grace: timedelta = timedelta(minutes=15)
+    targets: Mapping[str, Any] = field(default_factory=dict)
+    telegram: PlatformConfig = PlatformConfig()
+    discord: PlatformConfig = PlatformConfig()
+    organizers: RoleRule = RoleRule(telegram_group_admins=True)
+    moderators: RoleRule = RoleRule()
+    notify: Mapping[str, str | None] = field(default_factory=dict)
+    contacts: Mapping[str, str | None] = field(default_factory=dict)
+    log_level: str = "INFO"
+    matcher: MatcherConfig = MatcherConfig()
+    source: Path | None = None  # the file it came from; None = the embedded default
+
+    def token(self, platform: str) -> str | None:
+        """Secrets are read when needed, never stored in the Config or printed."""
+        return os.environ.get(SECRET_ENV[platform]) or None
+
+
+_KNOWN = {
+    "knowledge": {"path", "stale_after", "retention"},
+    "schedules": {"path"},
+    "database": {"url"},
+    "timezone": None,
+    "reminders": {"grace"},
+    "targets": None,
+    "telegram": {"enabled", "base_url"},
+    "discord": {"enabled", "guild_id", "message_content"},
+    "roles": {"organizers", "moderators"},
+    "notify": {"organizers", "moderators"},
+    "contacts": {"rapid_response", "legal_help"},
+    "logging": {"level"},
+    "matcher": {"threshold", "margin"},
+}
+_ROLE_KEYS = {"telegram_users", "telegram_group_admins", "discord_roles", "discord_users"}
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load `path`, else ./config.yaml if present, else the embedded default."""
+    if path is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        path = DEFAULT_CONFIG_FILE
+    if path is None:
+        return from_mapping({}, Path.cwd())
+    file = Path(path)
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such config file") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark else str(file)
+        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}: expected a mapping of settings at the top level")
+    return from_mapping(raw, file.resolve().parent, source=file)
+
+
+def from_mapping(raw: Mapping[str, Any], base_dir: Path, source: Path | None = None) -> Config:
+    _check_keys(raw)
+    knowledge = _section(raw, "knowledge")
+    database = _section(raw, "database")
+    timezone = str(raw.get("timezone") or "America/Los_Angeles")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"timezone: {timezone!r} is not an IANA time zone (e.g. America/Los_Angeles)"
+        ) from None
+    matcher = _section(raw, "matcher")
+    return Config(
+        base_dir=base_dir,
+        knowledge_dir=_path(base_dir, knowledge.get("path", "knowledge")),
+        stale_after=parse_duration(knowledge.get("stale_after", "365d"), "knowledge.stale_after"),
+        retention=parse_duration(knowledge.get("retention", "90d"), "knowledge.retention"),
+        schedules_dir=_path(base_dir, _section(raw, "schedules").get("path", "schedules")),
+        database_url=resolve_database_url(
+            str(database.get("url") or "sqlite:///data/bot.db"), base_dir
+        ),
+        timezone=timezone,
+        grace=parse_duration(_section(raw, "reminders").get("grace", "15m"), "reminders.grace"),
+        targets=dict(raw.get("targets") or {"console": {"platform": "console"}}),
+        telegram=_platform(raw, "telegram"),
+        discord=_platform(raw, "discord"),
+        organizers=_roles(raw, "organizers", default_admins=True),
+        moderators=_roles(raw, "moderators", default_admins=False),
+        notify=dict(_section(raw, "notify")),
+        contacts={
+            k: (str(v) if v is not None else None) for k, v in _section(raw, "contacts").items()
+        },
+        log_level=str(_section(raw, "logging").get("level", "INFO")).upper(),
+        matcher=MatcherConfig(
+            threshold=_number(matcher, "threshold", MatcherConfig().threshold),
+            margin=_number(matcher, "margin", MatcherConfig().margin),
+        ),
+        source=source,
+    )
+
+
+def resolve_database_url(url: str, base_dir: Path) -> str:
+    """A relative SQLite file resolves against the config's folder, like every other path."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
+        file = Path(url[len(prefix) :])
+        if not file.is_absolute():
+            return prefix + str(base_dir / file)
+    return url
+
+
+def _check_keys(raw: Mapping[str, Any]) -> None:
+    for key, value in raw.items():
+        if key not in _KNOWN:
+            raise ConfigError(f"{key}: unknown setting; known: {', '.join(sorted(_KNOWN))}")
+        allowed = _KNOWN[key]
+        if allowed is None or value is None:
+            continue
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a mapping with keys {', '.join(sorted(allowed))}")
+        for sub in value:
+            if sub not in allowed:
+                raise ConfigError(
+                    f"{key}.{sub}: unknown setting; known: {', '.join(sorted(allowed))}"
+                )
+
+
+def _section(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _path(base_dir: Path, value: object) -> Path:
+    path = Path(str(value))
+    return path if path.is_absolute() else base_dir / path
+
+
+def _number(section: Mapping[str, Any], key: str, default: float) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ConfigError(f"matcher.{key}: expected a number between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _platform(raw: Mapping[str, Any], key: str) -> PlatformConfig:
+    section = _section(raw, key)
+    guild = section.get("guild_id")
+    if guild is not None and not str(guild).isdigit():
+        raise ConfigError(f"{key}.guild_id: expected a numeric Discord server id, got {guild!r}")
+    return PlatformConfig(
+        enabled=bool(section.get("enabled", False)),
+        base_url=section.get("base_url"),
+        guild_id=int(guild) if guild is not None else None,
+        message_content=bool(section.get("message_content", False)),
+    )
+
+
+def _roles(raw: Mapping[str, Any], key: str, *, default_admins: bool) -> RoleRule:
+    section = _section(_section(raw, "roles"), key)
+    for sub in section:
+        if sub not in _ROLE_KEYS:
+            raise ConfigError(
+                f"roles.{key}.{sub}: unknown setting; known: {', '.join(sorted(_ROLE_KEYS))}"
+            )
+
+    def ids(name: str) -> frozenset[str]:
+        value = section.get(name) or []
+        if not isinstance(value, list):
+            raise ConfigError(f"roles.{key}.{name}: expected a list, got {value!r}")
+        return frozenset(str(v) for v in value)
+
+    return RoleRule(
+        telegram_users=ids("telegram_users"),
+        telegram_group_admins=bool(section.get("telegram_group_admins", default_admins)),
+        discord_roles=ids("discord_roles"),
+        discord_users=ids("discord_users"),
+    )

@@ -1,0 +1,336 @@
+"""Core.handle(Incoming) → replies: a command with its permissions, or a question to answer.
+
+The core imports no platform. Later features add commands with `register`, so this file does
+not grow with every feature.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from difflib import get_close_matches
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.knowledge import Entry, KnowledgeHolder
+from bot.matcher import MAX_INPUT, Match, Matcher, detect_language, fold, terms
+from bot.messages import Button, Incoming, Reply, Role
+from bot.store import Store, StoreError
+from bot.texts import LANGUAGES, text
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[["Context"], Awaitable[list[Reply]]]
+URGENT_TAG = "urgent"
+_GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"})
+_MAX_RELATED_BUTTONS = 2
+_MAX_REMEMBERED_CHATS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a command handler gets: the message, its arguments, the language to reply in."""
+
+    msg: Incoming
+    command: str
+    args: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    handler: CommandHandler
+    role: Role | None = None  # None: anyone
+    listed: bool = True
+
+
+class Core:
+    def __init__(
+        self,
+        config: Config,
+        knowledge: KnowledgeHolder,
+        matcher: Matcher,
+        store: Store | None,
+        clock: Clock | None = None,
+        *,
+        record: bool = True,
+    ) -> None:
+        self.config = config
+        self.knowledge = knowledge
+        self.matcher = matcher
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.record = record
+        self.commands: dict[str, Command] = {}
+        # chat → id of the last entry answered there, for /sources and /wrong (no text kept)
+        self._last: OrderedDict[tuple[str, str], str] = OrderedDict()
+        for name, handler, role in (
+            ("start", self._start, None),
+            ("help", self._help, None),
+            ("lang", self._lang, None),
+            ("sources", self._sources, None),
+            ("privacy", self._privacy, None),
+            ("wrong", self._wrong, None),
+            ("ask", self._ask, None),
+            ("forget", self._forget, None),
+            ("reload", self._reload, Role.MODERATOR),
+        ):
+            self.register(name, handler, role)
+
+    def register(
+        self, name: str, handler: CommandHandler, role: Role | None = None, *, listed: bool = True
+    ) -> None:
+        self.commands[name] = Command(name, handler, role, listed)
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Never raises: one bad message must not stop the bot."""
+        try:
+            if msg.action:
+                return await self._action(msg)
+            body = msg.text[:MAX_INPUT].strip()
+            if body.startswith("/"):
+                return await self._command(msg, body)
+            return await self.answer(msg, body)
+        except Exception:
+            log.exception("failed to handle a message on %s", msg.channel.platform)
+            return [Reply(text("busy", "en"), "en")]
+
+    async def language(self, msg: Incoming, body: str = "") -> str | None:
+        """A /lang choice wins, then the words, then the platform locale; None if none says."""
+        chosen = await self._chosen_language(msg)
+        if chosen:
+            return chosen
+        locale = (msg.language or "")[:2].lower()
+        return detect_language(body, locale if locale in LANGUAGES else None)
+
+    async def answer(self, msg: Incoming, body: str) -> list[Reply]:
+        match, reply = self.respond(body, await self.language(msg, body))
+        if match is None:
+            return [reply]
+        log.info(
+            "question matched=%s entry=%s score=%.3f lang=%s",
+            match.matched,
+            match.best.entry.id if match.best else None,
+            match.score,
+            match.lang,
+        )
+        if match.matched and match.best:
+            self._remember(msg, match.best.entry.id)
+        else:
+            await self.record_unanswered(match)
+        return [reply]
+
+    def respond(self, body: str, lang: str | None) -> tuple[Match | None, Reply]:
+        """The answer to `body`, without I/O; Match is None for greetings and empty text.
+
+        `lang` is the reply's language when known; otherwise the best match's language decides.
+        """
+        folded = fold(body)
+        if folded in _GREETINGS or not terms(folded):
+            key = "start" if folded in _GREETINGS else "empty"
+            return None, Reply(text(key, lang or "en"), lang or "en")
+        match = self.matcher.match(self.knowledge.snapshot, body, lang)
+        if match.matched and match.best:
+            return match, self.entry_reply(match.best.entry, match.lang)
+        return match, self.abstain_reply(match)
+
+    def entry_reply(self, entry: Entry, lang: str) -> Reply:
+        lang = (
+            lang
+            if lang in entry.texts
+            else "en"
+            if "en" in entry.texts
+            else next(iter(entry.texts))
+        )
+        content = entry.text(lang)
+        body = content.answer
+        if URGENT_TAG in entry.tags:
+            body = self._with_contacts(body, lang)
+        snapshot = self.knowledge.snapshot
+        related = [snapshot.by_id[r] for r in entry.related if r in snapshot.by_id]
+        buttons = [
+            Button(text("helpful_yes", lang), f"fb:yes:{entry.id}"),
+            Button(text("helpful_no", lang), f"fb:no:{entry.id}"),
+            *(Button(r.text(lang).question, f"ask:{r.id}") for r in related[:_MAX_RELATED_BUTTONS]),
+        ]
+        return Reply(
+            body,
+            lang,
+            title=content.question,
+            sources=entry.sources,
+            reviewed=entry.reviewed,
+            buttons=tuple(buttons),
+        )
+
+    def abstain_reply(self, match: Match) -> Reply:
+        lang = match.lang
+        if match.suggestions:
+            body = f"{text('abstain', lang)} {text('abstain_suggest', lang)}"
+            buttons = tuple(Button(e.text(lang).question, f"ask:{e.id}") for e in match.suggestions)
+            return Reply(body, lang, buttons=buttons)
+        return Reply(f"{text('abstain', lang)} {text('abstain_topics', lang)}", lang)
+
+    def _with_contacts(self, body: str, lang: str) -> str:
+        lines = [
+            text(f"contact_{key}", lang, value=value)
+            for key in ("rapid_response", "legal_help")
+            if (value := self.config.contacts.get(key))
+        ]
+        if not lines:
+            return body
+        return "\n\n".join([body, "\n".join([text("urgent_contacts", lang), *lines])])
+
+    async def record_unanswered(self, match: Match) -> None:
+        if not (self.record and self.store):
+            return
+        try:
+            await self.store.record_unanswered(match.question, match.lang, self.clock.now().date())
+        except StoreError as exc:
+            log.warning("unanswered question not recorded: %s", exc)
+
+    async def _command(self, msg: Incoming, body: str) -> list[Reply]:
+        head, _, args = body[1:].partition(" ")
+        name = head.split("@", 1)[0].lower()  # "/help@ThisBot" in Telegram groups
+        lang = await self.language(msg, args) or "en"
+        command = self.commands.get(name)
+        if command is None:
+            names = [c for c in self.commands if self.commands[c].listed]
+            close = get_close_matches(name, names, n=1)
+            hint = text("did_you_mean", lang, command=f"/{close[0]}") if close else ""
+            return [Reply(text("unknown_command", lang, command=f"/{name}", hint=hint), lang)]
+        if command.role and command.role not in msg.roles:
+            who = text(f"who_{command.role.value}", lang)
+            refusal = text(
+                "not_allowed", lang, who=who, command=f"/{name}", how=text("how_roles", lang)
+            )
+            return [Reply(refusal, lang, private=True)]
+        return await command.handler(Context(msg, name, args.strip(), lang))
+
+    async def _action(self, msg: Incoming) -> list[Reply]:
+        kind, _, rest = (msg.action or "").partition(":")
+        lang = await self.language(msg) or "en"
+        if kind == "ask":
+            entry = self.knowledge.snapshot.by_id.get(rest)
+            if entry:
+                self._remember(msg, entry.id)
+                return [self.entry_reply(entry, lang)]
+            return [Reply(text("abstain", lang), lang)]
+        if kind == "fb":
+            verdict, _, entry_id = rest.partition(":")
+            return await self._feedback(entry_id, verdict == "yes", lang)
+        handler = self.commands.get(kind)
+        if handler:  # buttons may also run a command, e.g. "going:<event>"
+            return await handler.handler(Context(msg, kind, rest, lang))
+        log.warning("unknown button action %s", kind)
+        return []
+
+    async def _feedback(self, entry_id: str, helpful: bool, lang: str) -> list[Reply]:
+        if entry_id not in self.knowledge.snapshot.by_id:
+            return [Reply(text("no_last_answer", lang), lang, private=True)]
+        if self.store:
+            try:
+                await self.store.record_feedback(entry_id, helpful, self.clock.now().date())
+            except StoreError as exc:
+                log.warning("feedback not recorded: %s", exc)
+        log.info("feedback entry=%s helpful=%s", entry_id, helpful)
+        key = "feedback_thanks_yes" if helpful else "feedback_thanks"
+        return [Reply(text(key, lang), lang, private=True)]
+
+    def _remember(self, msg: Incoming, entry_id: str) -> None:
+        key = (msg.channel.platform, msg.channel.chat_id)
+        self._last[key] = entry_id
+        self._last.move_to_end(key)
+        while len(self._last) > _MAX_REMEMBERED_CHATS:
+            self._last.popitem(last=False)
+
+    async def _chosen_language(self, msg: Incoming) -> str | None:
+        if not self.store:
+            return None
+        try:
+            return await self.store.language(msg.channel.platform, msg.channel.chat_id)
+        except StoreError as exc:
+            log.warning("language choice unavailable: %s", exc)
+            return None
+
+    # Built-in commands ------------------------------------------------------------------
+
+    async def _start(self, ctx: Context) -> list[Reply]:
+        return [Reply(text("start", ctx.lang), ctx.lang)]
+
+    async def _help(self, ctx: Context) -> list[Reply]:
+        extra = text("help_moderator", ctx.lang) if Role.MODERATOR in ctx.msg.roles else ""
+        return [Reply(text("help", ctx.lang, extra=extra), ctx.lang, private=True)]
+
+    async def _privacy(self, ctx: Context) -> list[Reply]:
+        days = self.config.retention.days
+        return [Reply(text("privacy", ctx.lang, retention=days), ctx.lang, private=True)]
+
+    async def _lang(self, ctx: Context) -> list[Reply]:
+        choice = ctx.args.lower()[:2]
+        if choice not in LANGUAGES or not self.store:
+            return [Reply(text("lang_usage", ctx.lang), ctx.lang)]
+        try:
+            await self.store.set_language(ctx.msg.channel.platform, ctx.msg.channel.chat_id, choice)
+        except StoreError as exc:
+            log.warning("language choice not saved: %s", exc)
+            return [Reply(text("busy", ctx.lang), ctx.lang)]
+        return [Reply(text("lang_set", choice), choice)]
+
+    async def _sources(self, ctx: Context) -> list[Reply]:
+        entry_id = self._last.get((ctx.msg.channel.platform, ctx.msg.channel.chat_id))
+        entry = self.knowledge.snapshot.by_id.get(entry_id or "")
+        if entry is None:
+            return [Reply(text("no_last_answer", ctx.lang), ctx.lang)]
+        return [
+            Reply(
+                entry.text(ctx.lang).question,
+                ctx.lang,
+                sources=entry.sources,
+                reviewed=entry.reviewed,
+            )
+        ]
+
+    async def _wrong(self, ctx: Context) -> list[Reply]:
+        entry_id = self._last.get((ctx.msg.channel.platform, ctx.msg.channel.chat_id))
+        if entry_id is None:
+            return [Reply(text("no_last_answer", ctx.lang), ctx.lang)]
+        return await self._feedback(entry_id, False, ctx.lang)
+
+    async def _ask(self, ctx: Context) -> list[Reply]:
+        if not ctx.args:
+            return [Reply(text("empty", ctx.lang), ctx.lang)]
+        return await self.answer(ctx.msg, ctx.args)
+
+    async def _forget(self, ctx: Context) -> list[Reply]:
+        self._last.pop((ctx.msg.channel.platform, ctx.msg.channel.chat_id), None)
+        if self.store:
+            try:
+                await self.store.forget_chat(ctx.msg.channel.platform, ctx.msg.channel.chat_id)
+            except StoreError as exc:
+                log.warning("forget failed: %s", exc)
+                return [Reply(text("busy", ctx.lang), ctx.lang, private=True)]
+        return [Reply(text("forgotten", ctx.lang), ctx.lang, private=True)]
+
+    async def _reload(self, ctx: Context) -> list[Reply]:
+        return [Reply(await self.reload_report(ctx.lang), ctx.lang, private=True)]
+
+    async def reload_report(self, lang: str) -> str:
+        """Reload now and say what happened, in words a moderator can act on."""
+        result = await asyncio.to_thread(self.knowledge.reload)
+        if result.errors:
+            shown = "\n".join(str(p) for p in result.errors[:10])
+            return text(
+                "reload_failed",
+                lang,
+                count=len(result.errors),
+                entries=len(self.knowledge.snapshot.entries),
+                problems=shown,
+            )
+        warnings = (
+            text("reload_warnings", lang, count=len(result.warnings)) if result.warnings else ""
+        )
+        return text("reloaded", lang, count=len(result.snapshot.entries), warnings=warnings)

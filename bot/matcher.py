@@ -1,0 +1,352 @@
+"""Question → knowledge entry, or an honest "I don't know".
+
+Shape (measured in bench/bench.py, see README): normalise chat spellings, correct typos against
+the index vocabulary, rank entries with BM25 over question, aliases and answer, then score the
+best few on three [0, 1] features (query coverage by IDF mass, BM25, rapidfuzz similarity to the
+entry's question and aliases). The bot answers only above a threshold calibrated on
+tests/eval/questions.yaml; below it, it abstains and suggests the nearest entries.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.config import MatcherConfig
+from bot.knowledge import Entry, Snapshot
+
+MAX_INPUT = 1000  # characters scored; a 50,000-character message costs no more than this
+MAX_SUGGESTIONS = 3
+_CANDIDATES = 8
+_K1, _B = 1.2, 0.75
+_FIELD_WEIGHTS = {"question": 3.0, "aliases": 2.0, "answer": 1.0}
+_WEIGHTS = {"coverage": 0.55, "fuzzy": 0.3, "bm25": 0.15}
+
+# Chat spellings and names people use for the same thing, applied to accent-free lowercase text.
+_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"\bs\s*\.?\s*b\s*\.?\s*-?\s*54\b", " sb54 "),
+        (r"\ba\s*\.?\s*b\s*\.?\s*-?\s*(\d{2,4})\b", r" ab\1 "),
+        (r"\bi\s*\.\s*c\s*\.\s*e\b\.?", " ice "),
+        (r"\b(?:la )?migra\b", " ice "),
+        (r"\b(?:ice|immigration|inmigracion|migratori[ao]) holds?\b", " ice detainer "),
+        (r"\bholds?\b", " hold detainer "),
+        (r"\b(?:b\s*o\s*s|bos)\b", " board supervisors "),
+        (r"\bkyr\b", " know your rights "),
+        (r"\bcalifornia values act\b", " sb54 values act "),
+        (r"\bley de valores\b", " sb54 ley valores "),
+        (r"\bsanctuary (?:state|law)\b", " sb54 sanctuary "),
+        (r"\bsantuario\b", " sb54 santuario "),
+    )
+)
+_WORDS = {
+    # English chat spellings
+    "wut": "what",
+    "wat": "what",
+    "wht": "what",
+    "whut": "what",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "bc": "because",
+    "cuz": "because",
+    "wanna": "want",
+    "gonna": "going",
+    "whats": "what",
+    "hows": "how",
+    "whens": "when",
+    "wheres": "where",
+    "im": "i",
+    "dont": "do",
+    "cant": "can",
+    "sheriffs": "sheriff",
+    "cops": "police",
+    "cop": "police",
+    "deputies": "deputy",
+    "tmrw": "tomorrow",
+    "2day": "today",
+    "mtg": "meeting",
+    "info": "information",
+    "sup": "supervisor",
+    "supes": "supervisors",
+    # Spanish chat spellings
+    "q": "que",
+    "k": "que",
+    "ke": "que",
+    "xq": "porque",
+    "pq": "porque",
+    "porq": "porque",
+    "xk": "porque",
+    "tb": "tambien",
+    "tmb": "tambien",
+    "d": "de",
+    "x": "por",
+    "dnd": "donde",
+    "kien": "quien",
+    "aki": "aqui",
+    "pa": "para",
+    "sta": "esta",
+    "toy": "estoy",
+    "policias": "policia",
+    "alguacil": "sheriff",
+    "sherif": "sheriff",
+    "sherife": "sheriff",
+}
+_STOP = frozenset(
+    """
+    a an and are as at be been being but by can could did do does doing for from had has have
+    how i if in into is it its just me my of on or our so than that the their them then there
+    these they this those to was we were what when where which who whom why will with would
+    you your yours about also any some please tell know want going hi hello hey thanks
+    el la los las un una unos unas de del al y o u que como cuando donde quien cual cuales por
+    para con sin en es son esta estan ser estar fue hay mi mis tu tus su sus me te se le les lo
+    nos yo ella ellos pero si no ya muy mas este esta estos estas ese esa eso puede puedo pueden
+    hola gracias quiero saber favor tambien porque
+    """.split()
+)
+_KEEP = frozenset({"no", "not", "ice", "ab", "sb54"})  # short or stop-like words that carry meaning
+_ES_MARKERS = frozenset(
+    """
+    que como cuando donde quien cual por para con es son esta estan hay mi mis tu su los las el
+    la del al una puedo puede pueden ley junta policia migra tengo tiene ayuda abogado derechos
+    mi hermano mama papa hacer decir dice sobre ir reunion comentario papeles
+    """.split()
+)
+_EN_MARKERS = frozenset(
+    """
+    the what how when where who which is are can do does my your i to of for with about law
+    board police help lawyer rights meeting comment brother mom dad say go papers it they
+    """.split()
+)
+_SUFFIXES = (
+    "aciones",
+    "iciones",
+    "ciones",
+    "siones",
+    "acion",
+    "icion",
+    "cion",
+    "sion",
+    "ing",
+    "ed",
+    "es",
+    "s",
+)
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def fold(text: str) -> str:
+    """Lowercase, accent-free, punctuation-free text with chat spellings spelled out."""
+    text = unicodedata.normalize("NFKD", text[:MAX_INPUT].casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    for pattern, replacement in _PHRASES[:3]:  # before punctuation goes: "s.b. 54", "i.c.e."
+        text = pattern.sub(replacement, text)
+    text = _NON_WORD.sub(" ", text).replace("_", " ")
+    for pattern, replacement in _PHRASES[3:]:
+        text = pattern.sub(replacement, text)
+    return " ".join(_WORDS.get(w, w) for w in text.split())
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Crude but language-neutral: drop a common suffix, keep at most six letters."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def terms(folded: str) -> list[str]:
+    return [stem(w) for w in folded.split() if w in _KEEP or (w not in _STOP and len(w) > 1)]
+
+
+def detect_language(text: str, hint: str | None = None) -> str | None:
+    """'es' or 'en' from the words used; None when the text does not say."""
+    if re.search(r"[¿¡ñ]|ción\b", text.casefold()):
+        return "es"
+    words = fold(text).split()
+    es = sum(w in _ES_MARKERS for w in words)
+    en = sum(w in _EN_MARKERS for w in words)
+    if es > en:
+        return "es"
+    if en > es:
+        return "en"
+    return hint
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    entry: Entry
+    score: float
+    lang: str  # the language whose text matched best
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    question: str
+    lang: str  # the language to answer in
+    best: Scored | None  # None when nothing in the knowledge relates at all
+    matched: bool
+    suggestions: tuple[Entry, ...]
+
+    @property
+    def score(self) -> float:
+        return self.best.score if self.best else 0.0
+
+
+class Index:
+    """BM25 over (entry, language) documents, built once per Snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.docs: list[tuple[Entry, str]] = []
+        self.lengths: list[float] = []
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.title_terms: list[frozenset[str]] = []
+        self.phrases: list[tuple[str, ...]] = []  # folded question + aliases, for rapidfuzz
+        for entry in snapshot.entries:
+            for lang, text in entry.texts.items():
+                tf: defaultdict[str, float] = defaultdict(float)
+                title: set[str] = set()
+                for field, values in (
+                    ("question", [text.question]),
+                    ("aliases", list(text.aliases)),
+                    ("answer", [text.answer]),
+                ):
+                    for value in values:
+                        found = terms(fold(value))
+                        if field != "answer":
+                            title.update(found)
+                        for term in found:
+                            tf[term] += _FIELD_WEIGHTS[field]
+                doc = len(self.docs)
+                self.docs.append((entry, lang))
+                self.lengths.append(sum(tf.values()))
+                self.title_terms.append(frozenset(title))
+                self.phrases.append(
+                    tuple(" ".join(terms(fold(p))) for p in (text.question, *text.aliases))
+                )
+                for term, weight in tf.items():
+                    self.postings[term].append((doc, weight))
+        n = max(len(self.docs), 1)
+        self.avg_length = sum(self.lengths) / n if self.docs else 1.0
+        self.idf = {
+            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
+        }
+        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.vocab = [t for t in self.postings if len(t) >= 4]
+        self._corrections: dict[str, str | None] = {}
+
+    def correct(self, term: str) -> str | None:
+        """A typo'd term → the nearest known term, when one is close enough."""
+        if term in self.postings:
+            return term
+        if len(term) < 4:
+            return None
+        if term not in self._corrections:
+            if len(self._corrections) > 50_000:
+                self._corrections.clear()
+            best = process.extractOne(term, self.vocab, scorer=fuzz.ratio, score_cutoff=80)
+            self._corrections[term] = best[0] if best else None
+        return self._corrections[term]
+
+    def rank(self, query_terms: Iterable[str]) -> list[tuple[int, float, float]]:
+        """(doc, bm25, coverage) for the documents sharing a term with the query, best first."""
+        unique = list(dict.fromkeys(query_terms))
+        if not unique:
+            return []
+        total_idf = 0.0
+        matched: list[tuple[str, float]] = []
+        for term in unique:
+            known = self.correct(term)
+            if known is None:
+                total_idf += self.unknown_idf
+                continue
+            idf = self.idf[known] * (1.0 if known == term else 0.8)
+            total_idf += self.idf[known]
+            matched.append((known, idf))
+        bm25: dict[int, float] = defaultdict(float)
+        covered: dict[int, float] = defaultdict(float)
+        for term, idf in matched:
+            for doc, tf in self.postings[term]:
+                norm = (
+                    tf
+                    * (_K1 + 1)
+                    / (tf + _K1 * (1 - _B + _B * self.lengths[doc] / self.avg_length))
+                )
+                bm25[doc] += idf * norm
+                covered[doc] += idf if term in self.title_terms[doc] else idf * 0.6
+        ranked = sorted(bm25, key=bm25.__getitem__, reverse=True)
+        return [(d, bm25[d], covered[d] / total_idf) for d in ranked]
+
+
+class Matcher:
+    def __init__(self, config: MatcherConfig | None = None) -> None:
+        self.config = config or MatcherConfig()
+        self._index: Index | None = None
+
+    def index_for(self, snapshot: Snapshot) -> Index:
+        """One index per snapshot; a reload builds the next one before it is swapped in."""
+        if self._index is None or self._index.snapshot is not snapshot:
+            self._index = Index(snapshot)
+        return self._index
+
+    def rank(self, snapshot: Snapshot, question: str) -> list[Scored]:
+        """Entries scored in [0, 1], best first (at most one per entry)."""
+        index = self.index_for(snapshot)
+        folded = fold(question)
+        query = terms(folded)
+        ranked = index.rank(query)
+        if not ranked:
+            return []
+        top_bm25 = ranked[0][1]
+        flat_query = " ".join(query)
+        best: dict[str, Scored] = {}
+        for doc, bm25, coverage in ranked[: _CANDIDATES * 2]:
+            entry, lang = index.docs[doc]
+            if entry.id in best and best[entry.id].score >= 1:
+                continue
+            similarity = (
+                max((fuzz.token_sort_ratio(flat_query, p) for p in index.phrases[doc]), default=0.0)
+                / 100
+            )
+            saturation = bm25 / (bm25 + 4.0)
+            relative = bm25 / top_bm25 if top_bm25 else 0.0
+            score = relative * (
+                _WEIGHTS["coverage"] * min(coverage, 1.0)
+                + _WEIGHTS["fuzzy"] * similarity
+                + _WEIGHTS["bm25"] * saturation
+            )
+            if entry.id not in best or score > best[entry.id].score:
+                best[entry.id] = Scored(entry, round(min(score, 1.0), 4), lang)
+        return sorted(best.values(), key=lambda s: s.score, reverse=True)[:_CANDIDATES]
+
+    def match(self, snapshot: Snapshot, question: str, lang: str | None = None) -> Match:
+        """`lang` is the answer's language; None lets the question, then the best match, decide."""
+        question = question[:MAX_INPUT]
+        ranked = self.rank(snapshot, question)
+        best = ranked[0] if ranked else None
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        matched = bool(
+            best
+            and best.score >= self.config.threshold
+            and best.score - runner_up >= self.config.margin
+        )
+        answer_lang = lang or detect_language(question) or (best.lang if best else None) or "en"
+        if matched:
+            suggestions: tuple[Entry, ...] = ()
+        else:
+            floor = self.config.threshold / 3
+            suggestions = tuple(s.entry for s in ranked[:MAX_SUGGESTIONS] if s.score >= floor)
+        return Match(question, answer_lang, best, matched, suggestions)

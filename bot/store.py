@@ -1,0 +1,277 @@
+"""What the bot must remember, through SQLAlchemy Core (async): SQLite by default, PostgreSQL too.
+
+Privacy is part of the schema: no table holds message text together with who sent it or where.
+Unanswered questions and "not helpful" votes are counted per day, never per person.
+Migrations are numbered functions run at start; each applied one is a row in `schema_version`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+
+MAX_STORED_QUESTION = 500  # characters kept of an unanswered question
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_on", Date, nullable=False),
+)
+unanswered = Table(
+    "unanswered",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("count", Integer, nullable=False, default=1),
+    UniqueConstraint("day", "lang", "question"),
+)
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("entry_id", String(100), nullable=False),
+    Column("helpful", Boolean, nullable=False),
+    Column("count", Integer, nullable=False, default=1),
+    UniqueConstraint("day", "entry_id", "helpful"),
+)
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("lang", String(8), nullable=False),
+)
+
+
+class StoreError(RuntimeError):
+    """The database could not be used (locked, full, unreachable); the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    text: str
+    count: int
+    lang: str = ""
+
+
+Migration = Callable[[AsyncConnection], Awaitable[None]]
+
+
+async def _v1_core_tables(conn: AsyncConnection) -> None:
+    await conn.run_sync(metadata.create_all, tables=[unanswered, feedback, preferences])
+
+
+# Append only: a migration, once released, never changes. Later features add theirs here.
+MIGRATIONS: list[tuple[int, Migration]] = [(1, _v1_core_tables)]
+
+
+def async_url(url: str) -> str:
+    """Plain `sqlite:///…` and `postgresql://…` as written; the bot picks the async driver."""
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = async_url(url)
+        self._engine: AsyncEngine | None = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise StoreError("the store is not open; use `async with store:`")
+        return self._engine
+
+    async def open(self) -> None:
+        if self.url.startswith("sqlite+aiosqlite:///"):
+            file = self.url[len("sqlite+aiosqlite:///") :]
+            if file and file != ":memory:":
+                Path(file).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(self.url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        self._engine = engine
+        try:
+            await self.migrate()
+        except SQLAlchemyError as exc:
+            await self.close()
+            raise StoreError(
+                f"cannot open the database {self.describe()}: {_reason(exc)}"
+            ) from exc
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    async def __aenter__(self) -> Store:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def describe(self) -> str:
+        """The URL without a password, safe for logs."""
+        return self.engine.url.render_as_string(hide_password=True) if self._engine else self.url
+
+    async def migrate(self) -> int:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all, tables=[schema_version])
+        async with self.engine.connect() as conn:
+            done = set((await conn.execute(select(schema_version.c.version))).scalars())
+        for version, migration in MIGRATIONS:
+            if version in done:
+                continue
+            try:
+                async with self.engine.begin() as conn:
+                    await migration(conn)
+                    await conn.execute(
+                        schema_version.insert().values(version=version, applied_on=_today())
+                    )
+                log.info("database migrated to version %d", version)
+            except IntegrityError:
+                log.info("migration %d applied by another instance", version)
+        return max(v for v, _ in MIGRATIONS)
+
+    async def _run(self, what: str, statements: Sequence[Any]) -> None:
+        try:
+            async with self.engine.begin() as conn:
+                for statement in statements:
+                    await conn.execute(statement)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not {what}: {_reason(exc)}") from exc
+
+    def _upsert(self, table: Table, values: dict[str, Any], keys: list[str]) -> Any:
+        insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert
+        statement = insert(table).values(**values)
+        return statement.on_conflict_do_update(
+            index_elements=keys, set_={"count": table.c.count + 1}
+        )
+
+    async def record_unanswered(self, question: str, lang: str, day: date) -> None:
+        text = " ".join(question.split())[:MAX_STORED_QUESTION]
+        if text:
+            values = {"day": day, "lang": lang, "question": text, "count": 1}
+            await self._run(
+                "record the question",
+                [self._upsert(unanswered, values, ["day", "lang", "question"])],
+            )
+
+    async def record_feedback(self, entry_id: str, helpful: bool, day: date) -> None:
+        values = {"day": day, "entry_id": entry_id, "helpful": helpful, "count": 1}
+        await self._run(
+            "record feedback", [self._upsert(feedback, values, ["day", "entry_id", "helpful"])]
+        )
+
+    async def purge_unanswered(self, before: date) -> None:
+        await self._run("drop old questions", [delete(unanswered).where(unanswered.c.day < before)])
+
+    async def top_unanswered(self, limit: int = 50) -> list[Counted]:
+        total = func.sum(unanswered.c.count).label("total")
+        query = (
+            select(unanswered.c.question, unanswered.c.lang, total)
+            .group_by(unanswered.c.question, unanswered.c.lang)
+            .order_by(total.desc(), unanswered.c.question)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Counted(r.question, int(r.total), r.lang) for r in rows]
+
+    async def most_unhelpful(self, limit: int = 50) -> list[tuple[str, int, int]]:
+        """(entry id, "not helpful" votes, "helpful" votes), most "not helpful" first."""
+        no = func.sum(func.coalesce(feedback.c.count, 0)).filter(feedback.c.helpful.is_(False))
+        yes = func.sum(func.coalesce(feedback.c.count, 0)).filter(feedback.c.helpful.is_(True))
+        query = (
+            select(feedback.c.entry_id, no.label("no"), yes.label("yes"))
+            .group_by(feedback.c.entry_id)
+            .order_by(no.label("no").desc().nulls_last(), feedback.c.entry_id)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [(r.entry_id, int(r.no or 0), int(r.yes or 0)) for r in rows if r.no]
+
+    async def language(self, platform: str, chat_id: str) -> str | None:
+        query = select(preferences.c.lang).where(
+            preferences.c.platform == platform, preferences.c.chat_id == chat_id
+        )
+        try:
+            async with self.engine.connect() as conn:
+                return (await conn.execute(query)).scalar_one_or_none()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not read the language choice: {_reason(exc)}") from exc
+
+    async def set_language(self, platform: str, chat_id: str, lang: str) -> None:
+        where = (preferences.c.platform == platform) & (preferences.c.chat_id == chat_id)
+        await self._run(
+            "save the language choice",
+            [
+                delete(preferences).where(where),
+                preferences.insert().values(platform=platform, chat_id=chat_id, lang=lang),
+            ],
+        )
+
+    async def forget_chat(self, platform: str, chat_id: str) -> None:
+        """Everything tied to one chat; later features add their tables here."""
+        where = (preferences.c.platform == platform) & (preferences.c.chat_id == chat_id)
+        await self._run("forget this chat", [delete(preferences).where(where)])
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers and the writer work at once; busy_timeout waits out a short lock."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _today() -> date:
+    return date.today()  # noqa: DTZ011 - the day a migration ran, for people reading the table
+
+
+def _reason(exc: SQLAlchemyError) -> object:
+    """The driver's own words ("database is locked", "disk is full") when there are some."""
+    return getattr(exc, "orig", None) or exc

@@ -1,0 +1,71 @@
+"""Shared fixtures: a config on a temporary database, a fake clock, and `testbot`, which drives
+the whole bot through the console adapter (errbot's idea, async, no threads)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.console import ConsoleAdapter
+from bot.app import App, build, serve
+from bot.config import Config, from_mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class FakeClock:
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 25, 17, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """The bundled knowledge, a database of the test's own."""
+    base = from_mapping({}, ROOT)
+    return replace(base, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+
+
+class TestBot:
+    __test__ = False
+
+    def __init__(self, app: App, stdin: asyncio.StreamReader, out: asyncio.Queue[str]) -> None:
+        self.app, self._stdin, self._out = app, stdin, out
+
+    def push(self, line: str) -> None:
+        self._stdin.feed_data(line.encode() + b"\n")
+
+    async def pop(self) -> str:
+        async with asyncio.timeout(5):
+            return await self._out.get()
+
+    async def ask(self, line: str) -> str:
+        self.push(line)
+        return await self.pop()
+
+
+@pytest.fixture
+async def testbot(config: Config, clock: FakeClock) -> AsyncIterator[TestBot]:
+    stdin, out = asyncio.StreamReader(), asyncio.Queue[str]()
+    app = build(config, clock=clock, adapters=[ConsoleAdapter(stdin, write=out.put_nowait)])
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(app, stop))
+    yield TestBot(app, stdin, out)
+    stop.set()
+    await running
+    assert out.empty(), "the bot said more than the test expected"

@@ -1,0 +1,78 @@
+"""Config errors name the key; relative paths follow the config file, not the working directory."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_config
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_embedded_default_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config()
+    assert config.source is None
+    assert config.knowledge_dir == tmp_path / "knowledge"
+    assert config.database_url == f"sqlite:///{tmp_path / 'data' / 'bot.db'}"
+    assert config.grace == timedelta(minutes=15)
+    assert config.retention == timedelta(days=90)
+    assert "console" in config.targets
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "knowledge: {path: kb, stale_after: 30d, retention: 7d}\ndatabase: {url: 'sqlite:///db/x.db'}\n",
+    )
+    config = load_config(path)
+    assert config.knowledge_dir == tmp_path / "kb"
+    assert config.database_url == f"sqlite:///{tmp_path / 'db' / 'x.db'}"
+    assert config.stale_after == timedelta(days=30)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("knowlege: {path: kb}\n", "knowlege: unknown setting"),
+        ("knowledge: {pth: kb}\n", "knowledge.pth: unknown setting"),
+        ("knowledge: {retention: soon}\n", "knowledge.retention: 'soon' is not a duration"),
+        ("timezone: Mars/Olympus\n", "timezone: 'Mars/Olympus' is not an IANA time zone"),
+        ("reminders: {grace: 15}\n", "reminders.grace: 15 is not a duration"),
+        ("discord: {guild_id: abc}\n", "discord.guild_id: expected a numeric"),
+        (
+            "roles: {organizers: {telegram_users: 5}}\n",
+            "roles.organizers.telegram_users: expected a list",
+        ),
+        ("matcher: {threshold: 3}\n", "matcher.threshold: expected a number between 0 and 1"),
+        ("knowledge: [1, 2\n", "config.yaml:2: not valid YAML"),
+    ],
+)
+def test_errors_name_the_key(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, body))
+    assert message in str(caught.value)
+
+
+def test_tokens_come_from_the_environment_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(write(tmp_path, "telegram: {enabled: true}\n"))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert config.token("telegram") is None
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    assert config.token("telegram") == "123:abc"
+    assert "123:abc" not in repr(config)
+
+
+def test_example_config_loads() -> None:
+    example = Path(__file__).resolve().parent.parent / "config.example.yaml"
+    config = load_config(example)
+    assert config.knowledge_dir.is_dir()

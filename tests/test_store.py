@@ -1,0 +1,77 @@
+"""The store keeps only what features need, and forgets on request and on schedule."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from bot.store import MIGRATIONS, Store, async_url
+
+DAY = date(2026, 11, 25)
+
+
+async def test_unanswered_questions_are_counted_without_who_asked(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    async with Store(f"sqlite:///{db}") as store:
+        for _ in range(3):
+            await store.record_unanswered("where do I park   for the meeting", "en", DAY)
+        await store.record_unanswered("¿dónde me estaciono?", "es", DAY)
+        top = await store.top_unanswered()
+    assert [(c.text, c.count, c.lang) for c in top] == [
+        ("where do I park for the meeting", 3, "en"),
+        ("¿dónde me estaciono?", 1, "es"),
+    ]
+    columns = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(unanswered)")}
+    assert columns == {"id", "day", "lang", "question", "count"}, "no user, chat or time of day"
+
+
+async def test_old_questions_are_dropped_after_retention(tmp_path: Path) -> None:
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        await store.record_unanswered("old question", "en", date(2026, 8, 1))
+        await store.record_unanswered("new question", "en", DAY)
+        await store.purge_unanswered(date(2026, 8, 27))
+        assert [c.text for c in await store.top_unanswered()] == ["new question"]
+
+
+async def test_feedback_lists_most_unhelpful_first(tmp_path: Path) -> None:
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        await store.record_feedback("bos-time-limits", False, DAY)
+        await store.record_feedback("sb54-what-it-is", False, DAY)
+        await store.record_feedback("sb54-what-it-is", False, date(2026, 11, 26))
+        await store.record_feedback("sb54-what-it-is", True, DAY)
+        await store.record_feedback("only-liked", True, DAY)
+        assert await store.most_unhelpful() == [
+            ("sb54-what-it-is", 2, 1),
+            ("bos-time-limits", 1, 0),
+        ]
+
+
+async def test_language_choice_is_forgotten(tmp_path: Path) -> None:
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        await store.set_language("telegram", "42", "es")
+        await store.set_language("telegram", "42", "en")
+        assert await store.language("telegram", "42") == "en"
+        await store.forget_chat("telegram", "42")
+        assert await store.language("telegram", "42") is None
+
+
+async def test_migrations_run_once_and_data_survives_a_restart(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sub' / 'bot.db'}"
+    async with Store(url) as store:
+        await store.record_unanswered("kept", "en", DAY)
+    async with Store(url) as store:
+        assert await store.migrate() == MIGRATIONS[-1][0]
+        assert [c.text for c in await store.top_unanswered()] == ["kept"]
+    versions = sqlite3.connect(tmp_path / "sub" / "bot.db").execute(
+        "SELECT version FROM schema_version"
+    )
+    assert [v for (v,) in versions] == [v for v, _ in MIGRATIONS]
+    mode = sqlite3.connect(tmp_path / "sub" / "bot.db").execute("PRAGMA journal_mode").fetchone()
+    assert mode == ("wal",)
+
+
+def test_plain_urls_get_async_drivers() -> None:
+    assert async_url("sqlite:///data/bot.db") == "sqlite+aiosqlite:///data/bot.db"
+    assert async_url("postgresql://u:p@localhost/bot") == "postgresql+psycopg://u:p@localhost/bot"
+    assert async_url("postgresql+psycopg://h/db") == "postgresql+psycopg://h/db"
