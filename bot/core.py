@@ -309,7 +309,9 @@ class Core:
         self._last.pop((ctx.msg.channel.platform, ctx.msg.channel.chat_id), None)
         if self.store:
             try:
-                await self.store.forget_chat(ctx.msg.channel.platform, ctx.msg.channel.chat_id)
+                await self.store.forget(
+                    ctx.msg.channel.platform, ctx.msg.channel.chat_id, ctx.msg.user_id
+                )
             except StoreError as exc:
                 log.warning("forget failed: %s", exc)
                 return [Reply(text("busy", ctx.lang), ctx.lang, private=True)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -73,10 +73,76 @@ preferences = Table(
     Column("chat_id", String(64), primary_key=True),
     Column("lang", String(8), nullable=False),
 )
+# Reminders (migration 2). Times are ISO-8601 UTC strings ("2026-12-08T17:30:00Z"): exact
+# equality in the ledger's unique key on SQLite and PostgreSQL alike.
+events = Table(
+    "events",  # made by organizers in chat; file events live in schedules/
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("starts", String(25), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("location", String(300)),
+    Column("url", String(500)),
+    Column("recurrence", String(300)),
+    Column("remind", String(200), nullable=False),  # "7d,1d,2h"
+    Column("targets", String(500), nullable=False),  # "sac-general,console"
+    Column("cancelled", Boolean, nullable=False, default=False),
+)
+subscriptions = Table(
+    "subscriptions",  # direct chats that asked for reminders
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("lang", String(8), nullable=False),
+)
+deliveries = Table(
+    "deliveries",  # the ledger: claim → send → mark; the unique key makes a second send impossible
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(100), nullable=False),
+    Column("occurrence", String(25), nullable=False),
+    Column("offset_s", Integer, nullable=False),
+    Column("destination", String(200), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("updated", String(25), nullable=False),
+    Column("detail", String(300)),
+    UniqueConstraint("event_id", "occurrence", "offset_s", "destination"),
+)
+rsvps = Table(
+    "rsvps",  # one row per person per event, removed by /forget
+    metadata,
+    Column("event_id", String(100), primary_key=True),
+    Column("platform", String(20), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+)
 
 
 class StoreError(RuntimeError):
     """The database could not be used (locked, full, unreachable); the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryKey:
+    """One reminder to one chat: the ledger's unique key."""
+
+    event_id: str
+    occurrence: datetime  # the occurrence's start, aware
+    offset: timedelta
+    destination: str  # "platform:chat_id[:thread_id]"
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "occurrence": iso(self.occurrence),
+            "offset_s": int(self.offset.total_seconds()),
+            "destination": self.destination,
+        }
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +159,12 @@ async def _v1_core_tables(conn: AsyncConnection) -> None:
     await conn.run_sync(metadata.create_all, tables=[unanswered, feedback, preferences])
 
 
+async def _v2_reminder_tables(conn: AsyncConnection) -> None:
+    await conn.run_sync(metadata.create_all, tables=[events, subscriptions, deliveries, rsvps])
+
+
 # Append only: a migration, once released, never changes. Later features add theirs here.
-MIGRATIONS: list[tuple[int, Migration]] = [(1, _v1_core_tables)]
+MIGRATIONS: list[tuple[int, Migration]] = [(1, _v1_core_tables), (2, _v2_reminder_tables)]
 
 
 def async_url(url: str) -> str:
@@ -131,9 +201,7 @@ class Store:
             await self.migrate()
         except SQLAlchemyError as exc:
             await self.close()
-            raise StoreError(
-                f"cannot open the database {self.describe()}: {_reason(exc)}"
-            ) from exc
+            raise StoreError(f"cannot open the database {self.describe()}: {_reason(exc)}") from exc
 
     async def close(self) -> None:
         if self._engine is not None:
@@ -254,10 +322,123 @@ class Store:
             ],
         )
 
-    async def forget_chat(self, platform: str, chat_id: str) -> None:
-        """Everything tied to one chat; later features add their tables here."""
-        where = (preferences.c.platform == platform) & (preferences.c.chat_id == chat_id)
-        await self._run("forget this chat", [delete(preferences).where(where)])
+    async def forget(self, platform: str, chat_id: str, user_id: str) -> None:
+        """Everything tied to one chat or person: language, subscription, RSVPs."""
+        await self._run(
+            "forget this chat",
+            [
+                delete(preferences).where(
+                    (preferences.c.platform == platform) & (preferences.c.chat_id == chat_id)
+                ),
+                delete(subscriptions).where(
+                    (subscriptions.c.platform == platform) & (subscriptions.c.chat_id == chat_id)
+                ),
+                delete(rsvps).where((rsvps.c.platform == platform) & (rsvps.c.user_id == user_id)),
+            ],
+        )
+
+    # Reminders ---------------------------------------------------------------------------
+
+    async def claim(self, key: DeliveryKey, now: datetime, status: str = "claimed") -> bool:
+        """Insert the ledger row; False when any instance, at any time, already did."""
+        row = {**key.columns(), "status": status, "attempts": 0, "updated": iso(now)}
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(deliveries.insert().values(**row))
+        except IntegrityError:
+            return False
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not claim a delivery: {_reason(exc)}") from exc
+        return True
+
+    async def mark(
+        self, key: DeliveryKey, status: str, now: datetime, *, attempts: int = 1, detail: str = ""
+    ) -> None:
+        where = [getattr(deliveries.c, k) == v for k, v in key.columns().items()]
+        statement = (
+            deliveries.update()
+            .where(*where)
+            .values(status=status, updated=iso(now), attempts=attempts, detail=detail[:300] or None)
+        )
+        await self._run("mark a delivery", [statement])
+
+    async def deliveries_by_status(self, *statuses: str, limit: int = 100) -> list[dict[str, Any]]:
+        query = (
+            select(deliveries)
+            .where(deliveries.c.status.in_(statuses))
+            .order_by(deliveries.c.occurrence.desc(), deliveries.c.id)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in (await conn.execute(query)).all()]
+
+    async def sent_count(self, event_id: str | None = None) -> int:
+        query = select(func.count()).select_from(deliveries).where(deliveries.c.status == "sent")
+        if event_id:
+            query = query.where(deliveries.c.event_id == event_id)
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def subscribe(self, platform: str, chat_id: str, lang: str) -> bool:
+        """True when this chat was not subscribed before."""
+        where = (subscriptions.c.platform == platform) & (subscriptions.c.chat_id == chat_id)
+        async with self.engine.connect() as conn:
+            existed = (await conn.execute(select(subscriptions.c.lang).where(where))).first()
+        await self._run(
+            "subscribe",
+            [
+                delete(subscriptions).where(where),
+                subscriptions.insert().values(platform=platform, chat_id=chat_id, lang=lang),
+            ],
+        )
+        return existed is None
+
+    async def unsubscribe(self, platform: str, chat_id: str) -> None:
+        where = (subscriptions.c.platform == platform) & (subscriptions.c.chat_id == chat_id)
+        await self._run("unsubscribe", [delete(subscriptions).where(where)])
+
+    async def subscribers(self) -> list[tuple[str, str, str]]:
+        """(platform, chat id, language) of every subscribed direct chat."""
+        query = select(subscriptions).order_by(subscriptions.c.platform, subscriptions.c.chat_id)
+        async with self.engine.connect() as conn:
+            return [(r.platform, r.chat_id, r.lang) for r in (await conn.execute(query)).all()]
+
+    async def save_event(self, values: dict[str, Any]) -> None:
+        await self._run(
+            "save the event",
+            [delete(events).where(events.c.id == values["id"]), events.insert().values(**values)],
+        )
+
+    async def load_events(self) -> list[dict[str, Any]]:
+        query = select(events).where(events.c.cancelled.is_(False)).order_by(events.c.starts)
+        async with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in (await conn.execute(query)).all()]
+
+    async def cancel_event(self, event_id: str) -> bool:
+        statement = events.update().where(events.c.id == event_id).values(cancelled=True)
+        try:
+            async with self.engine.begin() as conn:
+                return (await conn.execute(statement)).rowcount > 0
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not cancel the event: {_reason(exc)}") from exc
+
+    async def set_going(self, event_id: str, platform: str, user_id: str, going: bool) -> None:
+        where = (
+            (rsvps.c.event_id == event_id)
+            & (rsvps.c.platform == platform)
+            & (rsvps.c.user_id == user_id)
+        )
+        statements: list[Any] = [delete(rsvps).where(where)]
+        if going:
+            statements.append(
+                rsvps.insert().values(event_id=event_id, platform=platform, user_id=user_id)
+            )
+        await self._run("save the RSVP", statements)
+
+    async def going_counts(self) -> dict[str, int]:
+        query = select(rsvps.c.event_id, func.count()).group_by(rsvps.c.event_id)
+        async with self.engine.connect() as conn:
+            return {r[0]: int(r[1]) for r in (await conn.execute(query)).all()}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -52,7 +52,7 @@ async def test_language_choice_is_forgotten(tmp_path: Path) -> None:
         await store.set_language("telegram", "42", "es")
         await store.set_language("telegram", "42", "en")
         assert await store.language("telegram", "42") == "en"
-        await store.forget_chat("telegram", "42")
+        await store.forget("telegram", "42", "7")
         assert await store.language("telegram", "42") is None
 
 

@@ -74,19 +74,19 @@ class ConsoleAdapter:
 
 async def _read_line(reader: asyncio.StreamReader) -> bytes | None:
     """One line, or None at end of input; an over-long line is cut, never fatal."""
-    chunks: list[bytes] = []
+    kept = b""
     while True:
         try:
-            chunks.append(await reader.readuntil(b"\n"))
-            break
+            part = await reader.readuntil(b"\n")
+            return (kept + part)[:MAX_LINE]
         except asyncio.LimitOverrunError as exc:
-            chunks.append(await reader.readexactly(exc.consumed))
+            part = await reader.readexactly(exc.consumed)
         except asyncio.IncompleteReadError as exc:
-            if not exc.partial and not chunks:
+            if not exc.partial and not kept:
                 return None
-            chunks.append(exc.partial)
-            break
-    return b"".join(chunks)[:MAX_LINE]
+            return (kept + exc.partial)[:MAX_LINE]
+        if len(kept) < MAX_LINE:  # the rest of a huge line is read and dropped
+            kept += part
 
 
 async def _stdin_reader() -> asyncio.StreamReader:

@@ -1,0 +1,16 @@
+# The same steps as the README's manual install.
+FROM python:3.11-slim
+WORKDIR /app
+RUN useradd --create-home --uid 1000 bot
+COPY pyproject.toml README.md ./
+COPY bot/ bot/
+RUN pip install --no-cache-dir .
+COPY knowledge/ knowledge/
+COPY schedules/ schedules/
+COPY config.example.yaml ./
+RUN mkdir -p data && chown bot:bot data
+USER bot
+VOLUME ["/app/data"]
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=60s --timeout=10s CMD ["python", "-m", "bot", "doctor", "--quick"]
+CMD ["python", "-m", "bot", "run"]

@@ -1,0 +1,169 @@
+"""The command-line contract in DESIGN.md, run as a user runs it: `python -m bot …`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+KEYS = {"question", "matched", "id", "answer", "score", "lang", "suggestions"}
+
+
+def bot(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_ask_json_one_object_per_stdin_line_blank_lines_included() -> None:
+    lines = ["what is sb54", "", "¿qué es la ley sb54?", "recipe for tamales", "😀"]
+    done = bot("ask", "--json", stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [a["question"] for a in answers] == lines
+    for answer in answers:
+        assert KEYS <= answer.keys()
+        assert 0.0 <= answer["score"] <= 1.0
+        assert isinstance(answer["suggestions"], list)
+        assert answer["answer"]
+    first, blank, spanish, tamales, _ = answers
+    assert first["matched"] and first["id"] and first["lang"] == "en"
+    assert not blank["matched"] and blank["id"] is None
+    assert spanish["matched"] and spanish["lang"] == "es"
+    assert not tamales["matched"] and tamales["id"] is None
+
+
+def test_ask_words_are_one_question_and_lang_forces_the_language() -> None:
+    done = bot("ask", "--json", "--lang", "es", "what", "is", "sb54")
+    (answer,) = [json.loads(line) for line in done.stdout.splitlines()]
+    assert answer["question"] == "what is sb54"
+    assert answer["lang"] == "es"
+    assert answer["matched"]
+
+
+def test_ask_handles_thousands_of_questions_in_one_process() -> None:
+    questions = ["what is sb54", "how do i comment at the board", "fishing license"] * 1000
+    done = bot("ask", "--json", stdin="\n".join(questions) + "\n")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 3000
+
+
+def test_ask_imports_no_platform_library() -> None:
+    code = (
+        "import sys; from bot.cli import main; main(['ask', 'what is sb54']); "
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'discord', 'telegram', 'aiohttp', 'apscheduler'}); print('HEAVY', heavy)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+def test_validate_strict_passes_on_the_bundled_files() -> None:
+    done = bot("validate", "--strict")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_validate_reports_file_and_line_and_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- id: x\n  tags: [a]\n  bogus: 1\n", encoding="utf-8")
+    done = bot("validate", str(bad))
+    assert done.returncode == 1
+    assert f"{bad}:3: unknown key 'bogus'" in done.stdout
+    assert f"{bad}:1: entry 'x': missing 'reviewed'" in done.stdout
+
+
+def test_validate_strict_fails_on_warnings_only(tmp_path: Path) -> None:
+    entry = (ROOT / "tests" / "test_knowledge.py").read_text(encoding="utf-8")
+    body = entry.split('GOOD = """\\\n', 1)[1].split('"""', 1)[0].split("  es:")[0]
+    (tmp_path / "a.yaml").write_text(body, encoding="utf-8")
+    assert bot("validate", str(tmp_path)).returncode == 0
+    strict = bot("validate", "--strict", str(tmp_path))
+    assert strict.returncode == 1
+    assert "missing translation 'es:'" in strict.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "chat", "ask", "validate", "report", "doctor"])
+def test_every_command_has_help(command: str) -> None:
+    done = bot(command, "--help")
+    assert done.returncode == 0
+    assert "--config" in done.stdout
+
+
+def test_mistyped_command_gets_a_one_line_hint() -> None:
+    done = bot("aks", "hello")
+    assert done.returncode == 2
+    assert "Did you mean 'ask'?" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_mistyped_option_gets_a_hint() -> None:
+    done = bot("validate", "--strcit")
+    assert done.returncode == 2
+    assert "Did you mean --strict?" in done.stderr
+
+
+def test_bad_config_is_one_clear_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("timezone: Mars/Base\n", encoding="utf-8")
+    done = bot("ask", "--config", str(config), "hello")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "config error: timezone: 'Mars/Base' is not an IANA time zone (e.g. America/Los_Angeles)"
+    )
+
+
+def test_report_lists_unanswered_by_frequency_then_unhelpful(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\ndatabase: {{url: 'sqlite:///bot.db'}}\n",
+        encoding="utf-8",
+    )
+    questions = "where is parking\nrecipe for tamales\nwhere is parking\n"
+    bot("ask", "--record", "--config", str(config), stdin=questions)
+    bot("chat", "--config", str(config), stdin="what is sb54\n/wrong\n")
+    done = bot("report", "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    parking = next(i for i, line in enumerate(lines) if "where is parking" in line)
+    tamales = next(i for i, line in enumerate(lines) if "recipe for tamales" in line)
+    assert parking < tamales
+    assert lines[parking].split()[0] == "2"
+    assert any("1 not helpful" in line for line in lines)
+
+
+def test_ask_without_record_stores_nothing(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"knowledge: {{path: {ROOT / 'knowledge'}}}\n", encoding="utf-8")
+    bot("ask", "--config", str(config), stdin="recipe for tamales\n")
+    assert not (tmp_path / "data").exists()
+
+
+def test_doctor_names_what_to_fix(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\ntelegram: {{enabled: true}}\n", encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "doctor", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr

@@ -1,0 +1,107 @@
+"""The whole bot driven through the console adapter: what a person at the terminal sees."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, FakeClock, TestBot
+
+
+async def test_answer_shows_sources_and_review_date(testbot: TestBot) -> None:
+    reply = await testbot.ask("wut does sb 54 do??")
+    assert "Sources:" in reply
+    assert "https://" in reply
+    assert "Checked 20" in reply
+
+
+async def test_spanish_question_gets_a_spanish_answer(testbot: TestBot) -> None:
+    reply = await testbot.ask("¿qué es la ley sb54?")
+    assert "Fuentes:" in reply
+    assert "Revisado el 20" in reply
+
+
+async def test_unknown_question_abstains_and_is_recorded_without_sender(
+    testbot: TestBot, clock: FakeClock
+) -> None:
+    reply = await testbot.ask("how do I renew a fishing licence")
+    assert reply.startswith("I don't know that one yet")
+    assert "Sources:" not in reply
+    top = await testbot.app.store.top_unanswered()
+    assert [(c.text, c.count) for c in top] == [("how do I renew a fishing licence", 1)]
+
+
+async def test_suggestion_number_answers_that_entry(testbot: TestBot) -> None:
+    reply = await testbot.ask("comment")
+    if "1)" not in reply:  # the word alone may already be enough to answer
+        assert "Sources:" in reply
+        return
+    answer = await testbot.ask("1")
+    assert "Sources:" in answer
+
+
+async def test_wrong_counts_against_the_last_answer(testbot: TestBot) -> None:
+    assert "Sources:" in await testbot.ask("what is sb54")
+    assert "moderator will look" in await testbot.ask("/wrong")
+    (entry_id, no, yes) = (await testbot.app.store.most_unhelpful())[0]
+    assert (no, yes) == (1, 0)
+    assert entry_id in testbot.app.knowledge.snapshot.by_id
+
+
+async def test_lang_choice_applies_until_forgotten(testbot: TestBot) -> None:
+    assert "español" in await testbot.ask("/lang es")
+    assert "Fuentes:" in await testbot.ask("what is sb54")
+    assert "Listo" in await testbot.ask("/forget")
+    assert "Sources:" in await testbot.ask("what is sb54")
+
+
+async def test_commands(testbot: TestBot) -> None:
+    assert "/privacy" in await testbot.ask("/help")
+    assert "90 days" in await testbot.ask("/privacy")
+    assert "Did you mean /help?" in await testbot.ask("/hlep")
+    assert "Knowledge reloaded" in await testbot.ask("/reload")
+    assert "Ask me something first" in await testbot.ask("/sources")
+    await testbot.ask("what is sb54")
+    assert "https://" in await testbot.ask("/sources")
+
+
+async def test_hostile_input_gets_replies_and_the_bot_keeps_serving(testbot: TestBot) -> None:
+    for line in ("x" * 50_000, "😀🔥" * 100, "\u202e\u200b<script>&amp;", "/", "   ", "@everyone"):
+        assert await testbot.ask(line)
+    assert "Sources:" in await testbot.ask("what is sb54")
+
+
+async def test_database_failure_does_not_stop_answers(testbot: TestBot) -> None:
+    await testbot.app.store.close()  # as if the database went away
+    testbot.app.store._engine = None
+    reply = await testbot.ask("how do I renew a fishing licence")
+    assert reply.startswith("I don't know that one yet")
+    assert "Sources:" in await testbot.ask("what is sb54")
+    await testbot.app.store.open()
+
+
+def run_bot(args: list[str], stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\ndatabase: {{url: 'sqlite:///bot.db'}}\n",
+        encoding="utf-8",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args, "--config", str(config)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_chat_reads_real_stdin_and_writes_stdout(tmp_path: Path) -> None:
+    done = run_bot(["chat"], "what is sb54\nhow do I renew a fishing licence\n/help\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Sources:") == 1
+    assert "I don't know that one yet" in done.stdout
+    assert "/privacy" in done.stdout
+    assert (tmp_path / "bot.db").exists(), "the relative database resolves next to the config"

@@ -1,0 +1,79 @@
+"""Reload while running: a good file is picked up, a broken one never replaces what serves."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot import app as app_module
+from bot.adapters.console import ConsoleAdapter
+from bot.app import build, serve
+from bot.config import Config
+from bot.messages import Role
+from tests.conftest import ROOT, FakeClock, TestBot
+from tests.test_knowledge import GOOD
+
+
+@pytest.fixture
+async def live(
+    config: Config, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TestBot]:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.md"))
+    config = replace(
+        config,
+        knowledge_dir=knowledge,
+        notify={"moderators": "console"},
+        targets={"console": {"platform": "console"}},
+    )
+    monkeypatch.setattr(app_module, "WATCH_INTERVAL", 0.05)
+    stdin, out = asyncio.StreamReader(), asyncio.Queue[str]()
+    app = build(config, clock=clock, adapters=[ConsoleAdapter(stdin, write=out.put_nowait)])
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(app, stop))
+    yield TestBot(app, stdin, out)
+    stop.set()
+    await running
+
+
+async def _until(condition: object, seconds: float = 5) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():  # type: ignore[operator]
+            await asyncio.sleep(0.02)
+
+
+async def test_saved_file_is_picked_up(live: TestBot) -> None:
+    before = len(live.app.knowledge.snapshot.entries)
+    await _until(lambda: before > 0)
+    folder = live.app.config.knowledge_dir
+    (folder / "zz-new.yaml").write_text(GOOD.replace("first-entry", "brand-new-entry"), "utf-8")
+    await _until(lambda: "brand-new-entry" in live.app.knowledge.snapshot.by_id)
+    assert len(live.app.knowledge.snapshot.entries) == before + 1
+
+
+async def test_garbage_keeps_the_old_snapshot_and_tells_moderators(live: TestBot) -> None:
+    await _until(lambda: live.app.knowledge.snapshot.entries)
+    good = live.app.knowledge.snapshot
+    target = sorted(live.app.config.knowledge_dir.glob("*.yaml"))[0]
+    target.write_bytes(b"- id: [\x00garbage")
+    notice = await live.pop()
+    assert "Not reloaded" in notice
+    assert f"{target}:" in notice
+    assert live.app.knowledge.snapshot is good
+    assert "Sources:" in await live.ask("what is sb54")
+
+
+async def test_reload_command_is_for_moderators_only(live: TestBot) -> None:
+    from bot.messages import ChannelRef, Incoming
+
+    stranger = Incoming(ChannelRef("telegram", "5", private=False), "77", "/reload")
+    (refusal,) = await live.app.core.handle(stranger)
+    assert "only moderators can use /reload" in refusal.text
+    moderator = replace(stranger, roles=frozenset({Role.MODERATOR}))
+    (done,) = await live.app.core.handle(moderator)
+    assert done.text.startswith("Knowledge reloaded")
