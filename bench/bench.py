@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -274,6 +275,113 @@ def main() -> None:
     rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
     print(f"  ask --json, {len(texts) * 10:,} questions on stdin: {bulk:.2f} s in one process")
     print(f"  peak RSS of ask on the real knowledge: {max(rss, rss_one):.1f} MB")
+    bench_reminders()
+
+
+def bench_reminders() -> None:
+    """Scheduling 10,000 events × 3 reminders, and how late reminders go out on a real clock."""
+    import asyncio
+    import tempfile
+    import tracemalloc
+    from datetime import UTC, datetime, timedelta
+
+    from bot.app import build
+    from bot.config import from_mapping
+    from bot.messages import ChannelRef, Reply
+
+    print("\nReminders")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "schedules").mkdir()
+        start = datetime.now(UTC) + timedelta(days=2)
+        lines = ["events:"]
+        for i in range(10_000):
+            when = (start + timedelta(minutes=7 * i)).astimezone(ZoneInfo("America/Los_Angeles"))
+            lines += [
+                f"  - id: event-{i}",
+                f"    title: Event {i}",
+                f"    starts: {when:%Y-%m-%d %H:%M}",
+                "    remind: [1d, 2h, 10m]",
+                "    targets: [console]",
+            ]
+        (folder / "schedules" / "many.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        config = from_mapping({"database": {"url": f"sqlite:///{folder / 'bot.db'}"}}, folder)
+        config = replace(config, knowledge_dir=ROOT / "knowledge")
+
+        class Recorder:
+            name = "console"
+            sent: list[float] = []
+
+            async def run(self, handle: object) -> None:
+                await asyncio.Event().wait()
+
+            async def send(self, channel: ChannelRef, reply: Reply) -> None:
+                self.sent.append(time.time())
+
+        async def schedule() -> None:
+            app = build(config, adapters=[Recorder()])
+            async with app.store:
+                tracemalloc.start()
+                began = time.perf_counter()
+                await app.reminders.load()
+                loaded = time.perf_counter() - began
+                began = time.perf_counter()
+                due = app.reminders.due_between(start - timedelta(days=1), start + timedelta(days=70))
+                planned = time.perf_counter() - began
+                began = time.perf_counter()
+                app.reminders.next_due(datetime.now(UTC))
+                nxt = time.perf_counter() - began
+                peak = tracemalloc.get_traced_memory()[1] / 2**20
+                tracemalloc.stop()
+                print(
+                    f"  10,000 events: load {loaded * 1000:.0f} ms, all {len(due):,} reminders "
+                    f"computed in {planned * 1000:.0f} ms, next due in {nxt * 1000:.0f} ms, "
+                    f"peak traced memory {peak:.1f} MB"
+                )
+
+        asyncio.run(schedule())
+
+        # Lateness: 40 one-off events whose 1-minute reminder falls due over ~6 seconds.
+        (folder / "schedules" / "many.yaml").unlink()
+        soon = datetime.now(UTC) + timedelta(seconds=63)
+        lines = ["events:"]
+        dues = []
+        for i in range(40):
+            when = (soon + timedelta(seconds=i * 0.15)).astimezone(ZoneInfo("America/Los_Angeles"))
+            when = when.replace(microsecond=0)
+            dues.append((when - timedelta(minutes=1)).timestamp())
+            lines += [
+                f"  - id: soon-{i}",
+                f"    title: Soon {i}",
+                f"    starts: {when:%Y-%m-%d %H:%M:%S}",
+                "    remind: [1m]",
+                "    targets: [console]",
+            ]
+        (folder / "schedules" / "soon.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        recorder = Recorder()
+        recorder.sent = []
+
+        async def lateness() -> None:
+            from bot.app import serve
+
+            app = build(config, adapters=[recorder])
+            stop = asyncio.Event()
+            task = asyncio.create_task(serve(app, stop))
+            deadline = time.time() + 20
+            while len(recorder.sent) < 40 and time.time() < deadline:
+                await asyncio.sleep(0.1)
+            stop.set()
+            await task
+
+        asyncio.run(lateness())
+        delays = sorted(max(0.0, s - d) for s, d in zip(sorted(recorder.sent), sorted(dues), strict=False))
+        if delays:
+            p50 = statistics.median(delays)
+            p99 = delays[max(int(len(delays) * 0.99) - 1, 0)]
+            print(
+                f"  lateness of {len(delays)} reminders (due → sent): p50 {p50 * 1000:.0f} ms, "
+                f"p99 {p99 * 1000:.0f} ms (target p99 ≤ 1 s)"
+            )
 
 
 if __name__ == "__main__":

@@ -11,11 +11,15 @@ from pathlib import Path
 
 from bot.adapters.base import Adapter
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.config import Config, resolve_target
 from bot.core import Core
 from bot.knowledge import KnowledgeHolder, knowledge_files
 from bot.matcher import Matcher
-from bot.messages import ChannelRef, Reply
+from bot.messages import Reply
+from bot.event_commands import EventCommands
+from bot.outbox import Outbox
+from bot.reminders import Reminders
+from bot.scheduler import Scheduler
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,8 @@ class App:
     knowledge: KnowledgeHolder
     adapters: Sequence[Adapter]
     clock: Clock
+    reminders: Reminders
+    scheduler: Scheduler
 
     async def notify(self, target: str | None, text: str) -> None:
         """The bot's own notices (to moderators, organizers); logged when no target is set."""
@@ -50,21 +56,6 @@ class App:
                 log.exception("could not deliver a notice on %s", channel.platform)
 
 
-def resolve_target(
-    config: Config, name: str, _seen: frozenset[str] = frozenset()
-) -> list[ChannelRef]:
-    """A target name → its chats; a name may stand for a list of other names."""
-    spec = config.targets.get(name)
-    if spec is None or name in _seen:
-        return []
-    if isinstance(spec, list):
-        return [c for n in spec for c in resolve_target(config, str(n), _seen | {name})]
-    platform = str(spec.get("platform", ""))
-    chat = spec.get("chat_id") or spec.get("channel_id") or platform
-    thread = spec.get("thread_id")
-    return [ChannelRef(platform, str(chat), str(thread) if thread else None, private=False)]
-
-
 def build(
     config: Config,
     *,
@@ -78,7 +69,12 @@ def build(
         [config.knowledge_dir], stale_after=config.stale_after, on_swap=matcher.index_for
     )
     core = Core(config, knowledge, matcher, store, clock)
-    return App(config, core, store, knowledge, adapters or adapters_from(config), clock)
+    adapters = adapters if adapters is not None else adapters_from(config)
+    outbox = Outbox(store, {a.name: a for a in adapters}, clock)
+    reminders = Reminders(config, store, outbox, clock)
+    scheduler = Scheduler(reminders)
+    EventCommands(core, reminders, on_change=scheduler.changed)
+    return App(config, core, store, knowledge, adapters, clock, reminders, scheduler)
 
 
 def adapters_from(config: Config) -> list[Adapter]:
@@ -91,20 +87,31 @@ def adapters_from(config: Config) -> list[Adapter]:
     return adapters or [ConsoleAdapter(prompt=True)]
 
 
-async def serve(app: App, stop: asyncio.Event) -> None:
-    """Run until `stop` is set; a crashing adapter stops everything, loudly."""
+async def serve(app: App, stop: asyncio.Event, *, reminders: bool = True) -> None:
+    """Run until `stop` is set; a crashing adapter stops everything, loudly.
+
+    With `reminders=False` (the `chat` command) events are read for /next and /events, but
+    nothing is scheduled and APScheduler is never imported.
+    """
     async with app.store:
         result = await asyncio.to_thread(app.knowledge.reload)
         for problem in result.problems:
             log.warning("knowledge: %s", problem)
-        async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(a.run(app.core.handle), name=a.name) for a in app.adapters]
-            tasks.append(tg.create_task(_watch_knowledge(app), name="knowledge-watch"))
-            tasks.append(tg.create_task(_purge_old_questions(app), name="purge"))
-            await stop.wait()
-            log.info("stopping")
-            for task in tasks:
-                task.cancel()
+        if reminders:
+            await app.scheduler.start()
+        else:
+            await app.reminders.load()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tasks = [tg.create_task(a.run(app.core.handle), name=a.name) for a in app.adapters]
+                tasks.append(tg.create_task(_watch_knowledge(app), name="knowledge-watch"))
+                tasks.append(tg.create_task(_purge_old_questions(app), name="purge"))
+                await stop.wait()
+                log.info("stopping")
+                for task in tasks:
+                    task.cancel()
+        finally:
+            await app.scheduler.stop()
 
 
 async def main(app: App) -> None:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from difflib import get_close_matches
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from bot.config import Config, ConfigError, load_config
 from bot.knowledge import KnowledgeHolder, load_knowledge
@@ -41,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message}.{hint} See '{self.prog} --help'.\n")
 
 
-COMMANDS = ("run", "chat", "ask", "validate", "report", "doctor")
+COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor")
 
 
 def _parser() -> _Parser:
@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
-    quiet = args.command in ("ask", "validate", "report", "doctor")
+    quiet = args.command in ("ask", "validate", "ics", "report", "doctor", "chat")
     logging.basicConfig(
         level=logging.WARNING if quiet else config.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -127,7 +127,7 @@ def _chat(config: Config, args: argparse.Namespace) -> int:
     async def chat() -> None:
         stop = asyncio.Event()
         console = ConsoleAdapter(on_eof=stop.set, prompt=sys.stdin.isatty())
-        await serve(build(config, adapters=[console]), stop)
+        await serve(build(config, adapters=[console]), stop, reminders=False)
 
     asyncio.run(chat())
     return 0
@@ -187,51 +187,109 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
 
 
 def _validate(config: Config, args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.paths] or [config.knowledge_dir]
-    missing = [p for p in paths if not p.exists()]
-    for path in missing:
-        print(f"{path}:0: no such file or folder", file=sys.stderr)
-    result = load_knowledge([p for p in paths if p.exists()], stale_after=config.stale_after)
-    for problem in sorted(result.problems, key=lambda p: (p.file, p.line)):
+    from bot.clock import SystemClock
+    from bot.knowledge import Problem, knowledge_files
+    from bot.schedules import load_schedules, schedule_files
+
+    paths = [Path(p) for p in args.paths] or [config.knowledge_dir, config.schedules_dir]
+    problems = [Problem(str(p), 0, "no such file or folder") for p in paths if not p.exists()]
+    files = [f for p in paths if p.exists() for f in knowledge_files(p) + schedule_files(p)]
+    schedules = sorted({f for f in files if _is_schedule(f)})
+    knowledge = sorted(set(files) - set(schedules))
+    entries = events = 0
+    if knowledge or not schedules:
+        loaded = load_knowledge(knowledge, stale_after=config.stale_after)
+        problems += loaded.problems
+        entries = len(loaded.snapshot.entries)
+    if schedules:
+        planned = load_schedules(
+            schedules,
+            targets=config.targets,
+            default_timezone=config.timezone,
+            now=SystemClock().now(),
+        )
+        problems += planned.problems
+        events = len(planned.events)
+    for problem in sorted(problems, key=lambda p: (p.file, p.line)):
         print(problem)
-    errors, warnings = len(result.errors) + len(missing), len(result.warnings)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
     print(
-        f"{len(result.snapshot.entries)} entries checked: {errors} errors, {warnings} warnings",
+        f"{entries} entries and {events} events checked: {errors} errors, {warnings} warnings",
         file=sys.stderr,
     )
     return 1 if errors or (args.strict and warnings) else 0
 
 
+def _is_schedule(file: Path) -> bool:
+    """Schedule files are a mapping with `events:`; knowledge files are a list of entries."""
+    try:
+        head = file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.startswith("events:") for line in head.splitlines())
+
+
+def _ics(config: Config, args: argparse.Namespace) -> int:
+    """The same calendar `/calendar` sends: events from schedules/ and from chat."""
+    from bot.app import build
+    from bot.clock import SystemClock
+    from bot.ics import calendar_bytes
+
+    app = build(config, adapters=[])
+
+    async def events() -> bytes:
+        async with app.store:
+            await app.reminders.load()
+        return calendar_bytes(app.reminders.events.values(), SystemClock().now())
+
+    data = asyncio.run(events())
+    if args.out:
+        Path(args.out).write_bytes(data)
+        print(f"wrote {len(app.reminders.events)} events to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
 def _report(config: Config, args: argparse.Namespace) -> int:
-    async def read() -> tuple[list[tuple[str, int, str]], list[tuple[str, int, int]]]:
+    from bot.clock import SystemClock
+    from bot.outbox import FAILED, SKIPPED, UNCERTAIN
+
+    async def read() -> tuple[list[Any], list[tuple[str, int, int]], list[dict[str, Any]]]:
         async with Store(config.database_url) as store:
-            from bot.clock import SystemClock
-
             await store.purge_unanswered(SystemClock().now().date() - config.retention)
-            questions = [(c.text, c.count, c.lang) for c in await store.top_unanswered()]
-            return questions, await store.most_unhelpful()
+            deliveries = await store.deliveries_by_status(UNCERTAIN, FAILED, SKIPPED, "claimed")
+            return await store.top_unanswered(), await store.most_unhelpful(), deliveries
 
-    questions, unhelpful = asyncio.run(read())
-    print("Questions the bot could not answer (most frequent first):")
-    for question, count, lang in questions:
-        print(f"  {count:>5}  [{lang}] {question}")
-    if not questions:
-        print("  (none)")
-    print("\nAnswers people marked not helpful (most first):")
-    for entry_id, no, yes in unhelpful:
-        print(f"  {no:>5} not helpful, {yes} helpful: {entry_id}")
-    if not unhelpful:
-        print("  (none)")
+    questions, unhelpful, deliveries = asyncio.run(read())
     stale = [
-        p
+        str(p)
         for p in load_knowledge([config.knowledge_dir], stale_after=config.stale_after).warnings
         if "older than" in p.message
     ]
-    print(f"\nEntries to re-check (reviewed over {config.stale_after.days} days ago):")
-    for problem in stale:
-        print(f"  {problem}")
-    if not stale:
-        print("  (none)")
+    sections = [
+        (
+            "Questions the bot could not answer (most frequent first):",
+            [f"{q.count:>5}  [{q.lang}] {q.text}" for q in questions],
+        ),
+        (
+            "Answers people marked not helpful (most first):",
+            [f"{no:>5} not helpful, {yes} helpful: {entry}" for entry, no, yes in unhelpful],
+        ),
+        (f"Entries to re-check (reviewed over {config.stale_after.days} days ago):", stale),
+        (
+            "Reminders not known to be delivered (uncertain, failed, skipped):",
+            [
+                f"{'uncertain' if d['status'] == 'claimed' else d['status']}: {d['event_id']} "
+                f"at {d['occurrence']} to {d['destination']}"
+                for d in deliveries
+            ],
+        ),
+    ]
+    for number, (title, lines) in enumerate(sections):
+        print(("\n" if number else "") + title)
+        print("\n".join(f"  {line}" for line in lines) if lines else "  (none)")
     return 0
 
 
@@ -274,6 +332,7 @@ _COMMANDS = {
     "chat": _chat,
     "ask": _ask,
     "validate": _validate,
+    "ics": _ics,
     "report": _report,
     "doctor": _doctor,
 }

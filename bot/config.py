@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.messages import ChannelRef
+
 DEFAULT_CONFIG_FILE = "config.yaml"
 SECRET_ENV = {"telegram": "TELEGRAM_BOT_TOKEN", "discord": "DISCORD_TOKEN"}
 
@@ -242,3 +244,18 @@ def _roles(raw: Mapping[str, Any], key: str, *, default_admins: bool) -> RoleRul
         discord_roles=ids("discord_roles"),
         discord_users=ids("discord_users"),
     )
+
+
+def resolve_target(
+    config: Config, name: str, _seen: frozenset[str] = frozenset()
+) -> list[ChannelRef]:
+    """A target name → its chats; a name may stand for a list of other names."""
+    spec = config.targets.get(name)
+    if spec is None or name in _seen:
+        return []
+    if isinstance(spec, list):
+        return [c for n in spec for c in resolve_target(config, str(n), _seen | {name})]
+    platform = str(spec.get("platform", ""))
+    chat = spec.get("chat_id") or spec.get("channel_id") or platform
+    thread = spec.get("thread_id")
+    return [ChannelRef(platform, str(chat), str(thread) if thread else None, private=False)]

@@ -160,6 +160,58 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Something went wrong on my side; please try again in a minute.",
         "es": "Algo falló de mi lado; intenta de nuevo en un minuto.",
     },
+    # Reminders and events ------------------------------------------------------------------
+    "reminder_head": {"en": "Reminder: {title}", "es": "Recordatorio: {title}"},
+    "when": {"en": "When: {when}", "es": "Cuándo: {when}"},
+    "where": {"en": "Where: {where}", "es": "Dónde: {where}"},
+    "more": {"en": "More: {url}", "es": "Más información: {url}"},
+    "going_count": {"en": "{count} going", "es": "{count} van a ir"},
+    "going_button": {"en": "✋ Going", "es": "✋ Voy"},
+    "going_yes": {
+        "en": "Great, see you there! Send /notgoing {event} if that changes.",
+        "es": "¡Qué bien, nos vemos allá! Manda /notgoing {event} si cambias de plan.",
+    },
+    "going_no": {"en": "OK, noted.", "es": "Listo, anotado."},
+    "no_events": {
+        "en": "No upcoming events are scheduled yet. Board of Supervisors agendas: "
+        "https://bos.saccounty.gov/Pages/AboutBoardMeetings.aspx",
+        "es": "Todavía no hay eventos programados. Agendas de la Junta de Supervisores: "
+        "https://bos.saccounty.gov/Pages/AboutBoardMeetings.aspx",
+    },
+    "events_head": {"en": "Upcoming:", "es": "Próximos eventos:"},
+    "next_head": {"en": "Next: {title}", "es": "Próximo: {title}"},
+    "next_comment": {
+        "en": "To speak or send a written comment, ask me \"how do I give public comment?\"",
+        "es": "Para hablar o mandar un comentario por escrito, pregúntame "
+        "\"¿cómo doy un comentario público?\"",
+    },
+    "unknown_event": {
+        "en": "I don't know the event '{event}'. Send /events to see the ids.",
+        "es": "No conozco el evento '{event}'. Manda /events para ver los identificadores.",
+    },
+    "subscribed": {
+        "en": "You'll get event reminders here. Send /unsubscribe to stop, /forget to delete "
+        "everything.",
+        "es": "Vas a recibir recordatorios aquí. Manda /unsubscribe para dejar de recibirlos, "
+        "/forget para borrar todo.",
+    },
+    "already_subscribed": {
+        "en": "You're already subscribed. Send /unsubscribe to stop.",
+        "es": "Ya estás suscrito. Manda /unsubscribe para dejar de recibirlos.",
+    },
+    "unsubscribed": {
+        "en": "Done: no more reminders here.",
+        "es": "Listo: ya no vas a recibir recordatorios aquí.",
+    },
+    "subscribe_in_private": {
+        "en": "Reminders come by direct message: send /subscribe to me in a private chat.",
+        "es": "Los recordatorios llegan por mensaje directo: mándame /subscribe en un chat "
+        "privado.",
+    },
+    "calendar": {
+        "en": "The upcoming events, for your calendar app.",
+        "es": "Los próximos eventos, para tu calendario.",
+    },
 }
 
 

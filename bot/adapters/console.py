@@ -54,7 +54,7 @@ class ConsoleAdapter:
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             msg = self._incoming(line)
             for reply in await handle(msg):
-                await self.send(CHANNEL, reply)
+                self._show(reply)
         if self._on_eof:
             self._on_eof()
         await asyncio.Event().wait()  # stdin closed, but reminders keep printing until stopped
@@ -67,9 +67,13 @@ class ConsoleAdapter:
         roles = frozenset({Role.ORGANIZER, Role.MODERATOR})
         return Incoming(CHANNEL, "console", line, roles=roles, action=action)
 
-    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+    def _show(self, reply: Reply) -> None:
         self._choices = choices(reply) or self._choices
         self._write(plain_text(reply))
+
+    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+        """Reminders and notices: one line each, so logs and tests can count them."""
+        self._write(" | ".join(part for part in plain_text(reply).split("\n") if part.strip()))
 
 
 async def _read_line(reader: asyncio.StreamReader) -> bytes | None:

@@ -1,0 +1,373 @@
+"""Chat commands for meetings and reminders: organizers' /event, members' /next, /events,
+/subscribe, /unsubscribe, /calendar, /going, /notgoing. Registered on the Core at build time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.ics import calendar_bytes
+from bot.config import ConfigError, parse_duration, resolve_target
+from bot.core import Context, Core
+from bot.messages import Attachment, Reply, Role
+from bot.outbox import FAILED, SKIPPED, UNCERTAIN, destination
+from bot.reminders import Reminders, event_row, format_when
+from bot.schedules import Event, parse_recurrence
+from bot.store import DeliveryKey, StoreError
+from bot.texts import text
+
+log = logging.getLogger(__name__)
+
+ADD_USAGE = (
+    'Usage: /event add "Title" YYYY-MM-DD HH:MM [remind 1d,2h] [to TARGET[,TARGET]] '
+    '[at "Location"] [url https://…] [every "second and fourth Tuesday"] [tz America/Los_Angeles]\n'
+    'Example: /event add "Rally at the County building" 2026-12-08 16:30 remind 1d,2h to console'
+)
+EVENT_USAGE = (
+    "Organizer commands:\n"
+    "/event add …: a new event (send /event add for the details)\n"
+    "/event list: upcoming events with their ids and RSVPs\n"
+    "/event edit ID FIELD VALUE: FIELD is title, when, remind, to, at, url or every\n"
+    "/event cancel ID: cancel an event made in chat and its pending reminders\n"
+    "/event post ID: post the announcement to its targets now\n"
+    "/event status: reminders that were uncertain, failed or skipped"
+)
+_KEYWORDS = {"remind", "to", "at", "url", "every", "tz"}
+_SLUG = re.compile(r"[^a-z0-9]+")
+_LIST_LIMIT = 10
+
+
+class EventCommandError(ValueError):
+    """A malformed organizer command; the message says how to write it."""
+
+
+class EventCommands:
+    def __init__(self, core: Core, reminders: Reminders, on_change: Callable[[], Awaitable[None]]):
+        self.core = core
+        self.reminders = reminders
+        self.config = core.config
+        self.store = reminders.store
+        self.clock = core.clock
+        self._on_change = on_change
+        for name, handler, role in (
+            ("event", self.event, Role.ORGANIZER),
+            ("next", self.next, None),
+            ("events", self.events, None),
+            ("subscribe", self.subscribe, None),
+            ("unsubscribe", self.unsubscribe, None),
+            ("calendar", self.calendar, None),
+            ("going", self.going, None),
+            ("notgoing", self.notgoing, None),
+        ):
+            core.register(name, handler, role)
+
+    # Members ----------------------------------------------------------------------------
+
+    async def next(self, ctx: Context) -> list[Reply]:
+        upcoming = self.reminders.upcoming(self.clock.now(), limit=1)
+        if not upcoming:
+            return [Reply(text("no_events", ctx.lang), ctx.lang)]
+        event, when = upcoming[0]
+        body = "\n".join(
+            [
+                self.reminders.describe(event, when, ctx.lang).split("\n", 1)[1],
+                text("next_comment", ctx.lang),
+            ]
+        )
+        going = self.reminders.reminder_reply(event, when, ctx.lang).buttons
+        return [
+            Reply(
+                f"{text('next_head', ctx.lang, title=event.title)}\n{body}",
+                ctx.lang,
+                title=event.title,
+                buttons=going,
+            )
+        ]
+
+    async def events(self, ctx: Context) -> list[Reply]:
+        upcoming = self.reminders.upcoming(self.clock.now(), limit=_LIST_LIMIT)
+        if not upcoming:
+            return [Reply(text("no_events", ctx.lang), ctx.lang)]
+        lines = [text("events_head", ctx.lang)]
+        for event, when in upcoming:
+            local = when.astimezone(ZoneInfo(event.timezone))
+            lines.append(f"- {format_when(local, ctx.lang)}: {event.title} ({event.id})")
+        return [Reply("\n".join(lines), ctx.lang)]
+
+    async def subscribe(self, ctx: Context) -> list[Reply]:
+        if not ctx.msg.channel.private:
+            return [Reply(text("subscribe_in_private", ctx.lang), ctx.lang, private=True)]
+        channel = ctx.msg.channel
+        new = await self.store.subscribe(channel.platform, channel.chat_id, ctx.lang)
+        return [Reply(text("subscribed" if new else "already_subscribed", ctx.lang), ctx.lang)]
+
+    async def unsubscribe(self, ctx: Context) -> list[Reply]:
+        await self.store.unsubscribe(ctx.msg.channel.platform, ctx.msg.channel.chat_id)
+        return [Reply(text("unsubscribed", ctx.lang), ctx.lang)]
+
+    async def calendar(self, ctx: Context) -> list[Reply]:
+        data = calendar_bytes(self.reminders.events.values(), self.clock.now())
+        attachment = Attachment("forum-prep-events.ics", data, "text/calendar")
+        return [Reply(text("calendar", ctx.lang), ctx.lang, attachment=attachment)]
+
+    async def going(self, ctx: Context) -> list[Reply]:
+        return await self._rsvp(ctx, going=True)
+
+    async def notgoing(self, ctx: Context) -> list[Reply]:
+        return await self._rsvp(ctx, going=False)
+
+    async def _rsvp(self, ctx: Context, *, going: bool) -> list[Reply]:
+        event_id = ctx.args.strip()
+        if event_id not in self.reminders.events:
+            return [Reply(text("unknown_event", ctx.lang, event=event_id), ctx.lang, private=True)]
+        await self.store.set_going(event_id, ctx.msg.channel.platform, ctx.msg.user_id, going)
+        self.reminders.going = await self.store.going_counts()
+        key = "going_yes" if going else "going_no"
+        return [Reply(text(key, ctx.lang, event=event_id), ctx.lang, private=True)]
+
+    # Organizers -------------------------------------------------------------------------
+
+    async def event(self, ctx: Context) -> list[Reply]:
+        verb, _, rest = ctx.args.partition(" ")
+        handlers = {
+            "add": self._add,
+            "list": self._list,
+            "edit": self._edit,
+            "cancel": self._cancel,
+            "post": self._post,
+            "status": self._status,
+        }
+        handler = handlers.get(verb.lower())
+        if handler is None:
+            return [Reply(EVENT_USAGE, "en", private=True)]
+        try:
+            message = await handler(rest.strip())
+        except EventCommandError as exc:
+            message = str(exc)
+        except StoreError as exc:
+            log.warning("event command failed: %s", exc)
+            message = "The database is not available right now; nothing was changed. Try again soon."
+        return [Reply(message, "en", private=True)]
+
+    async def _add(self, args: str) -> str:
+        if not args:
+            raise EventCommandError(ADD_USAGE)
+        event = self.parse_add(args)
+        if event.id in {e.id for e in self.reminders.file_events}:
+            raise EventCommandError(f"An event in schedules/ already has the id {event.id}.")
+        ids = set(self.reminders.events)
+        base, n = event.id, 2
+        while event.id in ids:
+            event = replace(event, id=f"{base}-{n}")
+            n += 1
+        await self.store.save_event(event_row(event))
+        await self._on_change()
+        local = event.starts.astimezone(ZoneInfo(event.timezone))
+        reminders = ", ".join(_offset_text(r) for r in event.remind) or "none"
+        return (
+            f"Added {event.id}: {event.title}, {format_when(local, 'en')}. "
+            f"Reminders {reminders} before, to {', '.join(event.targets)}."
+        )
+
+    def parse_add(self, args: str, *, event_id: str | None = None) -> Event:
+        try:
+            words = shlex.split(args)
+        except ValueError as exc:
+            raise EventCommandError(f"I couldn't read that ({exc}): close the quotes.\n{ADD_USAGE}") from None
+        if len(words) < 3:
+            raise EventCommandError(f"I need a title, a date and a time.\n{ADD_USAGE}")
+        title, day, hour, *rest = words
+        options = _options(rest)
+        zone = options.get("tz", self.config.timezone)
+        starts = self._parse_start(day, hour, zone)
+        return Event(
+            id=event_id or _slug(title, starts),
+            title=title[:300],
+            starts=starts,
+            timezone=zone,
+            location=options.get("at"),
+            url=self._url(options.get("url")),
+            recurrence=self._recurrence(options.get("every")),
+            remind=self._offsets(options.get("remind", "1d,2h")),
+            targets=self._targets(options.get("to", "console")),
+            file="chat",
+        )
+
+    def _parse_start(self, day: str, hour: str, zone: str) -> datetime:
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise EventCommandError(
+                f"'{zone}' is not a time zone I know; use an IANA name like America/Los_Angeles."
+            ) from None
+        try:
+            naive = datetime.strptime(f"{day} {hour}", "%Y-%m-%d %H:%M")  # noqa: DTZ007
+        except ValueError:
+            raise EventCommandError(
+                f"I couldn't read the date '{day} {hour}'. Write it like 2026-12-08 16:30.\n{ADD_USAGE}"
+            ) from None
+        starts = naive.replace(tzinfo=tz)
+        if starts <= self.clock.now():
+            raise EventCommandError(
+                f"{day} {hour} is in the past ({zone}); give a future date and time."
+            )
+        return starts
+
+    def _offsets(self, value: str) -> tuple[timedelta, ...]:
+        try:
+            offsets = tuple(parse_duration(v.strip(), "remind") for v in value.split(",") if v.strip())
+        except ConfigError:
+            raise EventCommandError(
+                f"I couldn't read the reminder times '{value}'. Write them like 1d,2h,30m."
+            ) from None
+        if any(o <= timedelta(0) for o in offsets):
+            raise EventCommandError("Reminder times must be more than zero, like 1d,2h,30m.")
+        return tuple(sorted(set(offsets), reverse=True))
+
+    def _targets(self, value: str) -> tuple[str, ...]:
+        names = tuple(n.strip() for n in value.split(",") if n.strip())
+        unknown = [n for n in names if not resolve_target(self.config, n)]
+        if unknown or not names:
+            known = ", ".join(sorted(self.config.targets)) or "(none configured)"
+            raise EventCommandError(f"Unknown target '{', '.join(unknown)}'; known: {known}.")
+        return names
+
+    def _url(self, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise EventCommandError(f"The url must start with https:// (got '{value}').")
+        return value
+
+    def _recurrence(self, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            return parse_recurrence(value)
+        except ValueError as exc:
+            raise EventCommandError(f"I couldn't read the recurrence '{value}': {exc}") from None
+
+    async def _list(self, _args: str) -> str:
+        upcoming = self.reminders.upcoming(self.clock.now(), limit=_LIST_LIMIT)
+        if not upcoming:
+            return "No upcoming events."
+        lines = ["Upcoming events:"]
+        for event, when in upcoming:
+            local = when.astimezone(ZoneInfo(event.timezone))
+            where = "made in chat" if event.file == "chat" else f"{event.file}:{event.line}"
+            going = self.reminders.going.get(event.id, 0)
+            lines.append(
+                f"- {event.id}: {event.title}, {format_when(local, 'en')}; {going} going; "
+                f"to {', '.join(event.targets)}; {where}"
+            )
+        return "\n".join(lines)
+
+    def _chat_event(self, event_id: str) -> Event:
+        event = self.reminders.events.get(event_id)
+        if event is None:
+            raise EventCommandError(f"No event with the id '{event_id}'. Send /event list.")
+        if event.file != "chat":
+            raise EventCommandError(
+                f"{event_id} comes from {event.file}:{event.line}; edit that file instead "
+                "(the bot reloads it)."
+            )
+        return event
+
+    async def _edit(self, args: str) -> str:
+        try:
+            event_id, field, *value_words = shlex.split(args)
+        except ValueError:
+            raise EventCommandError("Usage: /event edit ID FIELD VALUE") from None
+        event = self._chat_event(event_id)
+        value = " ".join(value_words)
+        if not value:
+            raise EventCommandError("Usage: /event edit ID FIELD VALUE")
+        changes: dict[str, object]
+        if field == "title":
+            changes = {"title": value[:300]}
+        elif field == "when":
+            parts = value.split()
+            if len(parts) != 2:
+                raise EventCommandError("Write the new time like: /event edit ID when 2026-12-09 17:00")
+            changes = {"starts": self._parse_start(parts[0], parts[1], event.timezone)}
+        elif field == "remind":
+            changes = {"remind": self._offsets(value)}
+        elif field == "to":
+            changes = {"targets": self._targets(value)}
+        elif field == "at":
+            changes = {"location": value}
+        elif field == "url":
+            changes = {"url": self._url(value)}
+        elif field == "every":
+            changes = {"recurrence": self._recurrence(value)}
+        else:
+            raise EventCommandError(f"I can't edit '{field}'; use title, when, remind, to, at, url or every.")
+        await self.store.save_event(event_row(replace(event, **changes)))  # type: ignore[arg-type]
+        await self._on_change()
+        return f"Updated {event_id}; its pending reminders follow the change."
+
+    async def _cancel(self, args: str) -> str:
+        event = self._chat_event(args.strip())
+        await self.store.cancel_event(event.id)
+        await self._on_change()
+        return f"Cancelled {event.id}: {event.title}. Its pending reminders are removed."
+
+    async def _post(self, args: str) -> str:
+        event = self.reminders.events.get(args.strip())
+        if event is None:
+            raise EventCommandError(f"No event with the id '{args.strip()}'. Send /event list.")
+        when = event.next_occurrence(self.clock.now()) or event.starts
+        now = self.clock.now()
+        sent = 0
+        for name in event.targets:
+            for channel in resolve_target(self.config, name):
+                spec = self.config.targets.get(name)
+                lang = str(spec.get("lang", "both")) if isinstance(spec, dict) else "both"
+                key = DeliveryKey(f"{event.id}#post", now, timedelta(0), destination(channel))
+                reply = self.reminders.reminder_reply(event, when, lang)
+                outcome = await self.reminders.outbox.deliver(key, channel, reply, now + timedelta(minutes=5))
+                sent += outcome == "sent"
+        return f"Posted {event.id} to {sent} chat(s)."
+
+    async def _status(self, _args: str) -> str:
+        rows = await self.store.deliveries_by_status(UNCERTAIN, FAILED, SKIPPED, "claimed")
+        if not rows:
+            return "Every reminder so far was delivered."
+        lines = ["Reminders to check (newest first):"]
+        for row in rows[:30]:
+            status = UNCERTAIN if row["status"] == "claimed" else row["status"]
+            lines.append(
+                f"- {status}: {row['event_id']} at {row['occurrence']} "
+                f"({_offset_text(timedelta(seconds=row['offset_s']))} before) to {row['destination']}"
+                + (f": {row['detail']}" if row.get("detail") else "")
+            )
+        return "\n".join(lines)
+
+
+def _options(words: list[str]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    i = 0
+    while i < len(words):
+        key = words[i].lower()
+        if key not in _KEYWORDS or i + 1 >= len(words):
+            raise EventCommandError(f"I didn't understand '{words[i]}'.\n{ADD_USAGE}")
+        options[key] = words[i + 1]
+        i += 2
+    return options
+
+
+def _slug(title: str, starts: datetime) -> str:
+    words = _SLUG.sub("-", title.casefold()).strip("-")[:40].strip("-") or "event"
+    return f"{words}-{starts:%Y-%m-%d}"
+
+
+def _offset_text(offset: timedelta) -> str:
+    seconds = int(offset.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

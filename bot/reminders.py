@@ -1,0 +1,233 @@
+"""What is due at clock.now(), and to whom. APScheduler (bot/scheduler.py) only decides when
+to call `tick()`; the events come from schedules/ and the database, so nothing goes stale.
+
+On every tick, each reminder whose time has come is sent if it is at most `reminders.grace`
+late, or recorded as skipped when later than that (the bot was down). The ledger in the
+Outbox makes a second send of the same reminder to the same chat impossible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.config import Config, resolve_target
+from bot.messages import Button, ChannelRef, Reply
+from bot.outbox import Outbox, destination
+from bot.schedules import Event, load_schedules, parse_recurrence
+from bot.store import DeliveryKey, Store, StoreError, iso
+from bot.texts import text
+
+log = logging.getLogger(__name__)
+
+LOOKBACK = timedelta(days=2)  # missed reminders older than this are neither sent nor listed
+SEND_CONCURRENCY = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    event: Event
+    occurrence: datetime  # UTC
+    offset: timedelta
+
+    @property
+    def at(self) -> datetime:
+        return self.occurrence - self.offset
+
+
+def event_from_row(row: dict[str, object]) -> Event:
+    """An event organizers made in chat, as stored."""
+    zone = str(row["timezone"])
+    starts = datetime.fromisoformat(str(row["starts"]).replace("Z", "+00:00"))
+    return Event(
+        id=str(row["id"]),
+        title=str(row["title"]),
+        starts=starts.astimezone(ZoneInfo(zone)),
+        timezone=zone,
+        location=str(row["location"]) if row.get("location") else None,
+        url=str(row["url"]) if row.get("url") else None,
+        recurrence=parse_recurrence(str(row["recurrence"])) if row.get("recurrence") else None,
+        remind=tuple(
+            timedelta(seconds=int(s)) for s in str(row["remind"]).split(",") if s.strip()
+        ),
+        targets=tuple(t for t in str(row["targets"]).split(",") if t),
+        file="chat",
+    )
+
+
+def event_row(event: Event) -> dict[str, object]:
+    return {
+        "id": event.id,
+        "title": event.title,
+        "starts": iso(event.starts),
+        "timezone": event.timezone,
+        "location": event.location,
+        "url": event.url,
+        "recurrence": event.recurrence,
+        "remind": ",".join(str(int(r.total_seconds())) for r in event.remind),
+        "targets": ",".join(event.targets),
+        "cancelled": False,
+    }
+
+
+class Reminders:
+    def __init__(self, config: Config, store: Store, outbox: Outbox, clock: Clock) -> None:
+        self.config = config
+        self.store = store
+        self.outbox = outbox
+        self.clock = clock
+        self.file_events: tuple[Event, ...] = ()
+        self.chat_events: tuple[Event, ...] = ()
+        self.going: dict[str, int] = {}
+
+    @property
+    def events(self) -> dict[str, Event]:
+        return {e.id: e for e in (*self.file_events, *self.chat_events)}
+
+    async def load(self) -> None:
+        """Read schedules/ and the database again; problems are logged, good events kept."""
+        result = await asyncio.to_thread(
+            load_schedules,
+            [self.config.schedules_dir],
+            targets=self.config.targets,
+            default_timezone=self.config.timezone,
+            now=self.clock.now(),
+        )
+        for problem in result.problems:
+            log.warning("schedules: %s", problem)
+        self.file_events = result.events
+        rows = await self.store.load_events()
+        chat_events = []
+        for row in rows:
+            try:
+                chat_events.append(event_from_row(row))
+            except (ValueError, KeyError) as exc:
+                log.warning("stored event %s unreadable: %s", row.get("id"), exc)
+        self.chat_events = tuple(chat_events)
+        self.going = await self.store.going_counts()
+
+    def upcoming(self, after: datetime, limit: int = 10) -> list[tuple[Event, datetime]]:
+        """The next occurrences of every event, soonest first."""
+        found = [
+            (event, when)
+            for event in self.events.values()
+            if (when := event.next_occurrence(after)) is not None
+        ]
+        return sorted(found, key=lambda pair: pair[1])[:limit]
+
+    def due_between(self, start: datetime, end: datetime) -> list[Due]:
+        """Reminders whose send time falls in [start, end), oldest first."""
+        found = []
+        for event in self.events.values():
+            if not event.remind:
+                continue
+            longest = max(event.remind)
+            for occurrence in event.occurrences(start, end + longest):
+                for offset in event.remind:
+                    due = Due(event, occurrence, offset)
+                    if start <= due.at < end:
+                        found.append(due)
+        return sorted(found, key=lambda d: d.at)
+
+    def next_due(self, after: datetime, horizon: timedelta = timedelta(days=1)) -> datetime | None:
+        due = self.due_between(after, after + horizon)
+        return due[0].at if due else None
+
+    async def tick(self) -> None:
+        """Send what is due now; record as skipped what is past the grace window."""
+        now = self.clock.now()
+        for due in self.due_between(now - LOOKBACK, now + timedelta(microseconds=1)):
+            late = now - due.at
+            if late <= self.config.grace:
+                await self.send(due.event, due.occurrence, due.offset, deadline=due.at + self.config.grace)
+            else:
+                for channel, _ in await self.destinations(due.event):
+                    key = DeliveryKey(due.event.id, due.occurrence, due.offset, destination(channel))
+                    await self.outbox.skip(key, f"{late} late, past the grace of {self.config.grace}")
+
+    async def destinations(self, event: Event) -> list[tuple[ChannelRef, str]]:
+        """The event's targets (each group or channel), then every subscriber's direct chat."""
+        chats: dict[str, tuple[ChannelRef, str]] = {}
+        for name in event.targets:
+            for channel in resolve_target(self.config, name):
+                spec = self.config.targets.get(name)
+                lang = str(spec.get("lang", "both")) if isinstance(spec, dict) else "both"
+                chats.setdefault(destination(channel), (channel, lang))
+        try:
+            subscribers = await self.store.subscribers()
+        except StoreError as exc:
+            log.warning("subscribers unavailable: %s", exc)
+            subscribers = []
+        for platform, chat_id, lang in subscribers:
+            channel = ChannelRef(platform, chat_id, private=True)
+            chats.setdefault(destination(channel), (channel, lang))
+        return list(chats.values())
+
+    async def send(
+        self, event: Event, occurrence: datetime, offset: timedelta, deadline: datetime
+    ) -> dict[str, int]:
+        """Deliver one reminder to every destination, a few at a time; counts by outcome."""
+        outcomes: dict[str, int] = {}
+        limit = asyncio.Semaphore(SEND_CONCURRENCY)
+
+        async def one(channel: ChannelRef, lang: str) -> None:
+            async with limit:
+                key = DeliveryKey(event.id, occurrence, offset, destination(channel))
+                reply = self.reminder_reply(event, occurrence, lang)
+                outcome = await self.outbox.deliver(key, channel, reply, deadline)
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+        async with asyncio.TaskGroup() as tg:
+            for channel, lang in await self.destinations(event):
+                tg.create_task(one(channel, lang))
+        log.info("reminder %s at %s: %s", event.id, iso(occurrence), outcomes)
+        return outcomes
+
+    def reminder_reply(self, event: Event, occurrence: datetime, lang: str) -> Reply:
+        langs = ("en", "es") if lang == "both" else (lang,)
+        body = "\n\n".join(self.describe(event, occurrence, one) for one in langs)
+        going = self.going.get(event.id, 0)
+        if going:
+            body += "\n\n" + " / ".join(text("going_count", one, count=going) for one in langs)
+        button = Button(text("going_button", langs[0]), f"going:{event.id}"[:64])
+        return Reply(body, langs[0], title=event.title, buttons=(button,))
+
+    def describe(self, event: Event, occurrence: datetime, lang: str) -> str:
+        local = occurrence.astimezone(ZoneInfo(event.timezone))
+        lines = [
+            text("reminder_head", lang, title=event.title),
+            text("when", lang, when=format_when(local, lang)),
+        ]
+        if event.location:
+            lines.append(text("where", lang, where=event.location))
+        if event.url:
+            lines.append(text("more", lang, url=event.url))
+        return "\n".join(lines)
+
+
+_DAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+}
+_MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"),
+}
+
+
+def format_when(local: datetime, lang: str) -> str:
+    """'Tuesday, December 8, 2026, 4:30 PM PST' / 'martes 8 de diciembre de 2026, 16:30 PST'."""
+    day = _DAYS.get(lang, _DAYS["en"])[local.weekday()]
+    month = _MONTHS.get(lang, _MONTHS["en"])[local.month - 1]
+    zone = local.tzname() or ""
+    if lang == "es":
+        return f"{day} {local.day} de {month} de {local.year}, {local:%H:%M} {zone}".strip()
+    hour = local.hour % 12 or 12
+    return f"{day}, {month} {local.day}, {local.year}, {hour}:{local:%M} {local:%p} {zone}".strip()
+

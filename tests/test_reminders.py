@@ -1,0 +1,258 @@
+"""Reminders: on time, to the right chats, once, through restarts, retries and cancellations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.base import DeliveryError, Handler
+from bot.app import App, build
+from bot.config import Config
+from bot.messages import ChannelRef, Incoming, Reply, Role
+from tests.conftest import FakeClock
+
+ORGANIZER = frozenset({Role.ORGANIZER})
+
+
+@dataclass
+class FakePlatform:
+    """A platform that records what it is sent and fails on cue."""
+
+    name: str = "fake"
+    sent: list[tuple[ChannelRef, Reply]] = field(default_factory=list)
+    failures: list[DeliveryError | Exception] = field(default_factory=list)
+
+    async def run(self, handle: Handler) -> None:
+        await asyncio.Event().wait()
+
+    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((channel, reply))
+
+
+@pytest.fixture
+def reminder_config(config: Config, tmp_path: Path) -> Config:
+    schedules = tmp_path / "schedules"
+    schedules.mkdir()
+    return replace(
+        config,
+        schedules_dir=schedules,
+        targets={
+            "group": {"platform": "fake", "chat_id": "-100"},
+            "channel": {"platform": "fake", "chat_id": "555"},
+            "both": ["group", "channel"],
+        },
+    )
+
+
+@dataclass
+class Bot:
+    app: App
+    platform: FakePlatform
+    clock: FakeClock
+
+    async def say(self, line: str, *, roles: frozenset[Role] = ORGANIZER, chat: str = "dm-1") -> str:
+        msg = Incoming(ChannelRef("fake", chat, private=True), "u1", line, roles=roles)
+        return "\n".join(r.text for r in await self.app.core.handle(msg))
+
+    async def tick(self) -> None:
+        await self.app.reminders.load()
+        await self.app.reminders.tick()
+
+
+@pytest.fixture
+async def make_bot(
+    reminder_config: Config, clock: FakeClock
+) -> AsyncIterator[Callable[[], AsyncIterator[Bot]]]:
+    """Build a bot on the same database as often as a test restarts it."""
+    opened: list[App] = []
+
+    async def start() -> Bot:
+        platform = FakePlatform()
+        app = build(reminder_config, clock=clock, adapters=[platform])
+        await app.store.open()
+        await app.reminders.load()
+        app.reminders.outbox._sleep = _no_sleep
+        opened.append(app)
+        return Bot(app, platform, clock)
+
+    yield start  # type: ignore[misc]
+    for app in opened:
+        await app.store.close()
+
+
+async def _no_sleep(_seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+ADD = '/event add "Rally at the County building" 2026-11-25 12:00 remind 1h,10m to both'
+# the clock starts at 2026-11-25 17:00 UTC = 09:00 in Sacramento; the rally is at 12:00 local
+
+
+async def test_reminder_goes_out_once_even_across_a_restart(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    assert "Added rally-at-the-county-building-2026-11-25" in await bot.say(ADD)
+    await bot.tick()
+    assert bot.platform.sent == [], "nothing is due yet"
+    bot.clock.advance(hours=2)  # 11:00 local: the 1h reminder is due
+    await bot.tick()
+    assert sorted(c.chat_id for c, _ in bot.platform.sent) == ["-100", "555"]
+    assert "Rally at the County building" in bot.platform.sent[0][1].text
+    assert "11:00" not in bot.platform.sent[0][1].text and "12:00" in bot.platform.sent[0][1].text
+    restarted = await make_bot()
+    await restarted.tick()
+    await bot.tick()
+    assert restarted.platform.sent == [], "a restart never sends a claimed reminder again"
+    assert len(bot.platform.sent) == 2
+
+
+async def test_missed_reminder_within_grace_is_sent_later_ones_skipped(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say(ADD)
+    bot.clock.advance(hours=2, minutes=20)  # down until 11:20: the 1h reminder is 20 min late
+    await bot.tick()
+    assert bot.platform.sent == []
+    bot.clock.advance(minutes=35)  # 11:55: the 10m reminder is 5 min late
+    await bot.tick()
+    assert len(bot.platform.sent) == 2
+    status = await bot.say("/event status")
+    assert status.count("skipped: rally-at-the-county-building-2026-11-25") == 2
+    assert "1h before" in status
+
+
+async def test_refused_sends_are_retried_unknown_outcomes_never(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say(ADD.replace("to both", "to group"))
+    bot.platform.failures = [
+        DeliveryError("429 too many requests", retry=True, retry_after=1),
+        DeliveryError("502 bad gateway", retry=True),
+    ]
+    bot.clock.advance(hours=2)
+    await bot.tick()
+    assert len(bot.platform.sent) == 1, "sent after two clear refusals"
+    bot.platform.failures = [DeliveryError("timed out after the request went out", retry=False)]
+    bot.clock.advance(minutes=50)
+    await bot.tick()
+    await bot.tick()
+    assert len(bot.platform.sent) == 1, "an uncertain send is never repeated"
+    assert "uncertain: rally-at-the-county-building-2026-11-25" in await bot.say("/event status")
+
+
+async def test_cancel_removes_pending_reminders(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say(ADD)
+    assert "Cancelled" in await bot.say("/event cancel rally-at-the-county-building-2026-11-25")
+    bot.clock.advance(hours=2)
+    await bot.tick()
+    assert bot.platform.sent == []
+
+
+async def test_edit_moves_the_reminders(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say(ADD)
+    assert "Updated" in await bot.say(
+        "/event edit rally-at-the-county-building-2026-11-25 when 2026-11-25 14:00"
+    )
+    bot.clock.advance(hours=2)  # 11:00: would have been due before the edit
+    await bot.tick()
+    assert bot.platform.sent == []
+    bot.clock.advance(hours=2)  # 13:00: an hour before the new time
+    await bot.tick()
+    assert len(bot.platform.sent) == 2
+
+
+async def test_subscribers_get_their_own_direct_message(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say(ADD.replace("to both", "to group"))
+    assert "reminders here" in await bot.say("/subscribe", roles=frozenset(), chat="dm-7")
+    assert "already" in await bot.say("/subscribe", roles=frozenset(), chat="dm-7")
+    bot.clock.advance(hours=2)
+    await bot.tick()
+    assert sorted(c.chat_id for c, _ in bot.platform.sent) == ["-100", "dm-7"]
+    await bot.say("/unsubscribe", roles=frozenset(), chat="dm-7")
+    bot.clock.advance(minutes=50)
+    await bot.tick()
+    assert sorted(c.chat_id for c, _ in bot.platform.sent) == ["-100", "-100", "dm-7"]
+
+
+async def test_members_cannot_use_organizer_commands(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    refusal = await bot.say(ADD, roles=frozenset())
+    assert "only organizers can use /event" in refusal
+    assert bot.app.reminders.events == {}
+
+
+@pytest.mark.parametrize(
+    ("command", "error"),
+    [
+        ('/event add "Rally" 2020-01-01 10:00', "in the past"),
+        ('/event add "Rally" tomorrow 10:00', "couldn't read the date"),
+        ('/event add "Rally 2026-12-08 10:00', "close the quotes"),
+        ('/event add "Rally" 2026-12-08 10:00 remind soon', "couldn't read the reminder times"),
+        ('/event add "Rally" 2026-12-08 10:00 to sac-genral', "Unknown target 'sac-genral'; known:"),
+        ('/event add "Rally" 2026-12-08 10:00 tz Mars/Base', "not a time zone"),
+        ('/event add "Rally" 2026-12-08 10:00 url ftp://x', "must start with https://"),
+        ('/event add "Rally" 2026-12-08 10:00 bogus', "didn't understand 'bogus'"),
+        ("/event add", "Usage: /event add"),
+        ("/event frobnicate", "Organizer commands"),
+        ("/event cancel nope", "No event with the id 'nope'"),
+    ],
+)
+async def test_malformed_commands_get_clear_errors(make_bot, command: str, error: str) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    assert error in await bot.say(command)
+
+
+async def test_rsvp_counts_show_in_the_list_and_the_reminder(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say(ADD.replace("to both", "to group"))
+    event_id = "rally-at-the-county-building-2026-11-25"
+    assert "see you there" in await bot.say(f"/going {event_id}", roles=frozenset())
+    await bot.say(f"/going {event_id}", roles=frozenset(), chat="dm-2")  # same person, another chat
+    assert "1 going" in await bot.say("/event list")
+    bot.clock.advance(hours=2)
+    await bot.tick()
+    (_, reply), = bot.platform.sent
+    assert "1 going" in reply.text
+    assert reply.buttons[0].action == f"going:{event_id}"
+    await bot.say("/forget", roles=frozenset())
+    assert "0 going" in await bot.say("/event list")
+
+
+async def test_calendar_is_an_ics_attachment(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say(ADD + ' at "700 H Street, Sacramento" every "second and fourth Tuesday"')
+    msg = Incoming(ChannelRef("fake", "dm-1"), "u1", "/calendar")
+    (reply,) = await bot.app.core.handle(msg)
+    assert reply.attachment is not None
+    ics = reply.attachment.data.decode()
+    assert reply.attachment.filename.endswith(".ics")
+    assert "SUMMARY:Rally at the County building" in ics
+    assert "BEGIN:VTIMEZONE" in ics and "TZID:America/Los_Angeles" in ics
+    assert "RRULE:FREQ=MONTHLY" in ics
+
+
+async def test_next_shows_when_where_and_how_to_comment(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    assert "No upcoming events" in await bot.say("/next")
+    await bot.say(ADD + ' at "700 H Street, Sacramento"')
+    shown = await bot.say("/next", roles=frozenset())
+    assert "Rally at the County building" in shown
+    assert "12:00 PM PST" in shown
+    assert "700 H Street" in shown
+    assert "public comment" in shown
+
+
+async def test_delivery_is_never_doubled_by_concurrent_ticks(make_bot) -> None:  # type: ignore[no-untyped-def]
+    first, second = await make_bot(), await make_bot()  # two instances, one database
+    await first.say(ADD)
+    first.clock.advance(hours=2)
+    await second.app.reminders.load()
+    await asyncio.gather(first.tick(), second.tick(), first.tick())
+    assert len(first.platform.sent) + len(second.platform.sent) == 2
+
