@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -59,8 +60,10 @@ def load_eval(path: Path = ROOT / "tests" / "eval" / "questions.yaml") -> list[Q
     return questions
 
 
-def engine(snapshot: Snapshot, config: MatcherConfig) -> Answer:
-    matcher = Matcher(config)
+def engine(
+    snapshot: Snapshot, config: MatcherConfig, weights: dict[str, float] | None = None
+) -> Answer:
+    matcher = Matcher(config, weights)
     matcher.index_for(snapshot)
 
     def answer(question: str) -> str | None:
@@ -187,23 +190,49 @@ def row(name: str, q: Quality) -> str:
 
 
 def tune(snapshot: Snapshot, questions: list[Question]) -> None:
+    """Grid over feature weights, threshold and margin, on the tuning split only."""
     tuning = [q for q in questions if not q.holdout]
     print(f"Sweep on the tuning split only ({len(tuning)} questions):")
-    print("  threshold margin   top-1  abstain  wrong  sum")
-    best = None
-    for threshold in [x / 100 for x in range(20, 80, 2)]:
-        for margin in (0.0, 0.02, 0.05, 0.08):
-            q = quality(engine(snapshot, MatcherConfig(threshold, margin)), tuning)
-            total = q.top1 + q.abstain
-            if best is None or total > best[0]:
-                best = (total, threshold, margin)
-            if margin == 0.0 or total >= (best[0] - 0.01):
-                print(
-                    f"  {threshold:9.2f} {margin:6.2f}  {q.top1:6.1%}  {q.abstain:6.1%}"
-                    f"  {q.wrong:5d}  {total:.3f}"
-                )
-    if best:
-        print(f"best on tuning split: threshold={best[1]:.2f} margin={best[2]:.2f}")
+    results = []
+    for coverage in (0.3, 0.4, 0.45, 0.5, 0.6):
+        for fuzzy in (0.2, 0.3, 0.35, 0.4, 0.5):
+            specificity = round(1 - coverage - fuzzy, 2)
+            if specificity < 0:
+                continue
+            weights = {"coverage": coverage, "fuzzy": fuzzy, "specificity": specificity}
+            matcher = Matcher(MatcherConfig(0.0, 0.0), weights)
+            ranked = [(q, matcher.rank(snapshot, q.text)[:2]) for q in tuning]
+            for threshold in [x / 100 for x in range(30, 90, 2)]:
+                for margin in (0.0, 0.02, 0.04, 0.06, 0.1):
+                    right = abstain = wrong = 0
+                    for q, top in ranked:
+                        best = top[0] if top else None
+                        second = top[1].score if len(top) > 1 else 0.0
+                        ok = bool(
+                            best and best.score >= threshold and best.score - second >= margin
+                        )
+                        got = best.entry.id if ok and best else None
+                        if q.expect:
+                            right += got == q.expect
+                            wrong += got is not None and got != q.expect
+                        else:
+                            abstain += got is None
+                    n_in = sum(1 for q in tuning if q.expect)
+                    n_out = len(tuning) - n_in
+                    total = right / n_in + abstain / n_out
+                    results.append(
+                        (total, -wrong, weights, threshold, margin, right / n_in, abstain / n_out)
+                    )
+    results.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    print(
+        "  sum    top-1  abstain  wrong  weights (coverage, fuzzy, specificity)  threshold margin"
+    )
+    for total, neg_wrong, weights, threshold, margin, top1, abstain in results[:15]:
+        w = weights
+        print(
+            f"  {total:.3f}  {top1:6.1%}  {abstain:6.1%}  {-neg_wrong:5d}  "
+            f"({w['coverage']}, {w['fuzzy']}, {w['specificity']})  {threshold:.2f}  {margin:.2f}"
+        )
 
 
 def main() -> None:
@@ -279,7 +308,7 @@ def main() -> None:
 
 
 def bench_reminders() -> None:
-    """Scheduling 10,000 events × 3 reminders, and how late reminders go out on a real clock."""
+    """Scheduling 10,000 events x 3 reminders, and how late reminders go out on a real clock."""
     import asyncio
     import tempfile
     import tracemalloc
@@ -310,7 +339,7 @@ def bench_reminders() -> None:
 
         class Recorder:
             name = "console"
-            sent: list[float] = []
+            sent: ClassVar[list[float]] = []
 
             async def run(self, handle: object) -> None:
                 await asyncio.Event().wait()
@@ -326,7 +355,9 @@ def bench_reminders() -> None:
                 await app.reminders.load()
                 loaded = time.perf_counter() - began
                 began = time.perf_counter()
-                due = app.reminders.due_between(start - timedelta(days=1), start + timedelta(days=70))
+                due = app.reminders.due_between(
+                    start - timedelta(days=1), start + timedelta(days=70)
+                )
                 planned = time.perf_counter() - began
                 began = time.perf_counter()
                 app.reminders.next_due(datetime.now(UTC))
@@ -368,13 +399,15 @@ def bench_reminders() -> None:
             stop = asyncio.Event()
             task = asyncio.create_task(serve(app, stop))
             deadline = time.time() + 20
-            while len(recorder.sent) < 40 and time.time() < deadline:
+            while len(recorder.sent) < 40 and time.time() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
             stop.set()
             await task
 
         asyncio.run(lateness())
-        delays = sorted(max(0.0, s - d) for s, d in zip(sorted(recorder.sent), sorted(dues), strict=False))
+        delays = sorted(
+            max(0.0, s - d) for s, d in zip(sorted(recorder.sent), sorted(dues), strict=False)
+        )
         if delays:
             p50 = statistics.median(delays)
             p99 = delays[max(int(len(delays) * 0.99) - 1, 0)]

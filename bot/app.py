@@ -13,10 +13,10 @@ from bot.adapters.base import Adapter
 from bot.clock import Clock, SystemClock
 from bot.config import Config, resolve_target
 from bot.core import Core
+from bot.event_commands import EventCommands
 from bot.knowledge import KnowledgeHolder, knowledge_files
 from bot.matcher import Matcher
 from bot.messages import Reply
-from bot.event_commands import EventCommands
 from bot.outbox import Outbox
 from bot.reminders import Reminders
 from bot.scheduler import Scheduler
@@ -87,7 +87,9 @@ def adapters_from(config: Config) -> list[Adapter]:
     return adapters or [ConsoleAdapter(prompt=True)]
 
 
-async def serve(app: App, stop: asyncio.Event, *, reminders: bool = True) -> None:
+async def serve(
+    app: App, stop: asyncio.Event, *, reminders: bool = True, ready: asyncio.Event | None = None
+) -> None:
     """Run until `stop` is set; a crashing adapter stops everything, loudly.
 
     With `reminders=False` (the `chat` command) events are read for /next and /events, but
@@ -106,6 +108,8 @@ async def serve(app: App, stop: asyncio.Event, *, reminders: bool = True) -> Non
                 tasks = [tg.create_task(a.run(app.core.handle), name=a.name) for a in app.adapters]
                 tasks.append(tg.create_task(_watch_knowledge(app), name="knowledge-watch"))
                 tasks.append(tg.create_task(_purge_old_questions(app), name="purge"))
+                if ready:
+                    ready.set()
                 await stop.wait()
                 log.info("stopping")
                 for task in tasks:

@@ -35,7 +35,13 @@ class _Parser(argparse.ArgumentParser):
             hint = f" Did you mean '{close[0]}'?" if close else ""
         elif "unrecognized arguments:" in message:
             wrong = message.split(":", 1)[1].split()[0]
-            options = [o for a in self._actions for o in a.option_strings]
+            parsers = [self] + [
+                p
+                for a in self._actions
+                if isinstance(a, argparse._SubParsersAction)
+                for p in a.choices.values()
+            ]
+            options = sorted({o for p in parsers for a in p._actions for o in a.option_strings})
             close = get_close_matches(wrong, options, n=1)
             hint = f" Did you mean {close[0]}?" if close else ""
         self.exit(2, f"{self.prog}: {message}.{hint} See '{self.prog} --help'.\n")

@@ -12,9 +12,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.ics import calendar_bytes
 from bot.config import ConfigError, parse_duration, resolve_target
 from bot.core import Context, Core
+from bot.ics import calendar_bytes
 from bot.messages import Attachment, Reply, Role
 from bot.outbox import FAILED, SKIPPED, UNCERTAIN, destination
 from bot.reminders import Reminders, event_row, format_when
@@ -152,7 +152,9 @@ class EventCommands:
             message = str(exc)
         except StoreError as exc:
             log.warning("event command failed: %s", exc)
-            message = "The database is not available right now; nothing was changed. Try again soon."
+            message = (
+                "The database is not available right now; nothing was changed. Try again soon."
+            )
         return [Reply(message, "en", private=True)]
 
     async def _add(self, args: str) -> str:
@@ -179,7 +181,9 @@ class EventCommands:
         try:
             words = shlex.split(args)
         except ValueError as exc:
-            raise EventCommandError(f"I couldn't read that ({exc}): close the quotes.\n{ADD_USAGE}") from None
+            raise EventCommandError(
+                f"I couldn't read that ({exc}): close the quotes.\n{ADD_USAGE}"
+            ) from None
         if len(words) < 3:
             raise EventCommandError(f"I need a title, a date and a time.\n{ADD_USAGE}")
         title, day, hour, *rest = words
@@ -210,7 +214,8 @@ class EventCommands:
             naive = datetime.strptime(f"{day} {hour}", "%Y-%m-%d %H:%M")  # noqa: DTZ007
         except ValueError:
             raise EventCommandError(
-                f"I couldn't read the date '{day} {hour}'. Write it like 2026-12-08 16:30.\n{ADD_USAGE}"
+                f"I couldn't read the date '{day} {hour}'. Write it like 2026-12-08 16:30.\n"
+                + ADD_USAGE
             ) from None
         starts = naive.replace(tzinfo=tz)
         if starts <= self.clock.now():
@@ -221,7 +226,9 @@ class EventCommands:
 
     def _offsets(self, value: str) -> tuple[timedelta, ...]:
         try:
-            offsets = tuple(parse_duration(v.strip(), "remind") for v in value.split(",") if v.strip())
+            offsets = tuple(
+                parse_duration(v.strip(), "remind") for v in value.split(",") if v.strip()
+            )
         except ConfigError:
             raise EventCommandError(
                 f"I couldn't read the reminder times '{value}'. Write them like 1d,2h,30m."
@@ -255,6 +262,7 @@ class EventCommands:
         upcoming = self.reminders.upcoming(self.clock.now(), limit=_LIST_LIMIT)
         if not upcoming:
             return "No upcoming events."
+        self.reminders.going = await self.store.going_counts()
         lines = ["Upcoming events:"]
         for event, when in upcoming:
             local = when.astimezone(ZoneInfo(event.timezone))
@@ -292,7 +300,9 @@ class EventCommands:
         elif field == "when":
             parts = value.split()
             if len(parts) != 2:
-                raise EventCommandError("Write the new time like: /event edit ID when 2026-12-09 17:00")
+                raise EventCommandError(
+                    "Write the new time like: /event edit ID when 2026-12-09 17:00"
+                )
             changes = {"starts": self._parse_start(parts[0], parts[1], event.timezone)}
         elif field == "remind":
             changes = {"remind": self._offsets(value)}
@@ -305,7 +315,9 @@ class EventCommands:
         elif field == "every":
             changes = {"recurrence": self._recurrence(value)}
         else:
-            raise EventCommandError(f"I can't edit '{field}'; use title, when, remind, to, at, url or every.")
+            raise EventCommandError(
+                f"I can't edit '{field}'; use title, when, remind, to, at, url or every."
+            )
         await self.store.save_event(event_row(replace(event, **changes)))  # type: ignore[arg-type]
         await self._on_change()
         return f"Updated {event_id}; its pending reminders follow the change."
@@ -329,7 +341,9 @@ class EventCommands:
                 lang = str(spec.get("lang", "both")) if isinstance(spec, dict) else "both"
                 key = DeliveryKey(f"{event.id}#post", now, timedelta(0), destination(channel))
                 reply = self.reminders.reminder_reply(event, when, lang)
-                outcome = await self.reminders.outbox.deliver(key, channel, reply, now + timedelta(minutes=5))
+                outcome = await self.reminders.outbox.deliver(
+                    key, channel, reply, now + timedelta(minutes=5)
+                )
                 sent += outcome == "sent"
         return f"Posted {event.id} to {sent} chat(s)."
 
@@ -342,8 +356,8 @@ class EventCommands:
             status = UNCERTAIN if row["status"] == "claimed" else row["status"]
             lines.append(
                 f"- {status}: {row['event_id']} at {row['occurrence']} "
-                f"({_offset_text(timedelta(seconds=row['offset_s']))} before) to {row['destination']}"
-                + (f": {row['detail']}" if row.get("detail") else "")
+                f"({_offset_text(timedelta(seconds=row['offset_s']))} before) "
+                f"to {row['destination']}" + (f": {row['detail']}" if row.get("detail") else "")
             )
         return "\n".join(lines)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from icalendar import Calendar, Event as CalendarEvent, vRecur
+from icalendar import Calendar, vRecur
+from icalendar import Event as CalendarEvent
 
 from bot.schedules import Event
 
@@ -17,7 +18,7 @@ PRODID = "-//forum-prep-bot//Sacramento//EN"
 
 
 def calendar_bytes(events: Iterable[Event], now: datetime) -> bytes:
-    """Events that still have an occurrence after `now`; one-off events already over are left out."""
+    """Events with an occurrence after `now`; one-off events already over are left out."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

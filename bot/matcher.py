@@ -2,9 +2,11 @@
 
 Shape (measured in bench/bench.py, see README): normalise chat spellings, correct typos against
 the index vocabulary, rank entries with BM25 over question, aliases and answer, then score the
-best few on three [0, 1] features (query coverage by IDF mass, BM25, rapidfuzz similarity to the
-entry's question and aliases). The bot answers only above a threshold calibrated on
-tests/eval/questions.yaml; below it, it abstains and suggests the nearest entries.
+best few on three [0, 1] features: how much of the query's IDF mass the entry covers, how much
+IDF mass that is (one common word is not specific), and rapidfuzz similarity to the entry's
+question and aliases; each is scaled by the candidate's BM25 relative to the best. The bot
+answers only above a threshold calibrated on tests/eval/questions.yaml; below it, it abstains
+and suggests the nearest entries.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ MAX_SUGGESTIONS = 3
 _CANDIDATES = 8
 _K1, _B = 1.2, 0.75
 _FIELD_WEIGHTS = {"question": 3.0, "aliases": 2.0, "answer": 1.0}
-_WEIGHTS = {"coverage": 0.55, "fuzzy": 0.3, "bm25": 0.15}
+_WEIGHTS = {"coverage": 0.45, "fuzzy": 0.35, "specificity": 0.2}
+_MASS_HALF = 2.0  # matched IDF mass at which specificity is 0.5: one rare word, or a few common
 
 # Chat spellings and names people use for the same thing, applied to accent-free lowercase text.
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -261,8 +264,8 @@ class Index:
             self._corrections[term] = best[0] if best else None
         return self._corrections[term]
 
-    def rank(self, query_terms: Iterable[str]) -> list[tuple[int, float, float]]:
-        """(doc, bm25, coverage) for the documents sharing a term with the query, best first."""
+    def rank(self, query_terms: Iterable[str]) -> list[tuple[int, float, float, float]]:
+        """(doc, bm25, coverage, matched IDF mass) for documents sharing a term, best first."""
         unique = list(dict.fromkeys(query_terms))
         if not unique:
             return []
@@ -288,12 +291,15 @@ class Index:
                 bm25[doc] += idf * norm
                 covered[doc] += idf if term in self.title_terms[doc] else idf * 0.6
         ranked = sorted(bm25, key=bm25.__getitem__, reverse=True)
-        return [(d, bm25[d], covered[d] / total_idf) for d in ranked]
+        return [(d, bm25[d], covered[d] / total_idf, covered[d]) for d in ranked]
 
 
 class Matcher:
-    def __init__(self, config: MatcherConfig | None = None) -> None:
+    def __init__(
+        self, config: MatcherConfig | None = None, weights: dict[str, float] | None = None
+    ) -> None:
         self.config = config or MatcherConfig()
+        self.weights = weights or _WEIGHTS  # bench/bench.py --tune varies them
         self._index: Index | None = None
 
     def index_for(self, snapshot: Snapshot) -> Index:
@@ -313,7 +319,7 @@ class Matcher:
         top_bm25 = ranked[0][1]
         flat_query = " ".join(query)
         best: dict[str, Scored] = {}
-        for doc, bm25, coverage in ranked[: _CANDIDATES * 2]:
+        for doc, bm25, coverage, mass in ranked[: _CANDIDATES * 2]:
             entry, lang = index.docs[doc]
             if entry.id in best and best[entry.id].score >= 1:
                 continue
@@ -321,12 +327,12 @@ class Matcher:
                 max((fuzz.token_sort_ratio(flat_query, p) for p in index.phrases[doc]), default=0.0)
                 / 100
             )
-            saturation = bm25 / (bm25 + 4.0)
+            specificity = mass / (mass + _MASS_HALF)
             relative = bm25 / top_bm25 if top_bm25 else 0.0
             score = relative * (
-                _WEIGHTS["coverage"] * min(coverage, 1.0)
-                + _WEIGHTS["fuzzy"] * similarity
-                + _WEIGHTS["bm25"] * saturation
+                self.weights["coverage"] * min(coverage, 1.0)
+                + self.weights["fuzzy"] * similarity
+                + self.weights["specificity"] * specificity
             )
             if entry.id not in best or score > best[entry.id].score:
                 best[entry.id] = Scored(entry, round(min(score, 1.0), 4), lang)

@@ -54,9 +54,16 @@ class Outbox:
             return DUPLICATE
         adapter = self.adapters.get(channel.platform)
         if adapter is None:
-            await self.store.mark(key, FAILED, self.clock.now(), attempts=0,
-                                  detail=f"the {channel.platform} adapter is not running")
-            log.warning("reminder %s not sent: %s adapter not running", key.event_id, channel.platform)
+            await self.store.mark(
+                key,
+                FAILED,
+                self.clock.now(),
+                attempts=0,
+                detail=f"the {channel.platform} adapter is not running",
+            )
+            log.warning(
+                "reminder %s not sent: %s adapter not running", key.event_id, channel.platform
+            )
             return FAILED
         delay = FIRST_BACKOFF
         attempt = 0
@@ -71,15 +78,22 @@ class Outbox:
                     await self._sleep(wait)
                     delay = min(delay * 2, MAX_BACKOFF)
                     continue
-                status = FAILED if exc.retry else UNCERTAIN
-                await self.store.mark(key, status, self.clock.now(), attempts=attempt, detail=str(exc))
+                status = FAILED if exc.retry or exc.refused else UNCERTAIN
+                await self.store.mark(
+                    key, status, self.clock.now(), attempts=attempt, detail=str(exc)
+                )
                 log.warning("reminder %s to %s %s: %s", key.event_id, channel.platform, status, exc)
                 return status
             except asyncio.CancelledError:
                 raise  # the claim stays: after a restart it reads as uncertain, never re-sent
             except Exception as exc:
-                await self.store.mark(key, UNCERTAIN, self.clock.now(), attempts=attempt,
-                                      detail=f"{type(exc).__name__}: {exc}")
+                await self.store.mark(
+                    key,
+                    UNCERTAIN,
+                    self.clock.now(),
+                    attempts=attempt,
+                    detail=f"{type(exc).__name__}: {exc}",
+                )
                 log.exception("reminder %s to %s: outcome unknown", key.event_id, channel.platform)
                 return UNCERTAIN
             await self.store.mark(key, SENT, self.clock.now(), attempts=attempt)

@@ -51,9 +51,7 @@ def event_from_row(row: dict[str, object]) -> Event:
         location=str(row["location"]) if row.get("location") else None,
         url=str(row["url"]) if row.get("url") else None,
         recurrence=parse_recurrence(str(row["recurrence"])) if row.get("recurrence") else None,
-        remind=tuple(
-            timedelta(seconds=int(s)) for s in str(row["remind"]).split(",") if s.strip()
-        ),
+        remind=tuple(timedelta(seconds=int(s)) for s in str(row["remind"]).split(",") if s.strip()),
         targets=tuple(t for t in str(row["targets"]).split(",") if t),
         file="chat",
     )
@@ -143,11 +141,17 @@ class Reminders:
         for due in self.due_between(now - LOOKBACK, now + timedelta(microseconds=1)):
             late = now - due.at
             if late <= self.config.grace:
-                await self.send(due.event, due.occurrence, due.offset, deadline=due.at + self.config.grace)
+                await self.send(
+                    due.event, due.occurrence, due.offset, deadline=due.at + self.config.grace
+                )
             else:
                 for channel, _ in await self.destinations(due.event):
-                    key = DeliveryKey(due.event.id, due.occurrence, due.offset, destination(channel))
-                    await self.outbox.skip(key, f"{late} late, past the grace of {self.config.grace}")
+                    key = DeliveryKey(
+                        due.event.id, due.occurrence, due.offset, destination(channel)
+                    )
+                    await self.outbox.skip(
+                        key, f"{late} late, past the grace of {self.config.grace}"
+                    )
 
     async def destinations(self, event: Event) -> list[tuple[ChannelRef, str]]:
         """The event's targets (each group or channel), then every subscriber's direct chat."""
@@ -214,10 +218,34 @@ _DAYS = {
     "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
 }
 _MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-           "septiembre", "octubre", "noviembre", "diciembre"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
 }
 
 
@@ -230,4 +258,3 @@ def format_when(local: datetime, lang: str) -> str:
         return f"{day} {local.day} de {month} de {local.year}, {local:%H:%M} {zone}".strip()
     hour = local.hour % 12 or 12
     return f"{day}, {month} {local.day}, {local.year}, {hour}:{local:%M} {local:%p} {zone}".strip()
-

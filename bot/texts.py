@@ -181,9 +181,9 @@ _TEXTS: dict[str, dict[str, str]] = {
     "events_head": {"en": "Upcoming:", "es": "Próximos eventos:"},
     "next_head": {"en": "Next: {title}", "es": "Próximo: {title}"},
     "next_comment": {
-        "en": "To speak or send a written comment, ask me \"how do I give public comment?\"",
+        "en": 'To speak or send a written comment, ask me "how do I give public comment?"',
         "es": "Para hablar o mandar un comentario por escrito, pregúntame "
-        "\"¿cómo doy un comentario público?\"",
+        '"¿cómo doy un comentario público?"',
     },
     "unknown_event": {
         "en": "I don't know the event '{event}'. Send /events to see the ids.",

@@ -63,8 +63,10 @@ class TestBot:
 async def testbot(config: Config, clock: FakeClock) -> AsyncIterator[TestBot]:
     stdin, out = asyncio.StreamReader(), asyncio.Queue[str]()
     app = build(config, clock=clock, adapters=[ConsoleAdapter(stdin, write=out.put_nowait)])
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(app, stop))
+    stop, ready = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(serve(app, stop, ready=ready))
+    async with asyncio.timeout(10):
+        await ready.wait()
     yield TestBot(app, stdin, out)
     stop.set()
     await running

@@ -34,8 +34,10 @@ async def live(
     monkeypatch.setattr(app_module, "WATCH_INTERVAL", 0.05)
     stdin, out = asyncio.StreamReader(), asyncio.Queue[str]()
     app = build(config, clock=clock, adapters=[ConsoleAdapter(stdin, write=out.put_nowait)])
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(app, stop))
+    stop, ready = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(serve(app, stop, ready=ready))
+    async with asyncio.timeout(10):
+        await ready.wait()
     yield TestBot(app, stdin, out)
     stop.set()
     await running
@@ -43,7 +45,7 @@ async def live(
 
 async def _until(condition: object, seconds: float = 5) -> None:
     async with asyncio.timeout(seconds):
-        while not condition():  # type: ignore[operator]
+        while not condition():  # type: ignore[operator]  # noqa: ASYNC110
             await asyncio.sleep(0.02)
 
 

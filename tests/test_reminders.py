@@ -56,7 +56,9 @@ class Bot:
     platform: FakePlatform
     clock: FakeClock
 
-    async def say(self, line: str, *, roles: frozenset[Role] = ORGANIZER, chat: str = "dm-1") -> str:
+    async def say(
+        self, line: str, *, roles: frozenset[Role] = ORGANIZER, chat: str = "dm-1"
+    ) -> str:
         msg = Incoming(ChannelRef("fake", chat, private=True), "u1", line, roles=roles)
         return "\n".join(r.text for r in await self.app.core.handle(msg))
 
@@ -103,7 +105,8 @@ async def test_reminder_goes_out_once_even_across_a_restart(make_bot) -> None:  
     await bot.tick()
     assert sorted(c.chat_id for c, _ in bot.platform.sent) == ["-100", "555"]
     assert "Rally at the County building" in bot.platform.sent[0][1].text
-    assert "11:00" not in bot.platform.sent[0][1].text and "12:00" in bot.platform.sent[0][1].text
+    assert "12:00" in bot.platform.sent[0][1].text, "the event's local time, not the send time"
+    assert "11:00" not in bot.platform.sent[0][1].text
     restarted = await make_bot()
     await restarted.tick()
     await bot.tick()
@@ -194,7 +197,10 @@ async def test_members_cannot_use_organizer_commands(make_bot) -> None:  # type:
         ('/event add "Rally" tomorrow 10:00', "couldn't read the date"),
         ('/event add "Rally 2026-12-08 10:00', "close the quotes"),
         ('/event add "Rally" 2026-12-08 10:00 remind soon', "couldn't read the reminder times"),
-        ('/event add "Rally" 2026-12-08 10:00 to sac-genral', "Unknown target 'sac-genral'; known:"),
+        (
+            '/event add "Rally" 2026-12-08 10:00 to sac-genral',
+            "Unknown target 'sac-genral'; known:",
+        ),
         ('/event add "Rally" 2026-12-08 10:00 tz Mars/Base', "not a time zone"),
         ('/event add "Rally" 2026-12-08 10:00 url ftp://x', "must start with https://"),
         ('/event add "Rally" 2026-12-08 10:00 bogus', "didn't understand 'bogus'"),
@@ -217,7 +223,7 @@ async def test_rsvp_counts_show_in_the_list_and_the_reminder(make_bot) -> None: 
     assert "1 going" in await bot.say("/event list")
     bot.clock.advance(hours=2)
     await bot.tick()
-    (_, reply), = bot.platform.sent
+    ((_, reply),) = bot.platform.sent
     assert "1 going" in reply.text
     assert reply.buttons[0].action == f"going:{event_id}"
     await bot.say("/forget", roles=frozenset())
@@ -233,7 +239,8 @@ async def test_calendar_is_an_ics_attachment(make_bot) -> None:  # type: ignore[
     ics = reply.attachment.data.decode()
     assert reply.attachment.filename.endswith(".ics")
     assert "SUMMARY:Rally at the County building" in ics
-    assert "BEGIN:VTIMEZONE" in ics and "TZID:America/Los_Angeles" in ics
+    assert "BEGIN:VTIMEZONE" in ics
+    assert "TZID:America/Los_Angeles" in ics
     assert "RRULE:FREQ=MONTHLY" in ics
 
 
@@ -255,4 +262,3 @@ async def test_delivery_is_never_doubled_by_concurrent_ticks(make_bot) -> None: 
     await second.app.reminders.load()
     await asyncio.gather(first.tick(), second.tick(), first.tick())
     assert len(first.platform.sent) + len(second.platform.sent) == 2
-

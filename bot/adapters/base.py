@@ -14,13 +14,22 @@ FEEDBACK_PREFIX = "fb:"
 
 
 class DeliveryError(Exception):
-    """A send failed. `retry` is True only when the platform clearly refused (429, 5xx, no
-    connection before the request went out); an unknown outcome must never be re-sent."""
+    """A send failed. `retry`: the platform refused for now (429, 5xx, no connection before the
+    request went out). `refused`: it refused for good (blocked, chat gone). Neither: the outcome
+    is unknown (a timeout after the request went out), and it must never be re-sent."""
 
-    def __init__(self, message: str, *, retry: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry: bool,
+        retry_after: float | None = None,
+        refused: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retry = retry
         self.retry_after = retry_after
+        self.refused = refused
 
 
 class Adapter(Protocol):
