@@ -194,44 +194,42 @@ def tune(snapshot: Snapshot, questions: list[Question]) -> None:
     tuning = [q for q in questions if not q.holdout]
     print(f"Sweep on the tuning split only ({len(tuning)} questions):")
     results = []
-    for coverage in (0.3, 0.4, 0.45, 0.5, 0.6):
-        for fuzzy in (0.2, 0.3, 0.35, 0.4, 0.5):
-            specificity = round(1 - coverage - fuzzy, 2)
-            if specificity < 0:
-                continue
-            weights = {"coverage": coverage, "fuzzy": fuzzy, "specificity": specificity}
-            matcher = Matcher(MatcherConfig(0.0, 0.0), weights)
-            ranked = [(q, matcher.rank(snapshot, q.text)[:2]) for q in tuning]
-            for threshold in [x / 100 for x in range(30, 90, 2)]:
-                for margin in (0.0, 0.02, 0.04, 0.06, 0.1):
-                    right = abstain = wrong = 0
-                    for q, top in ranked:
-                        best = top[0] if top else None
-                        second = top[1].score if len(top) > 1 else 0.0
-                        ok = bool(
-                            best and best.score >= threshold and best.score - second >= margin
-                        )
-                        got = best.entry.id if ok and best else None
-                        if q.expect:
-                            right += got == q.expect
-                            wrong += got is not None and got != q.expect
-                        else:
-                            abstain += got is None
-                    n_in = sum(1 for q in tuning if q.expect)
-                    n_out = len(tuning) - n_in
-                    total = right / n_in + abstain / n_out
-                    results.append(
-                        (total, -wrong, weights, threshold, margin, right / n_in, abstain / n_out)
-                    )
+    import itertools
+
+    grid = itertools.product((0.2, 0.3, 0.4), (0.0, 0.1, 0.2), (0.2, 0.3, 0.4), (0.0, 0.1, 0.2))
+    for title, everything, fuzzy, specificity in grid:
+        bm25 = round(1 - title - everything - fuzzy - specificity, 2)
+        if bm25 < 0:
+            continue
+        weights = {"title": title, "all": everything, "fuzzy": fuzzy,
+                   "specificity": specificity, "bm25": bm25}
+        matcher = Matcher(MatcherConfig(0.0, 0.0), weights)
+        ranked = [(q, matcher.rank(snapshot, q.text)[:2]) for q in tuning]
+        for threshold in [x / 100 for x in range(30, 90, 2)]:
+            for margin in (0.0, 0.02, 0.04, 0.06):
+                right = abstain = wrong = 0
+                for q, top in ranked:
+                    best = top[0] if top else None
+                    second = top[1].score if len(top) > 1 else 0.0
+                    ok = bool(best and best.score >= threshold and best.score - second >= margin)
+                    got = best.entry.id if ok and best else None
+                    if q.expect:
+                        right += got == q.expect
+                        wrong += got is not None and got != q.expect
+                    else:
+                        abstain += got is None
+                n_in = sum(1 for q in tuning if q.expect)
+                n_out = len(tuning) - n_in
+                total = right / n_in + abstain / n_out
+                results.append(
+                    (total, -wrong, weights, threshold, margin, right / n_in, abstain / n_out)
+                )
     results.sort(key=lambda r: (r[0], r[1]), reverse=True)
-    print(
-        "  sum    top-1  abstain  wrong  weights (coverage, fuzzy, specificity)  threshold margin"
-    )
+    print("  sum    top-1  abstain  wrong  threshold margin  weights")
     for total, neg_wrong, weights, threshold, margin, top1, abstain in results[:15]:
-        w = weights
         print(
             f"  {total:.3f}  {top1:6.1%}  {abstain:6.1%}  {-neg_wrong:5d}  "
-            f"({w['coverage']}, {w['fuzzy']}, {w['specificity']})  {threshold:.2f}  {margin:.2f}"
+            f"{threshold:.2f}  {margin:.2f}  {weights}"
         )
 
 

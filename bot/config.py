@@ -59,7 +59,7 @@ class PlatformConfig:
 class MatcherConfig:
     """Calibrated on tests/eval (see bench/bench.py); change only with new figures."""
 
-    threshold: float = 0.5
+    threshold: float = 0.56
     margin: float = 0.0
 
 

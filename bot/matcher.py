@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -29,7 +29,7 @@ MAX_SUGGESTIONS = 3
 _CANDIDATES = 8
 _K1, _B = 1.2, 0.75
 _FIELD_WEIGHTS = {"question": 3.0, "aliases": 2.0, "answer": 1.0}
-_WEIGHTS = {"coverage": 0.45, "fuzzy": 0.35, "specificity": 0.2}
+_WEIGHTS = {"title": 0.3, "all": 0.1, "fuzzy": 0.4, "specificity": 0.2, "bm25": 0.0}
 _MASS_HALF = 2.0  # matched IDF mass at which specificity is 0.5: one rare word, or a few common
 
 # Chat spellings and names people use for the same thing, applied to accent-free lowercase text.
@@ -48,6 +48,12 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bley de valores\b", " sb54 ley valores "),
         (r"\bsanctuary (?:state|law)\b", " sb54 sanctuary "),
         (r"\bsantuario\b", " sb54 santuario "),
+        (r"\be ?comments?\b|\bcomentarios? (?:electronicos?|en linea|por escrito)\b", " ecomment "),
+        (r"\bnot allowed\b|\bno (?:esta )?permitid[oa]s?\b", " prohibit "),
+        (r"\b(?:gets?|getting|let) out\b", " release "),
+        (r"\bsay no\b|\bdecir que no\b|\bdecline\b|\bnegarme\b|\bnegarse\b", " refuse "),
+        (r"\bthis (?:thing|bot|app|chat)\b|\bwho are you\b|\bwhat are you\b", " bot "),
+        (r"\bquien eres\b|\bque eres\b|\beste bot\b", " bot "),
     )
 )
 _WORDS = {
@@ -104,6 +110,27 @@ _WORDS = {
     "alguacil": "sheriff",
     "sherif": "sheriff",
     "sherife": "sheriff",
+    # the same idea in other words (applied to the knowledge too, so both sides meet)
+    "ban": "prohibit",
+    "bans": "prohibit",
+    "banned": "prohibit",
+    "forbid": "prohibit",
+    "forbids": "prohibit",
+    "forbidden": "prohibit",
+    "prohibited": "prohibit",
+    "prohibits": "prohibit",
+    "papers": "papers status",
+    "papeles": "papeles estatus",
+    "undocumented": "undocumented status",
+    "indocumentado": "indocumentado estatus",
+    "indocumentada": "indocumentada estatus",
+    "indocumentados": "indocumentados estatus",
+    "released": "release",
+    "releases": "release",
+    "salga": "salga release",
+    "liberen": "liberen release",
+    "suelten": "suelten release",
+    "salida": "salida release",
 }
 _STOP = frozenset(
     """
@@ -127,9 +154,9 @@ _ES_MARKERS = frozenset(
 )
 _EN_MARKERS = frozenset(
     """
-    the what how when where who which is are can do does my your i to of for with about law
-    board police help lawyer rights meeting comment brother mom dad say go papers it they
-    """.split()
+    the what how when where who which is are can do does my your i to of for with about
+    brother mom dad say go it they will would should there this that at get got
+    """.split()  # function words only: "board", "police" turn up in Spanish chats too
 )
 _SUFFIXES = (
     "aciones",
@@ -217,26 +244,28 @@ class Index:
         self.lengths: list[float] = []
         self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self.title_terms: list[frozenset[str]] = []
+        self.all_terms: list[frozenset[str]] = []
         self.phrases: list[tuple[str, ...]] = []  # folded question + aliases, for rapidfuzz
         for entry in snapshot.entries:
             for lang, text in entry.texts.items():
                 tf: defaultdict[str, float] = defaultdict(float)
                 title: set[str] = set()
-                for field, values in (
+                for part, values in (
                     ("question", [text.question]),
                     ("aliases", list(text.aliases)),
                     ("answer", [text.answer]),
                 ):
                     for value in values:
                         found = terms(fold(value))
-                        if field != "answer":
+                        if part != "answer":
                             title.update(found)
                         for term in found:
-                            tf[term] += _FIELD_WEIGHTS[field]
+                            tf[term] += _FIELD_WEIGHTS[part]
                 doc = len(self.docs)
                 self.docs.append((entry, lang))
                 self.lengths.append(sum(tf.values()))
                 self.title_terms.append(frozenset(title))
+                self.all_terms.append(frozenset(tf))
                 self.phrases.append(
                     tuple(" ".join(terms(fold(p))) for p in (text.question, *text.aliases))
                 )
@@ -264,34 +293,34 @@ class Index:
             self._corrections[term] = best[0] if best else None
         return self._corrections[term]
 
-    def rank(self, query_terms: Iterable[str]) -> list[tuple[int, float, float, float]]:
-        """(doc, bm25, coverage, matched IDF mass) for documents sharing a term, best first."""
-        unique = list(dict.fromkeys(query_terms))
-        if not unique:
-            return []
-        total_idf = 0.0
-        matched: list[tuple[str, float]] = []
-        for term in unique:
+    def rank(self, query_terms: Iterable[str]) -> tuple[list[tuple[int, float]], Query]:
+        """(doc, bm25) for documents sharing a term with the query, best first."""
+        query = Query()
+        for term in dict.fromkeys(query_terms):
             known = self.correct(term)
             if known is None:
-                total_idf += self.unknown_idf
+                query.total_idf += self.unknown_idf
                 continue
-            idf = self.idf[known] * (1.0 if known == term else 0.8)
-            total_idf += self.idf[known]
-            matched.append((known, idf))
+            query.total_idf += self.idf[known]
+            query.terms[known] = self.idf[known] * (1.0 if known == term else 0.8)
         bm25: dict[int, float] = defaultdict(float)
-        covered: dict[int, float] = defaultdict(float)
-        for term, idf in matched:
+        for term, idf in query.terms.items():
             for doc, tf in self.postings[term]:
-                norm = (
-                    tf
-                    * (_K1 + 1)
-                    / (tf + _K1 * (1 - _B + _B * self.lengths[doc] / self.avg_length))
-                )
-                bm25[doc] += idf * norm
-                covered[doc] += idf if term in self.title_terms[doc] else idf * 0.6
-        ranked = sorted(bm25, key=bm25.__getitem__, reverse=True)
-        return [(d, bm25[d], covered[d] / total_idf, covered[d]) for d in ranked]
+                length = 1 - _B + _B * self.lengths[doc] / self.avg_length
+                bm25[doc] += idf * tf * (_K1 + 1) / (tf + _K1 * length)
+        ranked = sorted(bm25.items(), key=lambda item: item[1], reverse=True)
+        return ranked, query
+
+
+@dataclass
+class Query:
+    terms: dict[str, float] = field(default_factory=dict)  # known term → its IDF weight
+    total_idf: float = 0.0  # including words the knowledge never uses
+
+    def coverage(self, found: frozenset[str]) -> tuple[float, float]:
+        """(share of the query's IDF mass found, that mass)."""
+        mass = sum(idf for term, idf in self.terms.items() if term in found)
+        return (mass / self.total_idf if self.total_idf else 0.0), mass
 
 
 class Matcher:
@@ -309,33 +338,44 @@ class Matcher:
         return self._index
 
     def rank(self, snapshot: Snapshot, question: str) -> list[Scored]:
-        """Entries scored in [0, 1], best first (at most one per entry)."""
+        """Entries scored in [0, 1], best first (at most one per entry).
+
+        BM25 only proposes candidates; the score says how well the question is covered by the
+        entry's own question and aliases (title), by anything it says (all), how specific
+        that coverage is, and how close the wording is.
+        """
         index = self.index_for(snapshot)
-        folded = fold(question)
-        query = terms(folded)
-        ranked = index.rank(query)
+        query_terms = terms(fold(question))
+        ranked, query = index.rank(query_terms)
         if not ranked:
             return []
+        flat_query = " ".join(query_terms)
         top_bm25 = ranked[0][1]
-        flat_query = " ".join(query)
+        weights = self.weights
         best: dict[str, Scored] = {}
-        for doc, bm25, coverage, mass in ranked[: _CANDIDATES * 2]:
+        for doc, bm25 in ranked[: _CANDIDATES * 2]:
             entry, lang = index.docs[doc]
-            if entry.id in best and best[entry.id].score >= 1:
-                continue
+            title, mass = query.coverage(index.title_terms[doc])
+            everything, _ = query.coverage(index.all_terms[doc])
             similarity = (
-                max((fuzz.token_sort_ratio(flat_query, p) for p in index.phrases[doc]), default=0.0)
-                / 100
+                max(
+                    (
+                        fuzz.token_sort_ratio(flat_query, p) + fuzz.token_set_ratio(flat_query, p)
+                        for p in index.phrases[doc]
+                    ),
+                    default=0.0,
+                )
+                / 200
             )
-            specificity = mass / (mass + _MASS_HALF)
-            relative = bm25 / top_bm25 if top_bm25 else 0.0
-            score = relative * (
-                self.weights["coverage"] * min(coverage, 1.0)
-                + self.weights["fuzzy"] * similarity
-                + self.weights["specificity"] * specificity
+            score = (
+                weights["title"] * title
+                + weights["all"] * everything
+                + weights["fuzzy"] * similarity
+                + weights["specificity"] * mass / (mass + _MASS_HALF)
+                + weights["bm25"] * bm25 / top_bm25
             )
             if entry.id not in best or score > best[entry.id].score:
-                best[entry.id] = Scored(entry, round(min(score, 1.0), 4), lang)
+                best[entry.id] = Scored(entry, round(min(max(score, 0.0), 1.0), 4), lang)
         return sorted(best.values(), key=lambda s: s.score, reverse=True)[:_CANDIDATES]
 
     def match(self, snapshot: Snapshot, question: str, lang: str | None = None) -> Match:
