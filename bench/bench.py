@@ -201,8 +201,13 @@ def tune(snapshot: Snapshot, questions: list[Question]) -> None:
         bm25 = round(1 - title - everything - fuzzy - specificity, 2)
         if bm25 < 0:
             continue
-        weights = {"title": title, "all": everything, "fuzzy": fuzzy,
-                   "specificity": specificity, "bm25": bm25}
+        weights = {
+            "title": title,
+            "all": everything,
+            "fuzzy": fuzzy,
+            "specificity": specificity,
+            "bm25": bm25,
+        }
         matcher = Matcher(MatcherConfig(0.0, 0.0), weights)
         ranked = [(q, matcher.rank(snapshot, q.text)[:2]) for q in tuning]
         for threshold in [x / 100 for x in range(30, 90, 2)]:

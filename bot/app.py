@@ -96,6 +96,7 @@ async def serve(
     nothing is scheduled and APScheduler is never imported.
     """
     async with app.store:
+        seen = await asyncio.to_thread(_signature, app.knowledge.paths)
         result = await asyncio.to_thread(app.knowledge.reload)
         for problem in result.problems:
             log.warning("knowledge: %s", problem)
@@ -106,7 +107,7 @@ async def serve(
         try:
             async with asyncio.TaskGroup() as tg:
                 tasks = [tg.create_task(a.run(app.core.handle), name=a.name) for a in app.adapters]
-                tasks.append(tg.create_task(_watch_knowledge(app), name="knowledge-watch"))
+                tasks.append(tg.create_task(_watch_knowledge(app, seen), name="knowledge-watch"))
                 tasks.append(tg.create_task(_purge_old_questions(app), name="purge"))
                 if ready:
                     ready.set()
@@ -138,9 +139,8 @@ def _signature(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-async def _watch_knowledge(app: App) -> None:
+async def _watch_knowledge(app: App, seen: tuple[tuple[str, int, int], ...]) -> None:
     """Reload when a knowledge file changes; tell moderators when the new files are broken."""
-    seen = await asyncio.to_thread(_signature, app.knowledge.paths)
     while True:
         await asyncio.sleep(WATCH_INTERVAL)
         current = await asyncio.to_thread(_signature, app.knowledge.paths)

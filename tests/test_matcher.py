@@ -65,7 +65,9 @@ def test_holdout_does_not_regress() -> None:
     right = sum(_answered(str(q["q"])) == q["expect"] for q in inside)
     abstained = sum(_answered(str(q["q"])) is None for q in outside)
     assert right / len(inside) >= HOLDOUT_TOP1_FLOOR, f"top-1 {right}/{len(inside)}"
-    assert abstained / len(outside) >= HOLDOUT_ABSTAIN_FLOOR, f"abstained {abstained}/{len(outside)}"
+    assert abstained / len(outside) >= HOLDOUT_ABSTAIN_FLOOR, (
+        f"abstained {abstained}/{len(outside)}"
+    )
 
 
 def test_confident_wrong_answers_stay_rare() -> None:
