@@ -11,6 +11,7 @@ over every question and alias, answering at a fixed, untuned cutoff of 80.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import resource
 import statistics
@@ -144,29 +145,36 @@ _WORDS = (
 
 
 def synthetic(n: int, seed: int = 7) -> tuple[Snapshot, list[str]]:
-    """`n` random two-language entries and questions drawn from their aliases, with typos."""
+    """`n` random two-language entries, and questions drawn from their aliases with a typo.
+
+    Words come from a Zipf-like vocabulary that grows with the knowledge (a few common words,
+    many rare ones), as in a real FAQ; a fixed 100-word vocabulary would make every word common.
+    """
     rng = random.Random(seed)
+    vocabulary = list(_WORDS) + [
+        "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(5, 10)))
+        for _ in range(max(2_000, n * 5))
+    ]
+    cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(vocabulary))))
+
+    def words(k: int) -> list[str]:
+        return rng.choices(vocabulary, cum_weights=cumulative, k=k)
+
     entries = []
     questions = []
     for i in range(n):
-        words = rng.sample(_WORDS, 12)
+        own = words(12)
         texts = {
             lang: LangText(
-                question=" ".join(words[:6]) + f" {i}?",
-                answer=" ".join(rng.choices(_WORDS, k=60)),
-                aliases=tuple(" ".join(rng.sample(words, 4)) for _ in range(4)),
+                question=" ".join(own[:6]) + f" {i}?",
+                answer=" ".join(words(60)),
+                aliases=tuple(" ".join(rng.sample(own, 4)) for _ in range(4)),
             )
             for lang in ("en", "es")
         }
-        entries.append(
-            Entry(
-                f"e{i}",
-                date(2026, 11, 25),
-                (Source("s", "https://example.org"),),
-                MappingProxyType(texts),
-            )
-        )
-        q = list(rng.sample(words, 4))
+        source = (Source("s", "https://example.org"),)
+        entries.append(Entry(f"e{i}", date(2026, 11, 25), source, MappingProxyType(texts)))
+        q = list(rng.sample(own, 4))
         q[0] = q[0][:-1] + "x" if len(q[0]) > 4 else q[0]
         questions.append(" ".join(q))
     return Snapshot.of(entries), questions[:500]
@@ -194,8 +202,6 @@ def tune(snapshot: Snapshot, questions: list[Question]) -> None:
     tuning = [q for q in questions if not q.holdout]
     print(f"Sweep on the tuning split only ({len(tuning)} questions):")
     results = []
-    import itertools
-
     grid = itertools.product((0.2, 0.3, 0.4), (0.0, 0.1, 0.2), (0.2, 0.3, 0.4), (0.0, 0.1, 0.2))
     for title, everything, fuzzy, specificity in grid:
         bm25 = round(1 - title - everything - fuzzy - specificity, 2)

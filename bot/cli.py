@@ -316,6 +316,21 @@ def _doctor(config: Config, args: argparse.Namespace) -> int:
     )
     if knowledge.errors:
         problems.append(f"knowledge has errors: run '{PROG} validate' to see them")
+    from bot.clock import SystemClock
+    from bot.schedules import load_schedules
+
+    planned = load_schedules(
+        [config.schedules_dir],
+        targets=config.targets,
+        default_timezone=config.timezone,
+        now=SystemClock().now(),
+    )
+    print(
+        f"schedules: {config.schedules_dir}: {len(planned.events)} events, "
+        f"{len(planned.errors)} errors, {len(planned.warnings)} warnings"
+    )
+    if planned.errors:
+        problems.append(f"schedules have errors: run '{PROG} validate' to see them")
     if not args.quick:
         try:
 

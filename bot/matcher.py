@@ -11,6 +11,7 @@ and suggests the nearest entries.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -273,6 +274,16 @@ class Index:
                     self.postings[term].append((doc, weight))
         n = max(len(self.docs), 1)
         self.avg_length = sum(self.lengths) / n if self.docs else 1.0
+        for term, posting in self.postings.items():  # BM25's tf part, once, not per question
+            self.postings[term] = [
+                (
+                    doc,
+                    tf
+                    * (_K1 + 1)
+                    / (tf + _K1 * (1 - _B + _B * self.lengths[doc] / self.avg_length)),
+                )
+                for doc, tf in posting
+            ]
         self.idf = {
             t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
         }
@@ -294,7 +305,7 @@ class Index:
         return self._corrections[term]
 
     def rank(self, query_terms: Iterable[str]) -> tuple[list[tuple[int, float]], Query]:
-        """(doc, bm25) for documents sharing a term with the query, best first."""
+        """The best (doc, bm25) candidates sharing a term with the query, best first."""
         query = Query()
         for term in dict.fromkeys(query_terms):
             known = self.correct(term)
@@ -305,10 +316,9 @@ class Index:
             query.terms[known] = self.idf[known] * (1.0 if known == term else 0.8)
         bm25: dict[int, float] = defaultdict(float)
         for term, idf in query.terms.items():
-            for doc, tf in self.postings[term]:
-                length = 1 - _B + _B * self.lengths[doc] / self.avg_length
-                bm25[doc] += idf * tf * (_K1 + 1) / (tf + _K1 * length)
-        ranked = sorted(bm25.items(), key=lambda item: item[1], reverse=True)
+            for doc, weight in self.postings[term]:
+                bm25[doc] += idf * weight
+        ranked = heapq.nlargest(_CANDIDATES * 2, bm25.items(), key=lambda item: item[1])
         return ranked, query
 
 
