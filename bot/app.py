@@ -16,7 +16,7 @@ from bot.core import Core
 from bot.event_commands import EventCommands
 from bot.knowledge import KnowledgeHolder, knowledge_files
 from bot.matcher import Matcher
-from bot.messages import Reply
+from bot.messages import ChannelRef, Reply
 from bot.outbox import Outbox
 from bot.reminders import Reminders
 from bot.scheduler import Scheduler
@@ -69,22 +69,48 @@ def build(
         [config.knowledge_dir], stale_after=config.stale_after, on_swap=matcher.index_for
     )
     core = Core(config, knowledge, matcher, store, clock)
-    adapters = adapters if adapters is not None else adapters_from(config)
+    notices = Notices()
+    adapters = adapters if adapters is not None else adapters_from(config, store, notices)
     outbox = Outbox(store, {a.name: a for a in adapters}, clock)
     reminders = Reminders(config, store, outbox, clock)
     scheduler = Scheduler(reminders)
     EventCommands(core, reminders, on_change=scheduler.changed)
-    return App(config, core, store, knowledge, adapters, clock, reminders, scheduler)
+    notices.app = App(config, core, store, knowledge, adapters, clock, reminders, scheduler)
+    return notices.app
 
 
-def adapters_from(config: Config) -> list[Adapter]:
-    """Every adapter the config enables; the console when none is."""
-    from bot.adapters.console import ConsoleAdapter
-
+def adapters_from(config: Config, store: Store, notices: Notices) -> list[Adapter]:
+    """Every adapter the config enables and has a token for; the console when none is."""
     adapters: list[Adapter] = []
-    # The Telegram and Discord adapters plug in here (their own issues); imported lazily so
-    # `ask`, `validate` and `chat` never load a platform library.
-    return adapters or [ConsoleAdapter(prompt=True)]
+    token = config.token("telegram")
+    if config.telegram.enabled and token:
+        from bot.adapters.telegram_adapter import TelegramAdapter  # imported only when used
+
+        async def blocked(channel: ChannelRef) -> None:
+            await store.unsubscribe(channel.platform, channel.chat_id)
+            log.info("a telegram user blocked the bot; unsubscribed")
+
+        adapters.append(
+            TelegramAdapter(config, token, on_blocked=blocked, on_notice=notices.organizers)
+        )
+    elif config.telegram.enabled:
+        log.error("telegram is enabled but TELEGRAM_BOT_TOKEN is not set; not starting it")
+    if not adapters:
+        from bot.adapters.console import ConsoleAdapter
+
+        adapters.append(ConsoleAdapter(prompt=True))
+    return adapters
+
+
+class Notices:
+    """The bot's own notices, for adapters built before the App that delivers them."""
+
+    def __init__(self) -> None:
+        self.app: App | None = None
+
+    async def organizers(self, text: str) -> None:
+        if self.app:
+            await self.app.notify(self.app.config.notify.get("organizers"), text)
 
 
 async def serve(

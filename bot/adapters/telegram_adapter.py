@@ -1,0 +1,380 @@
+"""Telegram ↔ Incoming/Reply, through python-telegram-bot 22.
+
+The Application runs inside the bot's one event loop (initialize → start → polling; no
+`run_polling`, which would take the loop and the signals), without PTB's JobQueue or
+persistence: reminders and storage belong to the core. Text goes out as HTML with every piece of
+user and knowledge text escaped, so `<`, `&` or `<script>` can never break a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType, MessageLimit, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
+
+from bot.adapters.base import DeliveryError, Handler, split_text
+from bot.config import Config
+from bot.messages import ChannelRef, Incoming, Reply, Role
+from bot.texts import text
+
+log = logging.getLogger(__name__)
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, as in PTB 23
+
+ADMIN_CACHE_SECONDS = 300.0
+COMMANDS = {
+    "en": [
+        ("ask", "Ask a question"),
+        ("help", "What I can do"),
+        ("lang", "English or Spanish"),
+        ("sources", "Sources of my last answer"),
+        ("next", "The next meeting"),
+        ("events", "Upcoming events"),
+        ("subscribe", "Get reminders here"),
+        ("unsubscribe", "Stop reminders"),
+        ("calendar", "Events for your calendar"),
+        ("privacy", "What I keep"),
+        ("forget", "Delete what I keep about you"),
+    ],
+    "es": [
+        ("ask", "Hacer una pregunta"),
+        ("help", "Lo que puedo hacer"),
+        ("lang", "Español o inglés"),
+        ("sources", "Fuentes de mi última respuesta"),
+        ("next", "La próxima reunión"),
+        ("events", "Próximos eventos"),
+        ("subscribe", "Recibir recordatorios aquí"),
+        ("unsubscribe", "Dejar de recibirlos"),
+        ("calendar", "Eventos para tu calendario"),
+        ("privacy", "Qué guardo"),
+        ("forget", "Borrar lo que guardo sobre ti"),
+    ],
+}
+_FIVE_XX = ("Bad Gateway", "Internal Server Error", "Service Unavailable", "Gateway Timeout")
+
+
+class TelegramAdapter:
+    name = "telegram"
+
+    def __init__(
+        self,
+        config: Config,
+        token: str,
+        *,
+        rate_limiter: BaseRateLimiter[dict[str, object]] | None = None,
+        on_blocked: Callable[[ChannelRef], Awaitable[None]] | None = None,
+        on_notice: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        self.config = config
+        builder: ApplicationBuilder = (  # type: ignore[type-arg]
+            Application.builder()
+            .token(token)
+            .job_queue(None)
+            .defaults(
+                Defaults(
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            )
+            .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        )
+        if config.telegram.base_url:
+            builder = builder.base_url(config.telegram.base_url)
+        self.application = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        self._handle: Handler | None = None
+        self._on_blocked = on_blocked
+        self._on_notice = on_notice
+        self._admins: dict[int, tuple[float, frozenset[int]]] = {}
+        self.moved: dict[str, str] = {}  # group id → its supergroup id
+
+    async def run(self, handle: Handler) -> None:
+        self._handle = handle
+        async with self.application:
+            await self._publish_commands()
+            updater = self.application.updater
+            if updater is None:
+                raise RuntimeError("the telegram Application was built without an updater")
+            await updater.start_polling(
+                allowed_updates=["message", "callback_query", "my_chat_member"]
+            )
+            await self.application.start()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await updater.stop()
+                await self.application.stop()
+
+    async def _publish_commands(self) -> None:
+        for lang, commands in COMMANDS.items():
+            try:
+                await self.application.bot.set_my_commands(
+                    [BotCommand(c, d) for c, d in commands],
+                    language_code=None if lang == "en" else lang,
+                )
+            except TelegramError as exc:
+                log.warning("could not publish the command list (%s): %s", lang, exc)
+
+    # Incoming ---------------------------------------------------------------------------
+
+    async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not isinstance(update, Update) or self._handle is None:
+            return
+        if update.callback_query:
+            await self._on_button(update)
+        elif update.my_chat_member:
+            await self._on_membership(update)
+        elif update.message and update.message.migrate_to_chat_id:
+            old, new = str(update.message.chat.id), str(update.message.migrate_to_chat_id)
+            self.moved[old] = new
+            log.info("telegram group became a supergroup; reminders follow it")
+        elif update.message and update.message.text:
+            await self._on_text(update.message)
+
+    async def _on_text(self, message: Message) -> None:
+        text_in = self._addressed_text(message)
+        if text_in is None or message.from_user is None:
+            return
+        channel = self._channel(message)
+        roles = await self._roles(message) if text_in.startswith("/") else frozenset()
+        incoming = Incoming(
+            channel,
+            str(message.from_user.id),
+            text_in,
+            roles=roles,
+            language=message.from_user.language_code,
+        )
+        if self._handle is None:
+            return
+        for reply in await self._handle(incoming):
+            await self._send(
+                channel, reply, reply_to=None if channel.private else message.message_id
+            )
+
+    def _addressed_text(self, message: Message) -> str | None:
+        """Private chat: every text. Group: a command, a mention, or a reply to the bot."""
+        raw = message.text or ""
+        if message.chat.type == ChatType.PRIVATE:
+            return raw
+        username = f"@{self.application.bot.username}"
+        if raw.startswith("/"):
+            command = raw.split(maxsplit=1)[0]
+            if "@" in command and not command.lower().endswith(username.lower()):
+                return None  # a command for another bot in the same group
+            return raw
+        if username.lower() in raw.lower():
+            start = raw.lower().index(username.lower())
+            return (raw[:start] + raw[start + len(username) :]).strip()
+        replied = message.reply_to_message
+        if replied and replied.from_user and replied.from_user.id == self.application.bot.id:
+            return raw
+        return None
+
+    async def _on_button(self, update: Update) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.info("callback answer failed: %s", exc)
+        if not (query.message and query.data and self._handle):
+            return
+        chat = query.message.chat
+        channel = ChannelRef("telegram", str(chat.id), private=chat.type == ChatType.PRIVATE)
+        incoming = Incoming(
+            channel,
+            str(query.from_user.id),
+            "",
+            language=query.from_user.language_code,
+            action=query.data,
+        )
+        for reply in await self._handle(incoming):
+            await self._send(channel, reply)
+
+    async def _on_membership(self, update: Update) -> None:
+        change = update.my_chat_member
+        if change is None:
+            return
+        if change.new_chat_member.status in ("left", "kicked"):
+            log.warning("the bot was removed from a telegram chat")
+            if self._on_notice and change.chat.type != ChatType.PRIVATE:
+                await self._on_notice(
+                    f'The bot was removed from the Telegram group "{change.chat.title}" '
+                    f"({change.chat.id}); reminders to it will fail until it is added back."
+                )
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram handler failed: %s", type(context.error).__name__)
+
+    def _channel(self, message: Message) -> ChannelRef:
+        thread = message.message_thread_id if message.is_topic_message else None
+        return ChannelRef(
+            "telegram",
+            str(message.chat.id),
+            str(thread) if thread else None,
+            private=message.chat.type == ChatType.PRIVATE,
+        )
+
+    async def _roles(self, message: Message) -> frozenset[Role]:
+        """From the config's user ids and, in groups, admin status; never from the text."""
+        if message.from_user is None:
+            return frozenset()
+        user = message.from_user.id
+        roles = set()
+        rules = ((Role.ORGANIZER, self.config.organizers), (Role.MODERATOR, self.config.moderators))
+        for role, rule in rules:
+            if str(user) in rule.telegram_users:
+                roles.add(role)
+        if (
+            message.chat.type != ChatType.PRIVATE
+            and any(rule.telegram_group_admins for _, rule in rules)
+            and user in await self._admin_ids(message.chat.id)
+        ):
+            roles.update(role for role, rule in rules if rule.telegram_group_admins)
+        return frozenset(roles)
+
+    async def _admin_ids(self, chat_id: int) -> frozenset[int]:
+        cached = self._admins.get(chat_id)
+        if cached and time.monotonic() - cached[0] < ADMIN_CACHE_SECONDS:
+            return cached[1]
+        try:
+            admins = await self.application.bot.get_chat_administrators(chat_id)
+        except TelegramError as exc:
+            log.warning("could not read group admins: %s", exc)
+            return frozenset()
+        ids = frozenset(a.user.id for a in admins)
+        self._admins[chat_id] = (time.monotonic(), ids)
+        return ids
+
+    # Outgoing ---------------------------------------------------------------------------
+
+    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+        """For the outbox: platform errors become DeliveryError by the delivery policy."""
+        try:
+            await self._send(channel, reply)
+        except ChatMigrated as exc:
+            self.moved[channel.chat_id] = str(exc.new_chat_id)
+            log.info("telegram group moved; sending to its supergroup")
+            await self.send(channel, reply)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise DeliveryError("telegram: flood control", retry=True, retry_after=seconds) from exc
+        except Forbidden as exc:
+            log.warning("telegram refused a chat (blocked or removed): %s", exc.message)
+            if channel.private and self._on_blocked:
+                await self._on_blocked(channel)
+            raise DeliveryError(f"telegram: {exc.message}", retry=False, refused=True) from exc
+        except TimedOut as exc:  # the request may have gone out: never re-send
+            raise DeliveryError("telegram: timed out", retry=False) from exc
+        except BadRequest as exc:
+            raise DeliveryError(f"telegram: {exc.message}", retry=False, refused=True) from exc
+        except NetworkError as exc:
+            refused = any(s in exc.message for s in _FIVE_XX) or "ConnectError" in exc.message
+            raise DeliveryError(f"telegram: {exc.message}", retry=refused) from exc
+
+    async def _send(self, channel: ChannelRef, reply: Reply, reply_to: int | None = None) -> None:
+        chat_id = int(self.moved.get(channel.chat_id, channel.chat_id))
+        thread = int(channel.thread_id) if channel.thread_id else None
+        bot = self.application.bot
+        pieces = render(reply)
+        keyboard = keyboard_for(reply)
+        for number, piece in enumerate(pieces):
+            last = number == len(pieces) - 1
+            await bot.send_message(
+                chat_id,
+                piece,
+                message_thread_id=thread,
+                reply_markup=keyboard if last else None,
+                reply_parameters=ReplyParameters(reply_to, allow_sending_without_reply=True)
+                if reply_to and number == 0
+                else None,
+            )
+        if reply.attachment:
+            await bot.send_document(
+                chat_id,
+                InputFile(reply.attachment.data, filename=reply.attachment.filename),
+                message_thread_id=thread,
+            )
+
+
+def render(reply: Reply) -> list[str]:
+    """HTML pieces under Telegram's limit; tags are written only here, all text is escaped."""
+    blocks: list[str] = []
+    if reply.title:
+        blocks.append(f"<b>{html.escape(reply.title)}</b>")
+    blocks.extend(html.escape(p) for p in _split_plain(reply.text))
+    if reply.sources:
+        lines = [f"<b>{html.escape(text('sources', reply.lang))}</b>"]
+        lines += [
+            f'• <a href="{html.escape(s.url, quote=True)}">{html.escape(s.title)}</a>'
+            for s in reply.sources
+        ]
+        blocks.append("\n".join(lines))
+    if reply.reviewed:
+        checked = text("checked", reply.lang, date=reply.reviewed.isoformat())
+        blocks.append(f"<i>{html.escape(checked)}</i>")
+    pieces: list[str] = []
+    for block in blocks:
+        if pieces and len(pieces[-1]) + 2 + len(block) <= MessageLimit.MAX_TEXT_LENGTH:
+            pieces[-1] += "\n\n" + block
+        else:
+            pieces.append(block)
+    return pieces or [html.escape(reply.text) or "…"]
+
+
+def _split_plain(body: str) -> list[str]:
+    """Paragraph-sized plain pieces whose escaped form fits one message."""
+    limit = MessageLimit.MAX_TEXT_LENGTH - 200
+    pieces = []
+    for piece in split_text(body, limit):
+        if len(html.escape(piece)) <= limit:
+            pieces.append(piece)
+        else:  # escaping turns one character into at most six ("&quot;")
+            pieces.extend(split_text(piece, limit // 6))
+    return [p for p in pieces if p]
+
+
+def keyboard_for(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    feedback = [b for b in reply.buttons if b.action.startswith("fb:")]
+    others = [b for b in reply.buttons if not b.action.startswith("fb:")]
+    rows = [[InlineKeyboardButton(b.label[:64], callback_data=b.action) for b in feedback]]
+    rows += [[InlineKeyboardButton(b.label[:64], callback_data=b.action)] for b in others]
+    return InlineKeyboardMarkup([row for row in rows if row])

@@ -1,0 +1,224 @@
+"""A loopback Telegram Bot API: enough of it for python-telegram-bot to poll, send and fail.
+
+Tests queue updates, read what the bot sent, and script failures (429, 5xx, 403, migration)
+exactly as Telegram words them, so the adapter is exercised through the real library.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 999
+BOT_USERNAME = "ForumPrepBot"
+
+
+@dataclass
+class FakeBotApi:
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    admins: dict[int, list[int]] = field(default_factory=dict)
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
+    _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+    base_url: str = ""
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("POST", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/bot"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    # What tests do ---------------------------------------------------------------------
+
+    def push_message(
+        self,
+        text: str,
+        *,
+        chat_id: int = 42,
+        chat_type: str = "private",
+        user_id: int = 7,
+        language: str = "en",
+        reply_to_bot: bool = False,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> None:
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type, "title": "Group"},
+            "from": {
+                "id": user_id,
+                "is_bot": False,
+                "first_name": "Ana",
+                "language_code": language,
+            },
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if entities:
+            message["entities"] = entities
+        if reply_to_bot:
+            message["reply_to_message"] = {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": message["chat"],
+                "from": {
+                    "id": BOT_ID,
+                    "is_bot": True,
+                    "first_name": "Bot",
+                    "username": BOT_USERNAME,
+                },
+                "text": "earlier answer",
+            }
+        self._push({"message": message})
+
+    def push_button(self, data: str, *, chat_id: int = 42, user_id: int = 7) -> None:
+        self._push(
+            {
+                "callback_query": {
+                    "id": str(next(self._update_ids)),
+                    "from": {
+                        "id": user_id,
+                        "is_bot": False,
+                        "first_name": "Ana",
+                        "language_code": "en",
+                    },
+                    "chat_instance": "x",
+                    "data": data,
+                    "message": {
+                        "message_id": 5,
+                        "date": int(time.time()),
+                        "chat": {"id": chat_id, "type": "private"},
+                        "text": "suggestions",
+                    },
+                }
+            }
+        )
+
+    def push_raw(self, update: dict[str, Any]) -> None:
+        self._push(update)
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == method]
+
+    async def wait_sent(
+        self, count: int, method: str = "sendMessage", seconds: float = 5
+    ) -> list[dict[str, Any]]:
+        async with asyncio.timeout(seconds):
+            while len(self.sent(method)) < count:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        return self.sent(method)
+
+    # The server ------------------------------------------------------------------------
+
+    def _push(self, update: dict[str, Any]) -> None:
+        update["update_id"] = next(self._update_ids)
+        self.updates.append(update)
+        self._new_update.set()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _params(request)
+        self.calls.append((method, params))
+        if method == "getUpdates":
+            return _ok(await self._get_updates(params))
+        if method in ("sendMessage", "sendDocument") and self.failures:
+            status, body = self.failures.pop(0)
+            return web.json_response(body, status=status)
+        if method == "getMe":
+            return _ok(
+                {"id": BOT_ID, "is_bot": True, "first_name": "Forum prep", "username": BOT_USERNAME}
+            )
+        if method in ("sendMessage", "sendDocument"):
+            chat = {"id": int(params["chat_id"]), "type": "private"}
+            message = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": chat,
+            }
+            if "text" in params:
+                message["text"] = params["text"]
+            return _ok(message)
+        if method == "getChatAdministrators":
+            users = self.admins.get(int(params["chat_id"]), [])
+            return _ok(
+                [
+                    {
+                        "status": "administrator",
+                        "user": {"id": u, "is_bot": False, "first_name": "A"},
+                        "can_be_edited": False,
+                        "is_anonymous": False,
+                        "can_manage_chat": True,
+                        "can_delete_messages": True,
+                        "can_manage_video_chats": True,
+                        "can_restrict_members": True,
+                        "can_promote_members": True,
+                        "can_change_info": True,
+                        "can_invite_users": True,
+                        "can_post_stories": True,
+                        "can_edit_stories": True,
+                        "can_delete_stories": True,
+                    }
+                    for u in users
+                ]
+            )
+        return _ok(True)
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates:
+            self._new_update.clear()
+            try:
+                async with asyncio.timeout(0.2):
+                    await self._new_update.wait()
+            except TimeoutError:
+                return []
+        return list(self.updates)
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        return dict(await request.json())
+    form = await request.post()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            params[key] = {"filename": value.filename, "data": value.file.read()}
+            continue
+        try:
+            params[key] = json.loads(value)
+        except (TypeError, ValueError):
+            params[key] = value
+    return params
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def error(code: int, description: str, **parameters: Any) -> tuple[int, dict[str, Any]]:
+    """A failure exactly as Telegram words it, for FakeBotApi.failures."""
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return code, body

@@ -1,0 +1,208 @@
+"""The Telegram adapter through python-telegram-bot itself, against a loopback Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import date
+
+import pytest
+from telegram.ext import AIORateLimiter
+
+from bot.adapters.base import DeliveryError
+from bot.adapters.telegram_adapter import TelegramAdapter, render
+from bot.app import App, build, serve
+from bot.config import Config, PlatformConfig, RoleRule
+from bot.messages import Button, ChannelRef, Reply, Source
+from tests.fakes.bot_api import BOT_USERNAME, FakeBotApi, error
+
+
+@dataclass
+class Telegram:
+    api: FakeBotApi
+    adapter: TelegramAdapter
+    app: App
+    blocked: list[ChannelRef]
+    notices: list[str]
+
+
+@pytest.fixture
+async def telegram(config: Config) -> AsyncIterator[Telegram]:
+    api = FakeBotApi()
+    base_url = await api.start()
+    config = replace(
+        config,
+        telegram=PlatformConfig(enabled=True, base_url=base_url),
+        organizers=RoleRule(telegram_users=frozenset({"1001"}), telegram_group_admins=True),
+        targets={"group": {"platform": "telegram", "chat_id": -100}, "console": ["group"]},
+    )
+    blocked: list[ChannelRef] = []
+    notices: list[str] = []
+
+    async def on_blocked(channel: ChannelRef) -> None:
+        blocked.append(channel)
+
+    async def on_notice(text: str) -> None:
+        notices.append(text)
+
+    adapter = TelegramAdapter(
+        config,
+        "123:TEST",
+        rate_limiter=AIORateLimiter(max_retries=0),  # the outbox owns retries in these tests
+        on_blocked=on_blocked,
+        on_notice=on_notice,
+    )
+    app = build(config, adapters=[adapter])
+    stop, ready = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(serve(app, stop, ready=ready))
+    async with asyncio.timeout(10):
+        await ready.wait()
+        while not any(name == "getUpdates" for name, _ in api.calls) and not api.updates:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    yield Telegram(api, adapter, app, blocked, notices)
+    stop.set()
+    await running
+    await api.stop()
+
+
+async def test_private_question_gets_an_html_answer_with_sources(telegram: Telegram) -> None:
+    telegram.api.push_message("wut does sb 54 do")
+    (sent,) = await telegram.api.wait_sent(1)
+    assert sent["chat_id"] == 42
+    assert sent["parse_mode"] == "HTML"
+    assert sent["text"].startswith("<b>")
+    assert '<a href="https://' in sent["text"]
+    assert "<i>Checked 20" in sent["text"]
+    assert sent["link_preview_options"]["is_disabled"] is True
+    labels = [b["text"] for row in sent["reply_markup"]["inline_keyboard"] for b in row]
+    assert "👍 Helpful" in labels
+
+
+async def test_commands_are_published_in_both_languages(telegram: Telegram) -> None:
+    published = telegram.api.sent("setMyCommands")
+    assert {p.get("language_code") for p in published} == {None, "es"}
+    spanish = next(p for p in published if p.get("language_code") == "es")
+    assert {"command": "next", "description": "La próxima reunión"} in spanish["commands"]
+
+
+async def test_group_answers_only_when_addressed(telegram: Telegram) -> None:
+    api = telegram.api
+    api.push_message("what is sb54", chat_id=-100, chat_type="supergroup")
+    api.push_message("/help@OtherBot", chat_id=-100, chat_type="supergroup")
+    api.push_message(f"@{BOT_USERNAME} what is sb54", chat_id=-100, chat_type="supergroup")
+    api.push_message(f"/help@{BOT_USERNAME}", chat_id=-100, chat_type="supergroup")
+    api.push_message("and the truth act?", chat_id=-100, chat_type="supergroup", reply_to_bot=True)
+    sent = await api.wait_sent(3)
+    await asyncio.sleep(0.3)
+    assert len(api.sent()) == 3, "silent unless mentioned, commanded or replied to"
+    assert "SB 54" in sent[0]["text"]
+    assert "/privacy" in sent[1]["text"]
+    assert sent[0]["reply_parameters"]["message_id"] > 0, "group answers reply to the question"
+
+
+async def test_suggestion_button_answers_in_the_same_chat(telegram: Telegram) -> None:
+    telegram.api.push_message("comment", chat_id=42)
+    (first,) = await telegram.api.wait_sent(1)
+    buttons = [b for row in first["reply_markup"]["inline_keyboard"] for b in row]
+    action = next(b["callback_data"] for b in buttons if b["callback_data"].startswith("ask:"))
+    telegram.api.push_button(action, chat_id=42)
+    _, second = await telegram.api.wait_sent(2)
+    assert second["chat_id"] == 42
+    assert "<b>" in second["text"]
+    assert telegram.api.sent("answerCallbackQuery")
+
+
+async def test_group_admins_are_organizers_others_are_refused(telegram: Telegram) -> None:
+    telegram.api.admins[-100] = [555]
+    telegram.api.push_message("/event list", chat_id=-100, chat_type="group", user_id=9)
+    (refusal,) = await telegram.api.wait_sent(1)
+    assert "only organizers can use /event" in refusal["text"]
+    telegram.api.push_message("/event list", chat_id=-100, chat_type="group", user_id=555)
+    telegram.api.push_message("/event list", chat_id=42, user_id=1001)  # listed in the config
+    _, admin, listed = await telegram.api.wait_sent(3)
+    assert "only organizers" not in admin["text"]
+    assert "only organizers" not in listed["text"]
+
+
+async def test_calendar_is_sent_as_a_document(telegram: Telegram) -> None:
+    telegram.api.push_message("/calendar")
+    (document,) = await telegram.api.wait_sent(1, method="sendDocument")
+    assert document["document"]["filename"].endswith(".ics")
+    assert b"BEGIN:VCALENDAR" in document["document"]["data"]
+
+
+def test_markup_in_text_is_escaped_and_long_replies_split() -> None:
+    hostile = Reply(
+        "<b>bold</b> & <script>alert(1)</script> [x](y)",
+        title="Q <i>",
+        sources=(Source("A & B", 'https://example.org/?a=1&b="2"'),),
+        reviewed=date(2026, 11, 25),
+    )
+    (html_text,) = render(hostile)
+    assert "<script>" not in html_text
+    assert "&lt;script&gt;" in html_text
+    assert '<a href="https://example.org/?a=1&amp;b=&quot;2&quot;">A &amp; B</a>' in html_text
+    long = Reply("\n\n".join(["paragraph " * 60] * 20) + "\n\n" + "&" * 5000)
+    pieces = render(long)
+    assert len(pieces) > 2
+    assert all(len(p) <= 4096 for p in pieces)
+    assert all(not p.startswith(" ") for p in pieces)
+
+
+async def test_outbox_errors_follow_the_delivery_policy(telegram: Telegram) -> None:
+    api, adapter = telegram.api, telegram.adapter
+    group = ChannelRef("telegram", "-100", private=False)
+    api.failures = [error(429, "Too Many Requests: retry after 3", retry_after=3)]
+    with pytest.raises(DeliveryError) as refused:
+        await adapter.send(group, Reply("reminder"))
+    assert (refused.value.retry, refused.value.retry_after) == (True, 3.0)
+    api.failures = [error(502, "Bad Gateway")]
+    with pytest.raises(DeliveryError) as bad_gateway:
+        await adapter.send(group, Reply("reminder"))
+    assert bad_gateway.value.retry is True
+    dm = ChannelRef("telegram", "77", private=True)
+    api.failures = [error(403, "Forbidden: bot was blocked by the user")]
+    with pytest.raises(DeliveryError) as blocked:
+        await adapter.send(dm, Reply("reminder"))
+    assert (blocked.value.retry, blocked.value.refused) == (False, True)
+    assert telegram.blocked == [dm]
+
+
+async def test_group_that_became_a_supergroup_keeps_its_reminders(telegram: Telegram) -> None:
+    api = telegram.api
+    group = ChannelRef("telegram", "-100", private=False)
+    api.failures = [
+        error(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            migrate_to_chat_id=-1009,
+        )
+    ]
+    await telegram.adapter.send(group, Reply("reminder one"))
+    await telegram.adapter.send(group, Reply("reminder two"))
+    assert [s["chat_id"] for s in api.sent()] == [-100, -1009, -1009]
+
+
+async def test_removal_from_a_group_is_reported(telegram: Telegram) -> None:
+    member = {"id": 999, "is_bot": True, "first_name": "Bot", "username": BOT_USERNAME}
+    telegram.api.push_raw(
+        {
+            "my_chat_member": {
+                "chat": {"id": -100, "type": "supergroup", "title": "Sac general"},
+                "from": {"id": 7, "is_bot": False, "first_name": "Ana"},
+                "date": 0,
+                "old_chat_member": {"status": "member", "user": member},
+                "new_chat_member": {"status": "kicked", "user": member, "until_date": 0},
+            }
+        }
+    )
+    async with asyncio.timeout(5):
+        while not telegram.notices:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    assert "Sac general" in telegram.notices[0]
+
+
+def test_buttons_fit_telegram_callback_data() -> None:
+    with pytest.raises(ValueError, match="64 bytes"):
+        Button("x", "ask:" + "a" * 70)
