@@ -259,6 +259,11 @@ class Core:
     # Built-in commands ------------------------------------------------------------------
 
     async def _start(self, ctx: Context) -> list[Reply]:
+        """`/start <entry-id>` (a t.me deep link on a flyer) opens that one answer."""
+        entry = self.knowledge.snapshot.by_id.get(ctx.args.strip().lower())
+        if entry:  # an id says nothing about language: the chat's choice or locale does
+            self._remember(ctx.msg, entry.id)
+            return [self.entry_reply(entry, await self.language(ctx.msg) or "en")]
         return [Reply(text("start", ctx.lang), ctx.lang)]
 
     async def _help(self, ctx: Context) -> list[Reply]:

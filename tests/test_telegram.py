@@ -206,3 +206,57 @@ async def test_removal_from_a_group_is_reported(telegram: Telegram) -> None:
 def test_buttons_fit_telegram_callback_data() -> None:
     with pytest.raises(ValueError, match="64 bytes"):
         Button("x", "ask:" + "a" * 70)
+
+
+async def test_spanish_and_huge_messages(telegram: Telegram) -> None:
+    telegram.api.push_message("¿qué es la ley sb54?", language="es")
+    telegram.api.push_message("x" * 25_000)
+    spanish, huge = await telegram.api.wait_sent(2)
+    assert "Fuentes" in spanish["text"]
+    assert huge["text"], "a 25,000-character message still gets a reply"
+
+
+async def test_429_storm_during_a_broadcast_reaches_everyone_once(telegram: Telegram) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.reminders import event_row
+    from bot.schedules import Event
+
+    store = telegram.app.store
+    for n in range(200):
+        await store.subscribe("telegram", str(5000 + n), "en")
+    starts = datetime.now(UTC) + timedelta(hours=1, seconds=-5)
+    event = Event("storm", "Storm test", starts, "America/Los_Angeles",
+                  remind=(timedelta(hours=1),), targets=())
+    await store.save_event(event_row(event))
+    telegram.api.failures = [error(429, "Too Many Requests: retry after 1", retry_after=1)] * 40
+    await telegram.app.reminders.load()
+    await telegram.app.reminders.tick()
+    chats = [int(p["chat_id"]) for p in telegram.api.delivered]
+    assert len(chats) == 200
+    assert len(set(chats)) == 200, "nobody got it twice"
+    await telegram.app.reminders.tick()
+    assert len(telegram.api.delivered) == 200
+
+
+async def test_shutdown_is_prompt_even_in_a_long_poll(config: Config) -> None:
+    api = FakeBotApi()
+    base_url = await api.start()
+    config = replace(config, telegram=PlatformConfig(enabled=True, base_url=base_url))
+    adapter = TelegramAdapter(config, "123:TEST")
+    app = build(config, adapters=[adapter])
+    stop, ready = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(serve(app, stop, ready=ready))
+    await ready.wait()
+    await asyncio.sleep(0.5)  # inside getUpdates
+    stop.set()
+    async with asyncio.timeout(10):
+        await running
+    await api.stop()
+
+
+async def test_deep_link_opens_one_answer(telegram: Telegram) -> None:
+    telegram.api.push_message("/start sb54-what-it-is", language="es")
+    (sent,) = await telegram.api.wait_sent(1)
+    assert "Ley de Valores" in sent["text"]
+    assert "<b>Fuentes:</b>" in sent["text"]

@@ -25,6 +25,7 @@ class FakeBotApi:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     admins: dict[int, list[int]] = field(default_factory=dict)
+    delivered: list[dict[str, Any]] = field(default_factory=list)  # sends that succeeded
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
@@ -149,6 +150,7 @@ class FakeBotApi:
                 {"id": BOT_ID, "is_bot": True, "first_name": "Forum prep", "username": BOT_USERNAME}
             )
         if method in ("sendMessage", "sendDocument"):
+            self.delivered.append(params)
             chat = {"id": int(params["chat_id"]), "type": "private"}
             message = {
                 "message_id": next(self._message_ids),
