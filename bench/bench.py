@@ -314,6 +314,7 @@ def main() -> None:
     print(f"  ask --json, {len(texts) * 10:,} questions on stdin: {bulk:.2f} s in one process")
     print(f"  peak RSS of ask on the real knowledge: {max(rss, rss_one):.1f} MB")
     bench_reminders()
+    bench_telegram_broadcast()
 
 
 def bench_reminders() -> None:
@@ -424,6 +425,64 @@ def bench_reminders() -> None:
                 f"  lateness of {len(delays)} reminders (due → sent): p50 {p50 * 1000:.0f} ms, "
                 f"p99 {p99 * 1000:.0f} ms (target p99 ≤ 1 s)"
             )
+
+
+def bench_telegram_broadcast(subscribers: int = 1_000) -> None:
+    """A reminder to every subscriber through the real Telegram adapter and a loopback Bot API
+    that answers 429 above 30 messages a second, as Telegram does."""
+    import asyncio
+    import tempfile
+    from datetime import UTC, datetime, timedelta
+
+    from bot.adapters.telegram_adapter import TelegramAdapter
+    from bot.app import build
+    from bot.config import PlatformConfig, from_mapping
+    from bot.reminders import event_row
+    from bot.schedules import Event
+    from tests.fakes.bot_api import FakeBotApi
+
+    async def broadcast() -> None:
+        api = FakeBotApi(per_second=30)
+        base_url = await api.start()
+        with tempfile.TemporaryDirectory() as tmp:
+            config = from_mapping({"database": {"url": f"sqlite:///{tmp}/bot.db"}}, Path(tmp))
+            config = replace(
+                config,
+                knowledge_dir=ROOT / "knowledge",
+                telegram=PlatformConfig(enabled=True, base_url=base_url),
+                targets={},
+            )
+            adapter = TelegramAdapter(config, "123:BENCH")
+            app = build(config, adapters=[adapter])
+            async with app.store, adapter.application:
+                for n in range(subscribers):
+                    await app.store.subscribe("telegram", str(10_000 + n), "en")
+                starts = datetime.now(UTC) + timedelta(hours=1, seconds=-1)
+                event = Event(
+                    "bench",
+                    "Broadcast",
+                    starts,
+                    "America/Los_Angeles",
+                    remind=(timedelta(hours=1),),
+                )
+                await app.store.save_event(event_row(event))
+                await app.reminders.load()
+                began = time.perf_counter()
+                outcomes = await app.reminders.send(
+                    event, starts, timedelta(hours=1), deadline=starts + timedelta(minutes=15)
+                )
+                took = time.perf_counter() - began
+        await api.stop()
+        chats = [int(p["chat_id"]) for p in api.delivered]
+        ideal = subscribers / 30
+        print(
+            f"  broadcast to {subscribers:,} Telegram subscribers: {took:.1f} s "
+            f"(ideal at 30 msg/s {ideal:.1f} s, {took / ideal - 1:+.0%}), 429s {api.too_many}, "
+            f"delivered {len(set(chats)):,}, duplicates {len(chats) - len(set(chats))}, "
+            f"lost {subscribers - len(set(chats))}; outcomes {outcomes}"
+        )
+
+    asyncio.run(broadcast())
 
 
 if __name__ == "__main__":

@@ -226,8 +226,14 @@ async def test_429_storm_during_a_broadcast_reaches_everyone_once(telegram: Tele
     for n in range(200):
         await store.subscribe("telegram", str(5000 + n), "en")
     starts = datetime.now(UTC) + timedelta(hours=1, seconds=-5)
-    event = Event("storm", "Storm test", starts, "America/Los_Angeles",
-                  remind=(timedelta(hours=1),), targets=())
+    event = Event(
+        "storm",
+        "Storm test",
+        starts,
+        "America/Los_Angeles",
+        remind=(timedelta(hours=1),),
+        targets=(),
+    )
     await store.save_event(event_row(event))
     telegram.api.failures = [error(429, "Too Many Requests: retry after 1", retry_after=1)] * 40
     await telegram.app.reminders.load()

@@ -26,6 +26,9 @@ class FakeBotApi:
     failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     admins: dict[int, list[int]] = field(default_factory=dict)
     delivered: list[dict[str, Any]] = field(default_factory=list)  # sends that succeeded
+    per_second: int | None = None  # like Telegram's flood control: 429 above this rate
+    too_many: int = 0  # 429s answered by that flood control
+    _recent: list[float] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
@@ -145,6 +148,14 @@ class FakeBotApi:
         if method in ("sendMessage", "sendDocument") and self.failures:
             status, body = self.failures.pop(0)
             return web.json_response(body, status=status)
+        if method == "sendMessage" and self.per_second:
+            now = time.monotonic()
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= self.per_second:
+                self.too_many += 1
+                status, body = error(429, "Too Many Requests: retry after 1", retry_after=1)
+                return web.json_response(body, status=status)
+            self._recent.append(now)
         if method == "getMe":
             return _ok(
                 {"id": BOT_ID, "is_bot": True, "first_name": "Forum prep", "username": BOT_USERNAME}
