@@ -84,6 +84,8 @@ def _parser() -> _Parser:
         "paths", nargs="*", metavar="PATH", help="files or folders (default: the config's)"
     )
     validate.add_argument("--strict", action="store_true", help="warnings fail too")
+    ics = sub.add_parser("ics", parents=[common], help="the upcoming events as an iCalendar file")
+    ics.add_argument("--out", metavar="PATH", help="write here instead of stdout")
     sub.add_parser(
         "report", parents=[common], help="unanswered questions, unhelpful and stale answers"
     )

@@ -95,7 +95,7 @@ def test_validate_strict_fails_on_warnings_only(tmp_path: Path) -> None:
     assert "missing translation 'es:'" in strict.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "chat", "ask", "validate", "report", "doctor"])
+@pytest.mark.parametrize("command", ["run", "chat", "ask", "validate", "ics", "report", "doctor"])
 def test_every_command_has_help(command: str) -> None:
     done = bot(command, "--help")
     assert done.returncode == 0
@@ -168,3 +168,13 @@ def test_doctor_names_what_to_fix(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr
+
+
+def test_ics_writes_the_calendar(tmp_path: Path) -> None:
+    out = tmp_path / "events.ics"
+    done = bot("ics", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    calendar = out.read_text(encoding="utf-8")
+    assert calendar.startswith("BEGIN:VCALENDAR")
+    assert "SUMMARY:Forum prep night (example)" in calendar
+    assert "RRULE:FREQ=MONTHLY;BYDAY=2TU,4TU" in calendar
