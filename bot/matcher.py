@@ -288,7 +288,10 @@ class Index:
             t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
         }
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.vocab = [t for t in self.postings if len(t) >= 4]
+        self.vocab: dict[str, list[str]] = defaultdict(list)  # by first letter: typos rarely
+        for term in self.postings:  # touch it, and it keeps typo correction cheap at 10,000
+            if len(term) >= 4:
+                self.vocab[term[0]].append(term)
         self._corrections: dict[str, str | None] = {}
 
     def correct(self, term: str) -> str | None:
@@ -300,7 +303,9 @@ class Index:
         if term not in self._corrections:
             if len(self._corrections) > 50_000:
                 self._corrections.clear()
-            best = process.extractOne(term, self.vocab, scorer=fuzz.ratio, score_cutoff=80)
+            best = process.extractOne(
+                term, self.vocab.get(term[0], ()), scorer=fuzz.ratio, score_cutoff=80
+            )
             self._corrections[term] = best[0] if best else None
         return self._corrections[term]
 
