@@ -28,6 +28,7 @@ URGENT_TAG = "urgent"
 _GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"})
 _MAX_RELATED_BUTTONS = 2
 _MAX_REMEMBERED_CHATS = 10_000
+FLOOD_MESSAGES, FLOOD_SECONDS = 8, 10.0  # per person; more gets one notice, then silence
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,8 @@ class Core:
         self.commands: dict[str, Command] = {}
         # chat → id of the last entry answered there, for /sources and /wrong (no text kept)
         self._last: OrderedDict[tuple[str, str], str] = OrderedDict()
+        # person → times of their recent messages, in memory only, for the flood limit
+        self._recent: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         for name, handler, role in (
             ("start", self._start, None),
             ("help", self._help, None),
@@ -89,6 +92,9 @@ class Core:
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Never raises: one bad message must not stop the bot."""
         try:
+            flood = self._flooding(msg)
+            if flood is not None:
+                return flood
             if msg.action:
                 return await self._action(msg)
             body = msg.text[:MAX_INPUT].strip()
@@ -239,6 +245,25 @@ class Core:
         log.info("feedback entry=%s helpful=%s", entry_id, helpful)
         key = "feedback_thanks_yes" if helpful else "feedback_thanks"
         return [Reply(text(key, lang), lang, private=True)]
+
+    def _flooding(self, msg: Incoming) -> list[Reply] | None:
+        """None when the message may go on; else the one notice (first time) or silence."""
+        if msg.channel.platform == "console":
+            return None
+        key = (msg.channel.platform, msg.user_id)
+        now = self.clock.now().timestamp()
+        recent = [t for t in self._recent.pop(key, []) if now - t < FLOOD_SECONDS]
+        recent.append(now)
+        self._recent[key] = recent
+        while len(self._recent) > _MAX_REMEMBERED_CHATS:
+            self._recent.popitem(last=False)
+        if len(recent) <= FLOOD_MESSAGES:
+            return None
+        if len(recent) == FLOOD_MESSAGES + 1:
+            log.info("flood limit reached on %s", msg.channel.platform)
+            lang = msg.language[:2] if msg.language else "en"
+            return [Reply(text("slow_down", lang), lang, private=True)]
+        return []
 
     def _remember(self, msg: Incoming, entry_id: str) -> None:
         key = (msg.channel.platform, msg.channel.chat_id)

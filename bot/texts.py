@@ -156,6 +156,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": 'Send me a question in words, like "how do I give public comment?"',
         "es": 'Mándame una pregunta con palabras, como "¿cómo doy un comentario público?"',
     },
+    "slow_down": {
+        "en": "That's a lot of messages at once. Give me a few seconds, then ask again.",
+        "es": "Son muchos mensajes a la vez. Dame unos segundos y vuelve a preguntar.",
+    },
     "busy": {
         "en": "Something went wrong on my side; please try again in a minute.",
         "es": "Algo falló de mi lado; intenta de nuevo en un minuto.",

@@ -266,3 +266,17 @@ async def test_deep_link_opens_one_answer(telegram: Telegram) -> None:
     (sent,) = await telegram.api.wait_sent(1)
     assert "Ley de Valores" in sent["text"]
     assert "<b>Fuentes:</b>" in sent["text"]
+
+
+async def test_a_flood_from_one_person_gets_one_notice_and_others_are_served(
+    telegram: Telegram,
+) -> None:
+    for _ in range(15):
+        telegram.api.push_message("what is sb54", user_id=66, chat_id=66)
+    telegram.api.push_message("what is sb54", user_id=67, chat_id=67)
+    await telegram.api.wait_sent(10)
+    await asyncio.sleep(0.5)
+    to_flooder = [s for s in telegram.api.sent() if s["chat_id"] == 66]
+    assert len(to_flooder) == 9
+    assert "a lot of messages" in to_flooder[-1]["text"]
+    assert [s for s in telegram.api.sent() if s["chat_id"] == 67], "others are still answered"
