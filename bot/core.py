@@ -186,8 +186,8 @@ class Core:
             for key in ("rapid_response", "legal_help")
             if (value := self.config.contacts.get(key))
         ]
-        if not lines:
-            return body
+        if not lines:  # the answer says "contacts below": never leave that empty
+            return "\n\n".join([body, text("urgent_no_contacts", lang)])
         return "\n\n".join([body, "\n".join([text("urgent_contacts", lang), *lines])])
 
     async def record_unanswered(self, match: Match) -> None:

@@ -150,6 +150,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Local help organizers vouch for:",
         "es": "Ayuda local que los organizadores recomiendan:",
     },
+    "urgent_no_contacts": {
+        "en": "Free immigration legal help near you: the California Department of Social "
+        "Services lists nonprofits it funds at https://www.cdss.ca.gov/immigration-services",
+        "es": "Ayuda legal de inmigración gratuita: el Departamento de Servicios Sociales de "
+        "California tiene la lista de organizaciones que financia en "
+        "https://www.cdss.ca.gov/immigration-services",
+    },
     "contact_rapid_response": {"en": "Rapid response: {value}", "es": "Respuesta rápida: {value}"},
     "contact_legal_help": {"en": "Legal help: {value}", "es": "Ayuda legal: {value}"},
     "empty": {

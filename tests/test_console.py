@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.config import Config
 from tests.conftest import ROOT, FakeClock, TestBot
 
 
@@ -105,3 +106,22 @@ def test_chat_reads_real_stdin_and_writes_stdout(tmp_path: Path) -> None:
     assert "I don't know that one yet" in done.stdout
     assert "/privacy" in done.stdout
     assert (tmp_path / "bot.db").exists(), "the relative database resolves next to the config"
+
+
+async def test_urgent_answers_always_end_with_where_to_get_help(testbot: TestBot) -> None:
+    reply = await testbot.ask("ICE is at my door")
+    assert "cdss.ca.gov/immigration-services" in reply, "no local numbers configured"
+
+
+async def test_urgent_answers_show_the_numbers_organizers_set(
+    config: Config, clock: FakeClock
+) -> None:
+    from dataclasses import replace
+
+    from bot.app import build
+
+    config = replace(config, contacts={"rapid_response": "Line (example) 916-555-0100"})
+    app = build(config, clock=clock, adapters=[])
+    app.knowledge.reload()
+    (reply,) = app.core.respond("la migra esta en mi puerta", None)[1:]
+    assert "Respuesta rápida: Line (example) 916-555-0100" in reply.text
