@@ -108,3 +108,21 @@ def test_any_text_gets_a_decision_and_a_score_in_range(text: str) -> None:
     if match.matched:
         assert match.best is not None
         assert not match.suggestions
+
+
+def test_no_two_entries_are_confused_by_their_own_questions() -> None:
+    """Each entry's question, in each language, finds that entry first: no look-alikes."""
+    confused = []
+    for entry in SNAPSHOT.entries:
+        for lang, content in entry.texts.items():
+            ranked = MATCHER.rank(SNAPSHOT, content.question)
+            if not ranked or ranked[0].entry.id != entry.id:
+                confused.append((entry.id, lang, ranked[0].entry.id if ranked else None))
+    assert confused == []
+
+
+def test_every_bundled_entry_is_bilingual_sourced_and_reviewed() -> None:
+    for entry in SNAPSHOT.entries:
+        assert {"en", "es"} <= set(entry.texts), entry.id
+        assert entry.sources, entry.id
+        assert entry.reviewed, entry.id
