@@ -10,13 +10,14 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import SECRET_ENV, Config, ConfigError, load_config
 from bot.knowledge import KnowledgeHolder, load_knowledge
 from bot.matcher import Matcher
 from bot.store import Store, StoreError
@@ -45,6 +46,17 @@ class _Parser(argparse.ArgumentParser):
             close = get_close_matches(wrong, options, n=1)
             hint = f" Did you mean {close[0]}?" if close else ""
         self.exit(2, f"{self.prog}: {message}.{hint} See '{self.prog} --help'.\n")
+
+
+class _Redacting(logging.Formatter):
+    """Tokens never reach a log line, whoever logs them (PTB logs its API URL at DEBUG)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        for secret in (os.environ.get(name) for name in SECRET_ENV.values()):
+            if secret:
+                line = line.replace(secret, "[secret]")
+        return line
 
 
 COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor")
@@ -107,11 +119,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
     quiet = args.command in ("ask", "validate", "ics", "report", "doctor", "chat")
-    logging.basicConfig(
-        level=logging.WARNING if quiet else config.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING if quiet else config.log_level, handlers=[handler])
+    # Libraries log whole updates (message text with user ids) at DEBUG, and httpx logs every
+    # request URL (Telegram's contain the token) at INFO: they never go below these levels.
+    for library, floor in (
+        ("telegram", "INFO"),
+        ("discord", "INFO"),
+        ("aiosqlite", "INFO"),
+        ("httpcore", "WARNING"),
+        ("httpx", "WARNING"),
+    ):
+        logging.getLogger(library).setLevel(floor)
     try:
         return int(_COMMANDS[args.command](config, args))
     except StoreError as exc:

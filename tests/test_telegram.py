@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 from telegram.ext import AIORateLimiter
@@ -15,6 +19,7 @@ from bot.adapters.telegram_adapter import TelegramAdapter, render
 from bot.app import App, build, serve
 from bot.config import Config, PlatformConfig, RoleRule
 from bot.messages import Button, ChannelRef, Reply, Source
+from tests.conftest import ROOT
 from tests.fakes.bot_api import BOT_USERNAME, FakeBotApi, error
 
 
@@ -280,3 +285,40 @@ async def test_a_flood_from_one_person_gets_one_notice_and_others_are_served(
     assert len(to_flooder) == 9
     assert "a lot of messages" in to_flooder[-1]["text"]
     assert [s for s in telegram.api.sent() if s["chat_id"] == 67], "others are still answered"
+
+
+async def test_run_with_telegram_never_logs_the_token(tmp_path: Path) -> None:
+    """`python -m bot run` with a token, answering one message, then SIGTERM: exit 0, quiet."""
+    api = FakeBotApi()
+    base_url = await api.start()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\ndatabase: {{url: 'sqlite:///bot.db'}}\n"
+        f"telegram: {{enabled: true, base_url: '{base_url}'}}\nlogging: {{level: DEBUG}}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123456:SECRET-TOKEN"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        api.push_message("what is sb54")
+        await api.wait_sent(1, seconds=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(15):
+            out, err = await proc.communicate()
+        await api.stop()
+    assert proc.returncode == 0, err.decode()
+    assert b"SECRET-TOKEN" not in out + err
+    assert b"what is sb54" not in err, "message text never in the logs"
