@@ -14,7 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, resolve_target
 from bot.core import Core
 from bot.event_commands import EventCommands
-from bot.knowledge import KnowledgeHolder, knowledge_files
+from bot.knowledge import KnowledgeHolder, yaml_files
 from bot.matcher import Matcher
 from bot.messages import ChannelRef, Reply
 from bot.outbox import Outbox
@@ -154,7 +154,7 @@ async def main(app: App) -> None:
 
 
 def _signature(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
-    files = [f for p in paths for f in knowledge_files(p)]
+    files = [f for p in paths for f in yaml_files(p)]
     out = []
     for f in files:
         try:

@@ -216,12 +216,12 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
 
 def _validate(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.knowledge import Problem, knowledge_files
-    from bot.schedules import load_schedules, schedule_files
+    from bot.knowledge import Problem, yaml_files
+    from bot.schedules import load_schedules
 
     paths = [Path(p) for p in args.paths] or [config.knowledge_dir, config.schedules_dir]
     problems = [Problem(str(p), 0, "no such file or folder") for p in paths if not p.exists()]
-    files = [f for p in paths if p.exists() for f in knowledge_files(p) + schedule_files(p)]
+    files = [f for p in paths if p.exists() for f in yaml_files(p)]
     schedules = sorted({f for f in files if _is_schedule(f)})
     knowledge = sorted(set(files) - set(schedules))
     entries = events = 0

@@ -82,9 +82,10 @@ class Snapshot:
         return cls(entries, MappingProxyType({e.id: e for e in entries}))
 
 
-@dataclass(frozen=True, slots=True)
-class LoadResult:
-    snapshot: Snapshot
+class Checked:
+    """What a validated load returns besides its content: every problem, split by severity."""
+
+    __slots__ = ()
     problems: tuple[Problem, ...]
 
     @property
@@ -96,7 +97,14 @@ class LoadResult:
         return tuple(p for p in self.problems if p.severity == "warning")
 
 
-def knowledge_files(path: Path) -> list[Path]:
+@dataclass(frozen=True, slots=True)
+class LoadResult(Checked):
+    snapshot: Snapshot
+    problems: tuple[Problem, ...]
+
+
+def yaml_files(path: Path) -> list[Path]:
+    """A file as given, or a folder's *.yaml and *.yml files in name order."""
     if path.is_file():
         return [path]
     return sorted(p for p in path.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
@@ -112,7 +120,7 @@ def load_knowledge(
     today = today or date.today()  # noqa: DTZ011 - review dates are calendar days
     problems: list[Problem] = []
     entries: list[Entry] = []
-    files = [f for p in paths for f in knowledge_files(Path(p))]
+    files = [f for p in paths for f in yaml_files(Path(p))]
     if not files:
         where = ", ".join(str(p) for p in paths) or "(no path)"
         problems.append(Problem(where, 0, "no knowledge files (*.yaml) found"))

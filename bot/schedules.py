@@ -20,7 +20,7 @@ from dateutil.rrule import rrulestr
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config import ConfigError, parse_duration
-from bot.knowledge import Problem
+from bot.knowledge import Checked, Problem, yaml_files
 
 EVENT_KEYS = (
     "id",
@@ -121,23 +121,9 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
-class ScheduleResult:
+class ScheduleResult(Checked):
     events: tuple[Event, ...]
     problems: tuple[Problem, ...]
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "warning")
-
-
-def schedule_files(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    return sorted(p for p in path.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
 
 
 def parse_recurrence(text: str) -> str:
@@ -197,7 +183,7 @@ def load_schedules(
     problems: list[Problem] = []
     events: list[Event] = []
     seen: dict[str, Event] = {}
-    for file in (f for p in paths for f in schedule_files(Path(p))):
+    for file in (f for p in paths for f in yaml_files(Path(p))):
         reader = _EventReader(str(file), problems, targets, default_timezone, now)
         for event in reader.file(file):
             first = seen.get(event.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,20 +55,36 @@ class TestBot:
         async with asyncio.timeout(5):
             return await self._out.get()
 
+    def empty(self) -> bool:
+        return self._out.empty()
+
     async def ask(self, line: str) -> str:
         self.push(line)
         return await self.pop()
 
 
-@pytest.fixture
-async def testbot(config: Config, clock: FakeClock) -> AsyncIterator[TestBot]:
+@asynccontextmanager
+async def console_bot(config: Config, clock: FakeClock) -> AsyncIterator[TestBot]:
+    """The whole bot on the console adapter, served in its own task until the block ends.
+
+    `serve()` gets its own task: pytest-asyncio runs fixture setup and teardown in different
+    tasks, and a TaskGroup reports a child's crash by cancelling the task that entered it.
+    """
     stdin, out = asyncio.StreamReader(), asyncio.Queue[str]()
     app = build(config, clock=clock, adapters=[ConsoleAdapter(stdin, write=out.put_nowait)])
     stop, ready = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(serve(app, stop, ready=ready))
     async with asyncio.timeout(10):
         await ready.wait()
-    yield TestBot(app, stdin, out)
-    stop.set()
-    await running
-    assert out.empty(), "the bot said more than the test expected"
+    try:
+        yield TestBot(app, stdin, out)
+    finally:
+        stop.set()
+        await running
+
+
+@pytest.fixture
+async def testbot(config: Config, clock: FakeClock) -> AsyncIterator[TestBot]:
+    async with console_bot(config, clock) as bot:
+        yield bot
+        assert bot.empty(), "the bot said more than the test expected"

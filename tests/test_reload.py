@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot import app as app_module
-from bot.adapters.console import ConsoleAdapter
-from bot.app import build, serve
 from bot.config import Config
 from bot.messages import Role
-from tests.conftest import ROOT, FakeClock, TestBot
+from tests.conftest import ROOT, FakeClock, TestBot, console_bot
 from tests.test_knowledge import GOOD
 
 
@@ -32,15 +30,8 @@ async def live(
         targets={"console": {"platform": "console"}},
     )
     monkeypatch.setattr(app_module, "WATCH_INTERVAL", 0.05)
-    stdin, out = asyncio.StreamReader(), asyncio.Queue[str]()
-    app = build(config, clock=clock, adapters=[ConsoleAdapter(stdin, write=out.put_nowait)])
-    stop, ready = asyncio.Event(), asyncio.Event()
-    running = asyncio.create_task(serve(app, stop, ready=ready))
-    async with asyncio.timeout(10):
-        await ready.wait()
-    yield TestBot(app, stdin, out)
-    stop.set()
-    await running
+    async with console_bot(config, clock) as bot:
+        yield bot
 
 
 async def _until(condition: object, seconds: float = 5) -> None:
