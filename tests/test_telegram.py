@@ -322,3 +322,10 @@ async def test_run_with_telegram_never_logs_the_token(tmp_path: Path) -> None:
     assert proc.returncode == 0, err.decode()
     assert b"SECRET-TOKEN" not in out + err
     assert b"what is sb54" not in err, "message text never in the logs"
+
+
+async def test_reminders_can_go_to_a_forum_topic(telegram: Telegram) -> None:
+    topic = ChannelRef("telegram", "-100", thread_id="17", private=False)
+    await telegram.adapter.send(topic, Reply("Reminder: forum prep"))
+    (sent,) = telegram.api.sent()
+    assert (sent["chat_id"], sent["message_thread_id"]) == (-100, 17)
