@@ -118,7 +118,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
-    quiet = args.command in ("ask", "validate", "ics", "report", "doctor", "chat")
+    # A person typing to the console should see answers, not log lines; servers log at INFO.
+    console_only = not (config.telegram.enabled or config.discord.enabled)
+    interactive_run = args.command == "run" and console_only and sys.stdin.isatty()
+    quiet = interactive_run or args.command in (
+        "ask",
+        "validate",
+        "ics",
+        "report",
+        "doctor",
+        "chat",
+    )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING if quiet else config.log_level, handlers=[handler])
