@@ -25,7 +25,7 @@ def test_dockerfile_essentials() -> None:
     assert re.search(r"^FROM python:3\.\d+-slim", DOCKERFILE, re.M)
     assert re.search(r"^USER (?!root)\w+", DOCKERFILE, re.M), "runs as a non-root user"
     assert 'VOLUME ["/app/data"]' in DOCKERFILE
-    assert "HEALTHCHECK" in DOCKERFILE and "doctor" in DOCKERFILE
+    assert re.search(r"^HEALTHCHECK .*doctor", DOCKERFILE, re.M)
     assert "STOPSIGNAL SIGTERM" in DOCKERFILE
     assert 'CMD ["python", "-m", "bot", "run"]' in DOCKERFILE
 
@@ -68,8 +68,9 @@ def test_example_config_documents_every_key() -> None:
         "margin:",
     ):
         line = next(line for line in text.splitlines() if line.strip().startswith(key))
-        assert "#" in line or key.endswith(":") and line.strip() == key, key
-    assert "TELEGRAM_BOT_TOKEN" in text and "DISCORD_TOKEN" in text
+        assert "#" in line or line.strip() == key, f"{key} has no comment"
+    assert "TELEGRAM_BOT_TOKEN" in text
+    assert "DISCORD_TOKEN" in text
     assert load_config(ROOT / "config.example.yaml").timezone == "America/Los_Angeles"
 
 
