@@ -315,6 +315,8 @@ def main() -> None:
     print(f"  peak RSS of ask on the real knowledge: {max(rss, rss_one):.1f} MB")
     bench_reminders()
     bench_telegram_broadcast()
+    print("\nLoad")
+    bench_load()
 
 
 def bench_reminders() -> None:
@@ -483,6 +485,90 @@ def bench_telegram_broadcast(subscribers: int = 1_000) -> None:
         )
 
     asyncio.run(broadcast())
+
+
+def bench_load(users: int = 500, per_user: int = 20) -> None:
+    """10,000 questions from 500 people through the core at once, while a reminder goes out
+    to 500 subscribers: throughput, p99 reply latency, memory, nothing lost or doubled."""
+    import asyncio
+    import tempfile
+    from datetime import UTC, datetime, timedelta
+
+    from bot.app import build
+    from bot.config import from_mapping
+    from bot.messages import ChannelRef, Incoming, Reply
+    from bot.reminders import event_row
+    from bot.schedules import Event
+
+    questions = [q.text for q in load_eval()]
+
+    class Clock:
+        current = datetime.now(UTC)
+
+        def now(self) -> datetime:
+            return self.current
+
+    class Recorder:
+        name = "load"
+        sent: ClassVar[list[str]] = []
+
+        async def run(self, handle: object) -> None:
+            await asyncio.Event().wait()
+
+        async def send(self, channel: ChannelRef, reply: Reply) -> None:
+            await asyncio.sleep(0.001)  # a fast platform
+            self.sent.append(channel.chat_id)
+
+    async def load() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = from_mapping({"database": {"url": f"sqlite:///{tmp}/bot.db"}}, Path(tmp))
+            config = replace(config, knowledge_dir=ROOT / "knowledge", targets={})
+            clock = Clock()
+            app = build(config, clock=clock, adapters=[Recorder()])
+            app.knowledge.reload()
+            async with app.store:
+                for n in range(users):
+                    await app.store.subscribe("load", f"dm-{n}", "en")
+                starts = clock.now() + timedelta(hours=1)
+                event = Event("load", "Load test", starts, "America/Los_Angeles",
+                              remind=(timedelta(hours=1),))
+                await app.store.save_event(event_row(event))
+                await app.reminders.load()
+                latencies: list[float] = []
+                replies = 0
+
+                async def ask(user: int, question: str) -> None:
+                    nonlocal replies
+                    msg = Incoming(ChannelRef("load", f"dm-{user}"), str(user), question)
+                    began = time.perf_counter()
+                    got = await app.core.handle(msg)
+                    latencies.append(time.perf_counter() - began)
+                    replies += len(got)  # after the await: `+=` across one would lose counts
+
+                broadcast = asyncio.create_task(
+                    app.reminders.send(event, starts, timedelta(hours=1), starts)
+                )
+                began = time.perf_counter()
+                for round_ in range(per_user):
+                    await asyncio.gather(
+                        *(ask(u, questions[(u + round_) % len(questions)]) for u in range(users))
+                    )
+                    clock.current += timedelta(seconds=2)  # each person asks every 2 s
+                took = time.perf_counter() - began
+                outcomes = await broadcast
+        latencies.sort()
+        total = users * per_user
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        sent = Recorder.sent
+        print(
+            f"  {total:,} questions from {users} people with a 500-subscriber broadcast: "
+            f"{total / took:,.0f} q/s, p50 {latencies[len(latencies) // 2] * 1000:.2f} ms, "
+            f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.2f} ms, replies {replies:,} "
+            f"(lost {total - replies}), broadcast {len(set(sent))} delivered, "
+            f"{len(sent) - len(set(sent))} doubled, {outcomes}; peak RSS {peak:.0f} MB"
+        )
+
+    asyncio.run(load())
 
 
 if __name__ == "__main__":

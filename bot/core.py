@@ -69,6 +69,8 @@ class Core:
         self.commands: dict[str, Command] = {}
         # chat → id of the last entry answered there, for /sources and /wrong (no text kept)
         self._last: OrderedDict[tuple[str, str], str] = OrderedDict()
+        # chat → its /lang choice (None: none), so answering needs no database read
+        self._languages: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         # person → times of their recent messages, in memory only, for the flood limit
         self._recent: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         for name, handler, role in (
@@ -273,13 +275,21 @@ class Core:
             self._last.popitem(last=False)
 
     async def _chosen_language(self, msg: Incoming) -> str | None:
+        """The chat's /lang choice, read once and then kept in memory (a few bytes a chat)."""
+        key = (msg.channel.platform, msg.channel.chat_id)
+        if key in self._languages:
+            return self._languages[key]
         if not self.store:
             return None
         try:
-            return await self.store.language(msg.channel.platform, msg.channel.chat_id)
+            chosen = await self.store.language(*key)
         except StoreError as exc:
             log.warning("language choice unavailable: %s", exc)
             return None
+        self._languages[key] = chosen
+        while len(self._languages) > _MAX_REMEMBERED_CHATS:
+            self._languages.popitem(last=False)
+        return chosen
 
     # Built-in commands ------------------------------------------------------------------
 
@@ -305,6 +315,7 @@ class Core:
             return [Reply(text("lang_usage", ctx.lang), ctx.lang)]
         try:
             await self.store.set_language(ctx.msg.channel.platform, ctx.msg.channel.chat_id, choice)
+            self._languages[(ctx.msg.channel.platform, ctx.msg.channel.chat_id)] = choice
         except StoreError as exc:
             log.warning("language choice not saved: %s", exc)
             return [Reply(text("busy", ctx.lang), ctx.lang)]
@@ -337,6 +348,7 @@ class Core:
 
     async def _forget(self, ctx: Context) -> list[Reply]:
         self._last.pop((ctx.msg.channel.platform, ctx.msg.channel.chat_id), None)
+        self._languages.pop((ctx.msg.channel.platform, ctx.msg.channel.chat_id), None)
         if self.store:
             try:
                 await self.store.forget(
