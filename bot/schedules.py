@@ -1,22 +1,33 @@
 """Load and validate `schedules/*.yaml` into Events (zoneinfo, recurrence, reminder offsets).
 
-Recurrences expand in local wall-clock time and only then get their zone, so a 09:30 meeting
-stays at 09:30 across daylight-saving changes. A wall time that does not exist (02:30 on the
-spring-forward day) resolves as zoneinfo does with fold=0: an hour later in local terms.
+People arrive by the wall clock, so organizers write wall-clock times ("18:00 on the second
+Tuesday") and recurrences expand in naive local time; only then does each date get its zone.
+A 09:30 meeting therefore stays at 09:30 across daylight-saving changes, and its UTC time moves
+by an hour instead. Where a local time is not exactly one instant, zoneinfo's fold=0 decides:
+
+- a time that does not exist (02:30 on the spring-forward day) keeps the offset from before the
+  change, so it happens at 03:30 local (10:30 UTC in America/Los_Angeles);
+- a time that happens twice (01:30 on the fall-back day) is the first one, still daylight time.
+
+Weekdays are names, never numbers: APScheduler 3 reads 0 as Monday and crontab reads it as
+Sunday, so a number in a schedule is a reminder on the wrong day waiting to happen.
+
+Everything here is pure and synchronous; the async core calls `load_schedules` in a thread.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from difflib import get_close_matches
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config import ConfigError, parse_duration
@@ -33,23 +44,33 @@ EVENT_KEYS = (
     "remind",
     "targets",
 )
+PLAIN_FORMS = (
+    "daily",
+    "weekly",
+    "monthly",
+    "every other week",
+    "every 3 weeks",
+    "every Tuesday",
+    "every other Tuesday",
+    "every Monday and Thursday",
+    "second and fourth Tuesday",
+    "first Monday",
+    "last Wednesday",
+)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_DAYS = {
-    "monday": "MO",
-    "tuesday": "TU",
-    "wednesday": "WE",
-    "thursday": "TH",
-    "friday": "FR",
-    "saturday": "SA",
-    "sunday": "SU",
-    "mon": "MO",
-    "tue": "TU",
-    "wed": "WE",
-    "thu": "TH",
-    "fri": "FR",
-    "sat": "SA",
-    "sun": "SU",
-}
+_STARTS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_WORDS: dict[str, str] = {}
+for _code, _name, _extra in zip(
+    _CODES,
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    ((), ("tues",), ("weds",), ("thur", "thurs"), (), (), ()),
+    strict=True,
+):
+    for _word in (_name, _name + "s", _name[:3], *_extra):
+        _DAY_WORDS[_word] = _code
 _ORDINALS = {
     "first": 1,
     "1st": 1,
@@ -59,65 +80,151 @@ _ORDINALS = {
     "3rd": 3,
     "fourth": 4,
     "4th": 4,
+    "fifth": 5,
+    "5th": 5,
     "last": -1,
 }
-_NUMERIC_WEEKDAY = (
-    "weekdays must be names (MO…SU, or monday…sunday), not numbers: APScheduler 3 reads 0 as "
-    "Monday and crontab reads it as Sunday"
+_UNITS = {
+    "day": "DAILY",
+    "days": "DAILY",
+    "daily": "DAILY",
+    "week": "WEEKLY",
+    "weeks": "WEEKLY",
+    "weekly": "WEEKLY",
+    "month": "MONTHLY",
+    "months": "MONTHLY",
+    "monthly": "MONTHLY",
+    "year": "YEARLY",
+    "years": "YEARLY",
+    "yearly": "YEARLY",
+}
+_FILLER = frozenset({"every", "each", "and", "of", "the", "on", "a"})
+_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+_RULE_PARTS = (  # the canonical order after FREQ
+    "INTERVAL",
+    "COUNT",
+    "UNTIL",
+    "BYMONTH",
+    "BYWEEKNO",
+    "BYYEARDAY",
+    "BYMONTHDAY",
+    "BYDAY",
+    "BYHOUR",
+    "BYMINUTE",
+    "BYSECOND",
+    "BYSETPOS",
+    "WKST",
 )
-_MAX_OCCURRENCES = 1000  # per window; a daily event over three years
+_BYDAY_ITEM = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+_NUMBER = re.compile(r"^[+-]?\d+$")
+_UNTIL = re.compile(r"^\d{8}(T\d{6}Z?)?$")
+_UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z")
+_SLACK = timedelta(days=1)  # local and UTC order differ by one DST shift at most
+_CHECK_START = datetime(2026, 1, 1)  # noqa: DTZ001 - only to let dateutil check a rule
+
+
+def _numeric_weekday(value: str) -> str:
+    return (
+        f"weekdays must be names, not numbers ('{value}'): numbers are ambiguous, as "
+        "APScheduler 3 reads 0 as Monday and crontab reads it as Sunday; write the day: "
+        "mon…sun (MO…SU in an RRULE)"
+    )
+
+
+_PLAIN_HELP = (
+    "write a plain form (" + ", ".join(PLAIN_FORMS) + ") or an RRULE like FREQ=WEEKLY;BYDAY=TU"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
     id: str
     title: str
-    starts: datetime  # aware, in its own zone (the first occurrence)
+    starts: datetime  # aware; the first occurrence, as written in `timezone`
     timezone: str
     location: str | None = None
     url: str | None = None
-    recurrence: str | None = None  # an RRULE, normalised
+    recurrence: str | None = None  # "RRULE:…", canonical (see parse_recurrence)
     remind: tuple[timedelta, ...] = ()
     targets: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
 
+    def __post_init__(self) -> None:
+        # a naive start would be read in the server's own zone by astimezone(): wrong silently
+        _require_aware(self.starts, "Event.starts")
+
     def occurrences(self, after: datetime, before: datetime) -> list[datetime]:
-        """Starts in [after, before), as aware UTC datetimes."""
+        """Starts in [after, before), as aware UTC datetimes, soonest first."""
+        _require_aware(after, "after")
+        _require_aware(before, "before")
         if self.recurrence is None:
             start = self.starts.astimezone(UTC)
             return [start] if after <= start < before else []
-        zone = ZoneInfo(self.timezone)
-        naive_start = self.starts.replace(tzinfo=None)
-        rule = rrulestr(self.recurrence, dtstart=naive_start)
-        # widen by a day each side: local naive times differ from UTC by under a day
-        low = after.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
-        high = before.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
+        stop = before.astimezone(self._zone()).replace(tzinfo=None) + _SLACK
         found = []
-        for local in rule.between(low, high, inc=True):
-            moment = local.replace(tzinfo=zone).astimezone(UTC)
+        for local, moment in self._expand(self.recurrence, after):
+            if local > stop:
+                break
             if after <= moment < before:
                 found.append(moment)
-            if len(found) >= _MAX_OCCURRENCES:
-                break
-        return found
+        return sorted(found)
 
     def next_occurrence(self, after: datetime) -> datetime | None:
+        """The first start at or after `after` (UTC), or None when the event is over."""
+        _require_aware(after, "after")
         if self.recurrence is None:
             start = self.starts.astimezone(UTC)
             return start if start >= after else None
-        zone = ZoneInfo(self.timezone)
-        rule = rrulestr(self.recurrence, dtstart=self.starts.replace(tzinfo=None))
-        local = after.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
-        for _ in range(_MAX_OCCURRENCES):
-            nxt = rule.after(local)
-            if nxt is None:
-                return None
-            moment: datetime = nxt.replace(tzinfo=zone).astimezone(UTC)
+        for _local, moment in self._expand(self.recurrence, after):
             if moment >= after:
                 return moment
-            local = nxt
         return None
+
+    def local_start(self) -> datetime:
+        """The naive wall-clock start that the recurrence repeats (fold=0, like every date).
+
+        Taken as written when `starts` is in the event's zone, so a start at a time the clocks
+        skip (02:30 on the spring-forward day) repeats at 02:30 in later weeks, not at 03:30.
+        """
+        if getattr(self.starts.tzinfo, "key", None) == self.timezone:
+            return self.starts.replace(tzinfo=None, fold=0)
+        return self.starts.astimezone(self._zone()).replace(tzinfo=None, fold=0)
+
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def _expand(self, recurrence: str, after: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """(local naive, UTC) pairs from a day before `after` on, in local order."""
+        zone = self._zone()
+        rule = _rule(recurrence, self.local_start(), self.timezone)
+        low = after.astimezone(zone).replace(tzinfo=None) - _SLACK
+        for local in rule.xafter(low, inc=True):
+            yield local, local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _require_aware(moment: datetime, name: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got {moment.isoformat()}")
+
+
+@lru_cache(maxsize=1024)
+def _rule(recurrence: str, dtstart: datetime, timezone: str) -> rrule:
+    """The dateutil rule in naive local time; cached, since reminders expand every tick.
+
+    An UNTIL in UTC (`…Z`, what calendar apps export) becomes local wall-clock time first, as
+    dateutil refuses a UTC UNTIL next to a naive start.
+    """
+    zone = ZoneInfo(timezone)
+
+    def to_local(match: re.Match[str]) -> str:
+        utc = datetime.strptime(match[1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        return f"UNTIL={utc.astimezone(zone):%Y%m%dT%H%M%S}"
+
+    parsed = rrulestr(_UNTIL_UTC.sub(to_local, recurrence), dtstart=dtstart)
+    if not isinstance(parsed, rrule):  # only with forceset or several rules: never ours
+        raise ValueError(f"not a single RRULE: {recurrence}")
+    return parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,50 +233,170 @@ class ScheduleResult(Checked):
     problems: tuple[Problem, ...]
 
 
+def schedule_files(path: Path) -> list[Path]:
+    """A file as given, or a folder's *.yaml and *.yml in name order.
+
+    The same rule as knowledge files (one helper), so `validate` treats both folders alike.
+    """
+    return yaml_files(path)
+
+
 def parse_recurrence(text: str) -> str:
-    """An RRULE, or a plain form ("every Tuesday", "second and fourth Tuesday", "monthly"…)."""
-    raw = text.strip()
-    upper = raw.upper().removeprefix("RRULE:")
-    if "FREQ=" in upper:
-        byday = re.search(r"BYDAY=([^;]*)", upper)
-        if byday and re.search(r"(^|,)[+-]?\d*\d(,|$)", byday[1]):
-            raise ValueError(_NUMERIC_WEEKDAY)
-        try:
-            rrulestr(f"RRULE:{upper}", dtstart=datetime(2026, 1, 1))  # noqa: DTZ001
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"not a valid RRULE ({exc})") from None
-        return f"RRULE:{upper}"
+    """A plain form or an RRULE → one canonical `RRULE:…` string; ValueError says what to write.
+
+    Plain forms (case and commas do not matter): daily, weekly, monthly, yearly; every day,
+    every week, every month; every other week, every N days/weeks/months; every Tuesday,
+    Tuesdays, every Monday and Thursday, every other Tuesday, weekly on Tuesday; first Monday,
+    second and fourth Tuesday, last Wednesday (of the month), every other month on the first
+    Monday. "every second Tuesday" is refused: it means the second Tuesday of the month to some
+    readers and every other Tuesday to others.
+
+    Canonical means the same rule always gives the same text (FREQ first, parts in a fixed
+    order, BYDAY sorted), so a plain form and its RRULE compare equal.
+    """
+    raw = " ".join(text.split())
+    if not raw:
+        raise ValueError(f"it is empty; {_PLAIN_HELP}")
+    return _canonical_rrule(raw if "=" in raw else _plain_rrule(raw))
+
+
+def _plain_rrule(raw: str) -> str:
     words = raw.casefold().replace(",", " ").split()
-    if any(w.isdigit() for w in words):
-        raise ValueError(_NUMERIC_WEEKDAY)
-    simple = {
-        "daily": "FREQ=DAILY",
-        "weekly": "FREQ=WEEKLY",
-        "monthly": "FREQ=MONTHLY",
-        "every day": "FREQ=DAILY",
-        "every week": "FREQ=WEEKLY",
-        "every other week": "FREQ=WEEKLY;INTERVAL=2",
-        "every month": "FREQ=MONTHLY",
-    }
-    if " ".join(words) in simple:
-        return f"RRULE:{simple[' '.join(words)]}"
-    days = [_DAYS[w.rstrip("s")] for w in words if w.rstrip("s") in _DAYS]
-    ordinals = [_ORDINALS[w] for w in words if w in _ORDINALS]
-    rest = [
-        w
-        for w in words
-        if w.rstrip("s") not in _DAYS
-        and w not in _ORDINALS
-        and w not in ("every", "and", "of", "the", "month", "each", "on")
-    ]
-    if len(days) != 1 or rest:
+    if words in (["biweekly"], ["bi-weekly"], ["fortnightly"]):
         raise ValueError(
-            "write an RRULE (FREQ=WEEKLY;BYDAY=TU) or a plain form: daily, weekly, monthly, "
-            "every other week, every Tuesday, second and fourth Tuesday, last Wednesday"
+            f"'{raw}' is read two ways (twice a week, or every two weeks); "
+            "write 'every other week' or name the days"
         )
-    if not ordinals:
-        return f"RRULE:FREQ=WEEKLY;BYDAY={days[0]}"
-    return "RRULE:FREQ=MONTHLY;BYDAY=" + ",".join(f"{n}{days[0]}" for n in ordinals)
+    unit: str | None = None
+    interval = 1
+    days: list[str] = []
+    ordinals: list[int] = []
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        previous = words[i - 1] if i else ""
+        if word.isdigit():
+            if following not in _UNITS or following in ("daily", "weekly", "monthly", "yearly"):
+                raise ValueError(_numeric_weekday(word))
+            interval = int(word)
+            if interval < 1:
+                raise ValueError(f"'{raw}': the number of {following} must be 1 or more")
+        elif word == "other":
+            interval = 2
+        elif word in _UNITS:
+            unit = _UNITS[word]
+        elif word in _DAY_WORDS:
+            days.append(_DAY_WORDS[word])
+        elif word in _ORDINALS and previous == "every" and following in _UNITS:
+            if _ORDINALS[word] < 1:  # "every last week"
+                raise ValueError(f"'{raw}': write 'every other week' or 'every 3 weeks'")
+            interval = _ORDINALS[word]  # "every second week", "every third month"
+        elif word in _ORDINALS:
+            if previous == "every" and word not in ("first", "1st", "last"):
+                day = next((w.capitalize() for w in words if w in _DAY_WORDS), "Tuesday")
+                raise ValueError(
+                    f"'{raw}' is read two ways; write 'every other {day}' or "
+                    f"'{word} {day} of the month'"
+                )
+            ordinals.append(_ORDINALS[word])
+        elif word not in _FILLER:
+            raise ValueError(f"'{word}' is not a word I know here; {_PLAIN_HELP}")
+    if ordinals:
+        if not days or unit not in (None, "MONTHLY"):
+            raise ValueError(
+                f"'{raw}': a position (first, second, last) needs a weekday of the "
+                "month, like 'second and fourth Tuesday'"
+            )
+        byday = ",".join(f"{n}{day}" for day in days for n in ordinals)
+        return _rule_text("MONTHLY", interval, byday)
+    if days:
+        if unit not in (None, "WEEKLY"):
+            raise ValueError(f"'{raw}': name weekdays with 'every', like 'every Tuesday'")
+        return _rule_text("WEEKLY", interval, ",".join(days))
+    if unit is None:
+        raise ValueError(f"'{raw}' says how often but not what; {_PLAIN_HELP}")
+    return _rule_text(unit, interval, "")
+
+
+def _rule_text(freq: str, interval: int, byday: str) -> str:
+    parts = [f"FREQ={freq}"]
+    if interval != 1:
+        parts.append(f"INTERVAL={interval}")
+    if byday:
+        parts.append(f"BYDAY={byday}")
+    return ";".join(parts)
+
+
+def _canonical_rrule(raw: str) -> str:
+    body = re.sub(r"\s+", "", raw).upper().removeprefix("RRULE:")
+    parts: dict[str, str] = {}
+    for part in filter(None, body.split(";")):
+        name, sep, value = part.partition("=")
+        if not (sep and name and value):
+            raise ValueError(f"'{part}' is not NAME=VALUE; write it like FREQ=WEEKLY;BYDAY=TU")
+        if name in parts:
+            raise ValueError(f"{name} appears twice")
+        if name != "FREQ" and name not in _RULE_PARTS:
+            hint = get_close_matches(name, _RULE_PARTS, n=1)
+            more = f"; did you mean {hint[0]}?" if hint else ""
+            raise ValueError(f"unknown RRULE part '{name}'{more}")
+        parts[name] = value
+    freq = parts.pop("FREQ", None)
+    if freq is None:
+        raise ValueError("FREQ is missing; start with FREQ=WEEKLY (or DAILY, MONTHLY, YEARLY)")
+    if freq not in _FREQS:
+        raise ValueError(f"FREQ={freq}: events repeat DAILY, WEEKLY, MONTHLY or YEARLY")
+    for name in ("INTERVAL", "COUNT"):
+        if name in parts and not (parts[name].isdigit() and int(parts[name]) > 0):
+            raise ValueError(f"{name}={parts[name]}: write a whole number, 1 or more")
+    if "UNTIL" in parts:
+        if "COUNT" in parts:
+            raise ValueError("use COUNT or UNTIL, not both (RFC 5545)")
+        parts["UNTIL"] = _until(parts["UNTIL"])
+    if "WKST" in parts and parts["WKST"] not in _CODES:
+        raise ValueError(
+            _numeric_weekday(parts["WKST"])
+            if _NUMBER.match(parts["WKST"])
+            else f"WKST={parts['WKST']}: write a weekday, MO…SU"
+        )
+    if "BYDAY" in parts:
+        parts["BYDAY"] = _byday(parts["BYDAY"])
+    text = ";".join([f"FREQ={freq}", *(f"{k}={parts[k]}" for k in _RULE_PARTS if k in parts)])
+    try:
+        _rule(f"RRULE:{text}", _CHECK_START, "UTC")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a valid RRULE ({exc})") from None
+    return f"RRULE:{text}"
+
+
+def _until(value: str) -> str:
+    if not _UNTIL.match(value):
+        raise ValueError(
+            f"UNTIL={value}: write a date like UNTIL=20270630 or a UTC time like "
+            "UNTIL=20270630T070000Z"
+        )
+    # a bare date means through that whole local day; dateutil would read it as midnight
+    return value if "T" in value else f"{value}T235959"
+
+
+def _byday(value: str) -> str:
+    items: set[tuple[int, str]] = set()
+    for item in value.split(","):
+        if _NUMBER.match(item):
+            raise ValueError(_numeric_weekday(item))
+        match = _BYDAY_ITEM.match(item)
+        position = int(match[1]) if match and match[1] else 0
+        if not match or not -53 <= position <= 53:
+            raise ValueError(
+                f"BYDAY: '{item}' is not a weekday; write MO…SU, with an optional position "
+                "like 2TU (second Tuesday) or -1FR (last Friday)"
+            )
+        items.add((position, match[2]))
+
+    def order(item: tuple[int, str]) -> tuple[int, int, int]:
+        position, day = item
+        return (position < 0, abs(position), _CODES.index(day))
+
+    return ",".join(f"{p or ''}{d}" for p, d in sorted(items, key=order))
 
 
 def load_schedules(
@@ -179,29 +406,42 @@ def load_schedules(
     default_timezone: str,
     now: datetime,
 ) -> ScheduleResult:
-    """Every file's events and every problem; events with errors are left out."""
+    """Every file's events and every problem; events with errors are left out.
+
+    `now` only decides which one-off events are over: that is a warning, never an error, so
+    bundled files do not start failing as the calendar moves on.
+    """
+    _require_aware(now, "now")
     problems: list[Problem] = []
     events: list[Event] = []
-    seen: dict[str, Event] = {}
-    for file in (f for p in paths for f in yaml_files(Path(p))):
+    seen: dict[str, tuple[str, int]] = {}
+    for file in (f for p in paths for f in schedule_files(Path(p))):
         reader = _EventReader(str(file), problems, targets, default_timezone, now)
-        for event in reader.file(file):
-            first = seen.get(event.id)
+        for event_id, line, event in reader.file(file):
+            first = seen.get(event_id)
             if first:
                 problems.append(
                     Problem(
-                        event.file,
-                        event.line,
-                        f"duplicate id '{event.id}' (first at {first.file}:{first.line})",
+                        str(file),
+                        line,
+                        f"duplicate id '{event_id}' (first at {first[0]}:{first[1]}); "
+                        "ids must be unique across all schedule files",
                     )
                 )
                 continue
-            seen[event.id] = event
-            events.append(event)
+            seen[event_id] = (str(file), line)
+            if event is not None:
+                events.append(event)
     return ScheduleResult(tuple(events), tuple(problems))
 
 
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
 class _EventReader:
+    """Turns one file's nodes into Events, reporting each problem at its line."""
+
     def __init__(
         self,
         file: str,
@@ -216,72 +456,76 @@ class _EventReader:
 
     def error(self, node: Node, message: str) -> None:
         self.ok = False
-        self.problems.append(Problem(self.name, node.start_mark.line + 1, message))
+        self.problems.append(Problem(self.name, _line(node), message))
 
     def warn(self, node: Node, message: str) -> None:
-        self.problems.append(Problem(self.name, node.start_mark.line + 1, message, "warning"))
+        self.problems.append(Problem(self.name, _line(node), message, "warning"))
 
-    def file(self, path: Path) -> list[Event]:
+    def file(self, path: Path) -> list[tuple[str, int, Event | None]]:
+        """(id, line, event or None when it has errors) for each event with a readable id."""
         try:
             root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            self.problems.append(
-                Problem(
-                    self.name,
-                    mark.line + 1 if mark else 0,
-                    f"not valid YAML: {exc.problem or exc.context}",
-                )
-            )
+            line = mark.line + 1 if mark else 0
+            message = f"not valid YAML: {exc.problem or exc.context}"
+            self.problems.append(Problem(self.name, line, message))
             return []
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             self.problems.append(Problem(self.name, 0, f"cannot read: {exc}"))
             return []
         if root is None:
+            return []  # an emptied file: no events, nothing wrong
+        items = self.events_node(root)
+        if items is None:
             return []
-        items = None
-        if isinstance(root, MappingNode):
-            for key, value in root.value:
-                if key.value == "events":
-                    items = value
-                else:
-                    self.error(
-                        key, f"unknown key '{key.value}' at the top; expected only 'events:'"
-                    )
-        if not isinstance(items, SequenceNode):
-            if items is None or not (isinstance(items, ScalarNode) and items.value in ("", "~")):
-                self.error(root, "expected 'events:' followed by a list of events")
-            return []
-        return [e for node in items.value if (e := self.event(node)) is not None]
+        found = []
+        for node in items.value:
+            self.ok = True
+            event_id, event = self.event(node)
+            if event_id:
+                found.append((event_id, _line(node), event))
+        return found
 
-    def event(self, node: Node) -> Event | None:
-        self.ok = True
+    def events_node(self, root: Node) -> SequenceNode | None:
+        expected = "expected 'events:' followed by a list of events (each starting with '- id:')"
+        if not isinstance(root, MappingNode):
+            self.error(root, expected)
+            return None
+        items: Node | None = None
+        reported = False
+        for key, value in root.value:
+            if key.value == "events" and items is None:
+                items = value
+            elif key.value == "events":
+                self.error(key, "'events' appears twice; put all events in one list")
+            else:
+                hint = get_close_matches(str(key.value), ["events"], n=1)
+                more = "did you mean 'events'?" if hint else "a schedule file holds only 'events:'"
+                self.error(key, f"unknown key '{key.value}' at the top; {more}")
+                reported = True
+        if items is None:
+            if not reported:
+                self.error(root, expected)
+            return None
+        if isinstance(items, ScalarNode) and items.tag == _NULL_TAG:
+            return None  # `events:` with nothing under it yet
+        if not isinstance(items, SequenceNode):
+            self.error(items, expected)
+            return None
+        return items
+
+    def event(self, node: Node) -> tuple[str, Event | None]:
         if not isinstance(node, MappingNode):
             self.error(node, "each event must be a mapping starting with 'id:'")
-            return None
-        fields: dict[str, Node] = {}
-        for key, value in node.value:
-            if key.value not in EVENT_KEYS:
-                hint = get_close_matches(str(key.value), EVENT_KEYS, n=1)
-                more = (
-                    f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(EVENT_KEYS)}"
-                )
-                self.error(key, f"unknown key '{key.value}'{more}")
-            else:
-                fields[key.value] = value
+            return "", None
+        fields = self.fields(node)
         event_id = self.text(fields, node, "id", required=True)
         if event_id and not _ID.match(event_id):
             self.error(fields["id"], f"id '{event_id}' must be kebab-case (lowercase, digits, '-')")
         title = self.text(fields, node, "title", required=True)
         zone_name = self.text(fields, node, "timezone") or self.default_timezone
-        zone = None
-        try:
-            zone = ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.error(
-                fields.get("timezone", node),
-                f"'{zone_name}' is not an IANA time zone; e.g. America/Los_Angeles",
-            )
+        zone = self.zone(zone_name, fields.get("timezone", node))
         starts = self.starts(fields, node, zone)
         recurrence = None
         if text := self.text(fields, node, "recurrence"):
@@ -291,44 +535,65 @@ class _EventReader:
                 self.error(fields["recurrence"], f"recurrence '{text}': {exc}")
         remind = self.offsets(fields.get("remind"))
         targets = self.target_names(fields.get("targets"))
-        url = self.text(fields, node, "url")
+        location = self.text(fields, node, "location") or None
+        url = self.text(fields, node, "url") or None
         if url and not url.startswith("https://"):
             self.warn(fields["url"], f"url '{url}' does not start with https://")
         if not (self.ok and event_id and title and starts and zone):
-            return None
+            return event_id, None
         event = Event(
             event_id,
             title,
             starts,
             zone_name,
-            self.text(fields, node, "location"),
+            location,
             url,
             recurrence,
             remind,
             targets,
             self.name,
-            node.start_mark.line + 1,
+            _line(node),
         )
-        if recurrence is None and starts < self.now:
-            self.warn(
-                fields["starts"],
-                f"event '{event_id}' is over (it started "
-                f"{starts:%Y-%m-%d %H:%M} {zone_name}); remove it or add a recurrence",
-            )
-        return event
+        self.check_dates(event, fields["starts"], fields.get("recurrence"))
+        return event_id, (event if self.ok else None)
+
+    def fields(self, node: MappingNode) -> dict[str, Node]:
+        fields: dict[str, Node] = {}
+        for key, value in node.value:
+            name = str(key.value)
+            if name in fields:
+                self.error(key, f"'{name}' appears twice in this event")
+            elif name not in EVENT_KEYS:
+                hint = get_close_matches(name, EVENT_KEYS, n=1)
+                more = f"did you mean '{hint[0]}'?" if hint else f"known: {', '.join(EVENT_KEYS)}"
+                self.error(key, f"unknown key '{name}'; {more}")
+            else:
+                fields[name] = value
+        return fields
 
     def text(
         self, fields: dict[str, Node], parent: Node, key: str, *, required: bool = False
     ) -> str:
+        """The raw text of a scalar: YAML's guesses (dates, yes/no) never reach the Event."""
         node = fields.get(key)
-        if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+        if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
             if required:
-                self.error(parent, f"event: missing '{key}'")
+                self.error(node or parent, f"event: missing '{key}'")
             return ""
         if not isinstance(node, ScalarNode):
             self.error(node, f"'{key}' must be text")
             return ""
-        return str(node.value).strip()
+        value = str(node.value).strip()
+        if required and not value:
+            self.error(node, f"'{key}' is empty")
+        return value
+
+    def zone(self, name: str, node: Node) -> ZoneInfo | None:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder such as "America"
+            self.error(node, f"'{name}' is not an IANA time zone; e.g. America/Los_Angeles")
+            return None
 
     def starts(
         self, fields: dict[str, Node], parent: Node, zone: ZoneInfo | None
@@ -336,29 +601,48 @@ class _EventReader:
         raw = self.text(fields, parent, "starts", required=True)
         if not raw:
             return None
-        try:
-            naive = datetime.fromisoformat(raw.replace("T", " "))
-        except ValueError:
-            naive = None
-        if naive is None or naive.tzinfo is not None or len(raw) <= 10:
-            self.error(
-                fields["starts"],
-                f"starts: '{raw}' is not a local date and time; write it like 2026-12-08 09:30",
+        node = fields["starts"]
+        match = _STARTS.match(raw)
+        if match is None:
+            advice = (
+                "leave out the UTC offset (the zone goes in 'timezone')"
+                if re.search(r"\d(Z|[+-]\d{2}:?\d{2})$", raw)
+                else "write it like 2026-12-08 09:30"
             )
+            self.error(node, f"starts: '{raw}' is not a local date and time; {advice}")
+            return None
+        year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
+        try:
+            naive = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - wall clock
+        except ValueError as exc:
+            self.error(node, f"starts: '{raw}' is not a local date and time ({exc})")
             return None
         return naive.replace(tzinfo=zone) if zone else None
 
     def offsets(self, node: Node | None) -> tuple[timedelta, ...]:
-        if node is None:
+        if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
+            return ()
+        if isinstance(node, MappingNode):
+            self.error(node, "remind: expected a list of offsets, like [7d, 1d, 2h]")
             return ()
         items = node.value if isinstance(node, SequenceNode) else [node]
         found = []
         for item in items:
-            value = str(getattr(item, "value", ""))
+            if not isinstance(item, ScalarNode):
+                self.error(item, "remind: each offset is one value, like 2h")
+                continue
+            value = str(item.value).strip()
             try:
-                offset = parse_duration(value, "remind")
+                offset = parse_duration(value.removeprefix("-"), "remind")
             except ConfigError:
                 self.error(item, f"remind: '{value}' is not an offset; write 7d, 1d, 2h or 30m")
+                continue
+            if value.startswith("-"):
+                self.error(
+                    item,
+                    f"remind: '{value}' is negative; offsets already count back from the "
+                    f"start, so write {value[1:]}",
+                )
                 continue
             if offset <= timedelta(0):
                 self.error(item, f"remind: '{value}' must be more than zero")
@@ -367,15 +651,59 @@ class _EventReader:
         return tuple(sorted(set(found), reverse=True))
 
     def target_names(self, node: Node | None) -> tuple[str, ...]:
-        if node is None:
+        if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
+            return ()
+        if isinstance(node, MappingNode):
+            self.error(node, "targets: expected a list of target names, like [console]")
             return ()
         items = node.value if isinstance(node, SequenceNode) else [node]
         names = []
         for item in items:
-            name = str(getattr(item, "value", ""))
+            name = str(item.value).strip() if isinstance(item, ScalarNode) else "(a list)"
             if name not in self.targets:
                 known = ", ".join(sorted(self.targets)) or "(none configured)"
                 self.error(item, f"unknown target '{name}'; known: {known}")
-            else:
+            elif name not in names:
                 names.append(name)
         return tuple(names)
+
+    def check_dates(self, event: Event, starts: Node, recurrence: Node | None) -> None:
+        """Over, never happening, or starting off the rule: what organizers notice too late."""
+        shown = f"{event.starts:%Y-%m-%d %H:%M} {event.timezone}"
+        local, zone = event.local_start(), ZoneInfo(event.timezone)
+        actual = local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+        if actual.replace(tzinfo=None) != local:
+            self.warn(
+                starts,
+                f"starts {local:%Y-%m-%d %H:%M} does not exist in {event.timezone} (the clocks "
+                f"jump forward that night); it happens at {actual:%H:%M}",
+            )
+        if event.recurrence is None or recurrence is None:
+            if event.starts < self.now:
+                self.warn(
+                    starts,
+                    f"event '{event.id}' is over (it started {shown}); "
+                    "remove it or add a recurrence",
+                )
+            return
+        rule = _rule(event.recurrence, local, event.timezone)
+        first = rule.after(local, inc=True)
+        if first is None:
+            self.error(recurrence, f"recurrence: no date on or after starts ({shown}); check UNTIL")
+            return
+        if first != local:
+            # calendar apps (the .ics export) count DTSTART as a date even off the rule
+            self.warn(
+                starts,
+                f"starts {local:%Y-%m-%d %H:%M} (a {local:%A}) is not a date of the "
+                f"recurrence; reminders begin {first:%Y-%m-%d %H:%M}, but calendar apps also "
+                "show the starts date: set starts to the first real date",
+            )
+        if event.next_occurrence(self.now) is None:
+            last = rule.before(self.now.astimezone(zone).replace(tzinfo=None))
+            when = f"{last:%Y-%m-%d %H:%M}" if last else f"{local:%Y-%m-%d %H:%M}"
+            self.warn(
+                recurrence,
+                f"event '{event.id}' is over (its last date was {when} {event.timezone}); "
+                "remove it or extend the recurrence",
+            )
