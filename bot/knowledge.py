@@ -31,6 +31,8 @@ ANSWER_SOFT_LIMIT = 900  # a phone screen
 ANSWER_HARD_LIMIT = 1500  # leaves room for sources within Discord's 2,000 characters
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LANG = re.compile(r"^[a-z]{2,3}$")
+# libyaml's loader when PyYAML was built with it: ten times faster, same nodes and line marks
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -135,7 +137,7 @@ def _load_file(
 ) -> list[Entry]:
     name = str(file)
     try:
-        root = yaml.compose(file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        root = yaml.compose(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
