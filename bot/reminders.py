@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config, resolve_target
+from bot.knowledge import Problem
 from bot.messages import Button, ChannelRef, Reply
 from bot.outbox import Outbox, destination
 from bot.schedules import Event, load_schedules, parse_recurrence
@@ -81,13 +82,14 @@ class Reminders:
         self.file_events: tuple[Event, ...] = ()
         self.chat_events: tuple[Event, ...] = ()
         self.going: dict[str, int] = {}
+        self._problems: tuple[Problem, ...] = ()
 
     @property
     def events(self) -> dict[str, Event]:
         return {e.id: e for e in (*self.file_events, *self.chat_events)}
 
     async def load(self) -> None:
-        """Read schedules/ and the database again; problems are logged, good events kept."""
+        """Read schedules/ and the database again; a file with errors never drops good events."""
         result = await asyncio.to_thread(
             load_schedules,
             [self.config.schedules_dir],
@@ -95,9 +97,17 @@ class Reminders:
             default_timezone=self.config.timezone,
             now=self.clock.now(),
         )
-        for problem in result.problems:
-            log.warning("schedules: %s", problem)
-        self.file_events = result.events
+        if result.problems != self._problems:  # said once, not at every sweep
+            for problem in result.problems:
+                log.warning("schedules: %s", problem)
+            self._problems = result.problems
+        if result.errors and self.file_events:
+            # like knowledge: a typo must not silently drop the reminders of the last good files
+            log.warning(
+                "schedules have errors; keeping the %d events loaded before", len(self.file_events)
+            )
+        else:
+            self.file_events = result.events
         rows = await self.store.load_events()
         chat_events = []
         for row in rows:

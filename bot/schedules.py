@@ -31,7 +31,7 @@ from dateutil.rrule import rrule, rrulestr
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config import ConfigError, parse_duration
-from bot.knowledge import Checked, Problem, yaml_files
+from bot.knowledge import SAFE_LOADER, Checked, Problem, yaml_files
 
 EVENT_KEYS = (
     "id",
@@ -464,7 +464,7 @@ class _EventReader:
     def file(self, path: Path) -> list[tuple[str, int, Event | None]]:
         """(id, line, event or None when it has errors) for each event with a readable id."""
         try:
-            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else 0

@@ -262,3 +262,21 @@ async def test_delivery_is_never_doubled_by_concurrent_ticks(make_bot) -> None: 
     await second.app.reminders.load()
     await asyncio.gather(first.tick(), second.tick(), first.tick())
     assert len(first.platform.sent) + len(second.platform.sent) == 2
+
+
+async def test_a_typo_in_a_schedule_file_keeps_the_last_good_events(  # type: ignore[no-untyped-def]
+    make_bot, reminder_config: Config
+) -> None:
+    bot = await make_bot()
+    path = reminder_config.schedules_dir / "rally.yaml"
+    path.write_text(
+        "events:\n  - id: file-rally\n    title: File rally\n    starts: 2026-11-25 12:00\n"
+        "    remind: [1h]\n    targets: [group]\n",
+        encoding="utf-8",
+    )
+    await bot.app.reminders.load()
+    assert "file-rally" in bot.app.reminders.events
+    path.write_text(path.read_text(encoding="utf-8").replace("[group]", "[gruop]"), "utf-8")
+    bot.clock.advance(hours=2)
+    await bot.tick()
+    assert [c.chat_id for c, _ in bot.platform.sent] == ["-100"], "still reminded"
