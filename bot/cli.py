@@ -363,6 +363,9 @@ def _doctor(config: Config, args: argparse.Namespace) -> int:
     )
     if planned.errors:
         problems.append(f"schedules have errors: run '{PROG} validate' to see them")
+    for name, folder in (("knowledge", config.knowledge_dir), ("schedules", config.schedules_dir)):
+        if not folder.is_dir():
+            problems.append(f"{name}.path: the folder {folder} does not exist")
     if not args.quick:
         try:
 
