@@ -576,7 +576,8 @@ def bench_load(users: int = 500, per_user: int = 20) -> None:
             f"{total / took:,.0f} q/s, p50 {latencies[len(latencies) // 2] * 1000:.2f} ms, "
             f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.2f} ms, replies {replies:,} "
             f"(lost {total - replies}), broadcast {len(set(sent))} delivered, "
-            f"{len(sent) - len(set(sent))} doubled, {outcomes}; bench process peak RSS {peak:.0f} MB"
+            f"{len(sent) - len(set(sent))} doubled, {outcomes}; "
+            f"bench process peak RSS {peak:.0f} MB"
         )
 
     asyncio.run(load())
