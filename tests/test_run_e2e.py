@@ -85,3 +85,81 @@ def test_sigkill_between_reminders_sends_each_exactly_once(tmp_path: Path) -> No
     printed = [line for line in before_kill + after_restart if TITLE in line]
     assert len(printed) == 2, printed
     assert all(len(line.strip().splitlines()) == 1 for line in printed)
+
+
+async def test_sigkill_during_a_broadcast_to_500_never_doubles(tmp_path: Path) -> None:
+    """Killed mid-broadcast and restarted: nobody gets it twice, the few in flight are listed
+    as uncertain, and everyone else gets it exactly once."""
+    import asyncio
+
+    from bot.outbox import UNCERTAIN
+    from bot.store import Store
+    from tests.fakes.bot_api import FakeBotApi
+
+    api = FakeBotApi(per_second=30)
+    base_url = await api.start()
+    db = tmp_path / "bot.db"
+    async with Store(f"sqlite:///{db}") as store:
+        for n in range(500):
+            await store.subscribe("telegram", str(20_000 + n), "en")
+    zone = ZoneInfo("America/Los_Angeles")
+    starts = datetime.now(zone).replace(microsecond=0) + timedelta(seconds=70)
+    (tmp_path / "schedules").mkdir()
+    (tmp_path / "schedules" / "soon.yaml").write_text(
+        "events:\n  - id: broadcast\n    title: Broadcast\n"
+        f"    starts: {starts:%Y-%m-%d %H:%M:%S}\n    remind: [1m]\n    targets: []\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: schedules}}\n"
+        f"database: {{url: 'sqlite:///bot.db'}}\nreminders: {{grace: 5m}}\n"
+        f"telegram: {{enabled: true, base_url: '{base_url}'}}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:KILL"}
+
+    async def start_bot() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(config),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
+        )
+
+    first = await start_bot()
+    try:
+        await api.wait_sent(100, seconds=60)
+    finally:
+        first.kill()  # SIGKILL, mid-broadcast
+        await first.wait()
+    second = await start_bot()
+    try:
+        async with asyncio.timeout(90):
+            while True:
+                async with Store(f"sqlite:///{db}") as store:
+                    pending = await store.deliveries_by_status("claimed", limit=1000)
+                    sent = await store.sent_count("broadcast")
+                if sent + len(pending) >= 500 and len(api.delivered) >= sent:
+                    break
+                await asyncio.sleep(0.5)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await second.wait()
+        await api.stop()
+    chats = [int(p["chat_id"]) for p in api.delivered]
+    assert len(chats) == len(set(chats)), "nobody got it twice"
+    async with Store(f"sqlite:///{db}") as store:
+        in_flight = await store.deliveries_by_status("claimed", UNCERTAIN, limit=1000)
+    uncertain = {int(row["destination"].split(":")[1]) for row in in_flight}
+    everyone = set(range(20_000, 20_500))
+    assert set(chats) | uncertain == everyone, "everyone got it, or is listed as uncertain"
+    assert len(uncertain) <= 10, "only the few in flight at the kill are uncertain"
+    assert everyone - uncertain <= set(chats), "everyone not in flight got it exactly once"
