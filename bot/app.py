@@ -143,6 +143,7 @@ async def serve(
                     task.cancel()
         finally:
             await app.scheduler.stop()
+            await app.core.settle()
 
 
 async def main(app: App) -> None:

@@ -69,6 +69,7 @@ class Core:
         self.commands: dict[str, Command] = {}
         # chat → id of the last entry answered there, for /sources and /wrong (no text kept)
         self._last: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._background: set[asyncio.Task[None]] = set()  # kept, so none is collected early
         # chat → its /lang choice (None: none), so answering needs no database read
         self._languages: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         # person → times of their recent messages, in memory only, for the flood limit
@@ -128,8 +129,10 @@ class Core:
         )
         if match.matched and match.best:
             self._remember(msg, match.best.entry.id)
-        else:
-            await self.record_unanswered(match)
+        else:  # in the background: a busy database must not delay the answer
+            task = asyncio.create_task(self.record_unanswered(match), name="record-unanswered")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         return [reply]
 
     def respond(self, body: str, lang: str | None) -> tuple[Match | None, Reply]:
@@ -191,6 +194,11 @@ class Core:
         if not lines:  # the answer says "contacts below": never leave that empty
             return "\n\n".join([body, text("urgent_no_contacts", lang)])
         return "\n\n".join([body, "\n".join([text("urgent_contacts", lang), *lines])])
+
+    async def settle(self) -> None:
+        """Wait for background writes, e.g. before the database closes."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def record_unanswered(self, match: Match) -> None:
         if not (self.record and self.store):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ async def test_unknown_question_abstains_and_is_recorded_without_sender(
     reply = await testbot.ask("how do I renew a fishing licence")
     assert reply.startswith("I don't know that one yet")
     assert "Sources:" not in reply
+    await testbot.app.core.settle()
     top = await testbot.app.store.top_unanswered()
     assert [(c.text, c.count) for c in top] == [("how do I renew a fishing licence", 1)]
 
@@ -125,3 +127,31 @@ async def test_urgent_answers_show_the_numbers_organizers_set(
     app.knowledge.reload()
     (reply,) = app.core.respond("la migra esta en mi puerta", None)[1:]
     assert "Respuesta rápida: Line (example) 916-555-0100" in reply.text
+
+
+async def test_a_locked_database_costs_a_record_not_an_answer(testbot: TestBot) -> None:
+    """Another program holds the database: answers go on, and recording resumes after."""
+    import sqlite3
+
+    url = testbot.app.store.url
+    path = url.split(":///", 1)[1]
+    locker = None
+    async with asyncio.timeout(10):
+        while locker is None:  # the bot's own start-up writes finish first
+            candidate = sqlite3.connect(path, timeout=0)
+            try:
+                candidate.execute("BEGIN EXCLUSIVE")
+                locker = candidate
+            except sqlite3.OperationalError:
+                candidate.close()
+                await asyncio.sleep(0.1)
+    try:
+        reply = await asyncio.wait_for(testbot.ask("how do I renew a fishing licence"), 15)
+        assert reply.startswith("I don't know that one yet")
+    finally:
+        locker.rollback()
+        locker.close()
+    await testbot.ask("where do I park my boat")
+    await testbot.app.core.settle()
+    recorded = [c.text for c in await testbot.app.store.top_unanswered()]
+    assert "where do I park my boat" in recorded
