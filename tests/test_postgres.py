@@ -116,3 +116,53 @@ async def test_two_instances_claim_each_delivery_once(postgres_url: str) -> None
     finally:
         await first.close()
         await second.close()
+
+
+async def test_two_bot_processes_on_one_database_send_each_reminder_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    import sys
+    from zoneinfo import ZoneInfo
+
+    root = Path(__file__).resolve().parent.parent
+    zone = ZoneInfo("America/Los_Angeles")
+    starts = datetime.now(zone).replace(microsecond=0) + timedelta(seconds=75)
+    (tmp_path / "schedules").mkdir()
+    (tmp_path / "schedules" / "soon.yaml").write_text(
+        "events:\n  - id: shared\n    title: Shared-database rally\n"
+        f"    starts: {starts:%Y-%m-%d %H:%M:%S}\n    remind: [65s, 60s]\n"
+        "    targets: [console]\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {root / 'knowledge'}}}\nschedules: {{path: schedules}}\n"
+        f"database: {{url: '{postgres_url}'}}\n",
+        encoding="utf-8",
+    )
+
+    async def bot() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(config),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            cwd=root,
+        )
+
+    first, second = await bot(), await bot()
+    await asyncio.sleep(25)  # both running when the two reminders fall due (at +10 s, +15 s)
+    outputs = []
+    for proc in (first, second):
+        proc.terminate()
+        out, _ = await asyncio.wait_for(proc.communicate(), 15)
+        outputs.append(out.decode())
+    lines = [
+        line for out in outputs for line in out.splitlines() if "Shared-database rally" in line
+    ]
+    assert len(lines) == 2, lines
