@@ -124,7 +124,8 @@ async def test_two_bot_processes_on_one_database_send_each_reminder_once(
     import sys
     from zoneinfo import ZoneInfo
 
-    root = Path(__file__).resolve().parent.parent
+    from tests.conftest import ROOT
+
     zone = ZoneInfo("America/Los_Angeles")
     starts = datetime.now(zone).replace(microsecond=0) + timedelta(seconds=75)
     (tmp_path / "schedules").mkdir()
@@ -136,7 +137,7 @@ async def test_two_bot_processes_on_one_database_send_each_reminder_once(
     )
     config = tmp_path / "config.yaml"
     config.write_text(
-        f"knowledge: {{path: {root / 'knowledge'}}}\nschedules: {{path: schedules}}\n"
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: schedules}}\n"
         f"database: {{url: '{postgres_url}'}}\n",
         encoding="utf-8",
     )
@@ -152,7 +153,7 @@ async def test_two_bot_processes_on_one_database_send_each_reminder_once(
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
-            cwd=root,
+            cwd=ROOT,
         )
 
     first, second = await bot(), await bot()
