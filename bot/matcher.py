@@ -45,6 +45,9 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bholds?\b", " hold detainer "),
         (r"\b(?:b\s*o\s*s|bos)\b", " board supervisors "),
         (r"\bkyr\b", " know your rights "),
+        # "what is X" asks for a definition: a word of its own, so "what is SB 54" finds the
+        # entry that defines it rather than one that merely mentions it
+        (r"\b(?:what is|whats|what are|que es|que son|de que trata)\b", " whatis "),
         (r"\bcalifornia values act\b", " sb54 values act "),
         (r"\bley de valores\b", " sb54 ley valores "),
         (r"\bsanctuary (?:state|law)\b", " sb54 sanctuary "),
@@ -183,9 +186,10 @@ def fold(text: str) -> str:
     for pattern, replacement in _PHRASES[:3]:  # before punctuation goes: "s.b. 54", "i.c.e."
         text = pattern.sub(replacement, text)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
+    text = " ".join(_WORDS.get(w, w) for w in text.split())  # "wat is" → "what is", then phrases
     for pattern, replacement in _PHRASES[3:]:
         text = pattern.sub(replacement, text)
-    return " ".join(_WORDS.get(w, w) for w in text.split())
+    return " ".join(text.split())
 
 
 @lru_cache(maxsize=65536)
