@@ -136,15 +136,9 @@ def _load_file(
     file: Path, problems: list[Problem], stale_after: timedelta, today: date
 ) -> list[Entry]:
     name = str(file)
-    try:
-        root = yaml.compose(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        problems.append(Problem(name, line, f"not valid YAML: {exc.problem or exc.context}"))
-        return []
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        problems.append(Problem(name, 0, f"cannot read: {exc}"))
+    root, unreadable = compose(file)
+    if unreadable:
+        problems.append(unreadable)
         return []
     if root is None:
         problems.append(Problem(name, 1, "empty file; expected a list of entries", "warning"))
@@ -184,6 +178,18 @@ def _check_across(entries: list[Entry], problems: list[Problem]) -> list[Entry]:
                     Problem(entry.file, entry.line, f"related: unknown id '{rel}'{more}")
                 )
     return kept
+
+
+def compose(file: Path) -> tuple[Node | None, Problem | None]:
+    """The file's node tree (with line marks), or the problem that stops reading it."""
+    try:
+        return yaml.compose(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER), None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        return None, Problem(str(file), line, f"not valid YAML: {exc.problem or exc.context}")
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return None, Problem(str(file), 0, f"cannot read: {exc}")
 
 
 def _line(node: Node) -> int:

@@ -26,12 +26,11 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from dateutil.rrule import rrule, rrulestr
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config import ConfigError, parse_duration
-from bot.knowledge import SAFE_LOADER, Checked, Problem, yaml_files
+from bot.knowledge import Checked, Problem, compose, yaml_files
 
 EVENT_KEYS = (
     "id",
@@ -463,16 +462,9 @@ class _EventReader:
 
     def file(self, path: Path) -> list[tuple[str, int, Event | None]]:
         """(id, line, event or None when it has errors) for each event with a readable id."""
-        try:
-            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 0
-            message = f"not valid YAML: {exc.problem or exc.context}"
-            self.problems.append(Problem(self.name, line, message))
-            return []
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            self.problems.append(Problem(self.name, 0, f"cannot read: {exc}"))
+        root, unreadable = compose(path)
+        if unreadable:
+            self.problems.append(unreadable)
             return []
         if root is None:
             return []  # an emptied file: no events, nothing wrong

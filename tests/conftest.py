@@ -4,6 +4,8 @@ the whole bot through the console adapter (errbot's idea, async, no threads)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -17,6 +19,27 @@ from bot.app import App, build, serve
 from bot.config import Config, from_mapping
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+async def run_bot(
+    config: Path, *, token: str | None = None, output: bool = True
+) -> asyncio.subprocess.Process:
+    """`python -m bot run --config CONFIG` as its own process, stdin closed from the start."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": token} if token else None
+    pipe = asyncio.subprocess.PIPE if output else asyncio.subprocess.DEVNULL
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=pipe,
+        stderr=pipe,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 @dataclass

@@ -121,10 +121,9 @@ async def test_two_instances_claim_each_delivery_once(postgres_url: str) -> None
 async def test_two_bot_processes_on_one_database_send_each_reminder_once(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    import sys
     from zoneinfo import ZoneInfo
 
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, run_bot
 
     zone = ZoneInfo("America/Los_Angeles")
     starts = datetime.now(zone).replace(microsecond=0) + timedelta(seconds=75)
@@ -142,21 +141,7 @@ async def test_two_bot_processes_on_one_database_send_each_reminder_once(
         encoding="utf-8",
     )
 
-    async def bot() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(config),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            cwd=ROOT,
-        )
-
-    first, second = await bot(), await bot()
+    first, second = await run_bot(config), await run_bot(config)
     await asyncio.sleep(25)  # both running when the two reminders fall due (at +10 s, +15 s)
     outputs = []
     for proc in (first, second):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_bot
 
 TITLE = "Kill-test rally"
 
@@ -117,30 +117,13 @@ async def test_sigkill_during_a_broadcast_to_500_never_doubles(tmp_path: Path) -
         f"telegram: {{enabled: true, base_url: '{base_url}'}}\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:KILL"}
-
-    async def start_bot() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(config),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-            env=env,
-            cwd=ROOT,
-        )
-
-    first = await start_bot()
+    first = await run_bot(config, token="123:KILL", output=False)
     try:
         await api.wait_sent(100, seconds=60)
     finally:
         first.kill()  # SIGKILL, mid-broadcast
         await first.wait()
-    second = await start_bot()
+    second = await run_bot(config, token="123:KILL", output=False)
     try:
         async with asyncio.timeout(90):
             while True:

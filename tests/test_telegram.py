@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -19,7 +17,7 @@ from bot.adapters.telegram_adapter import TelegramAdapter, render
 from bot.app import App, build, serve
 from bot.config import Config, PlatformConfig, RoleRule
 from bot.messages import Button, ChannelRef, Reply, Source
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_bot
 from tests.fakes.bot_api import BOT_USERNAME, FakeBotApi, error
 
 
@@ -297,20 +295,7 @@ async def test_run_with_telegram_never_logs_the_token(tmp_path: Path) -> None:
         f"telegram: {{enabled: true, base_url: '{base_url}'}}\nlogging: {{level: DEBUG}}\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123456:SECRET-TOKEN"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=ROOT,
-    )
+    proc = await run_bot(config, token="123456:SECRET-TOKEN")
     try:
         api.push_message("what is sb54")
         await api.wait_sent(1, seconds=30)
