@@ -203,19 +203,27 @@ def _value(node: Node) -> object:
     return _constructor.construct_object(node, deep=True)
 
 
-class _EntryReader:
-    """Turns one entry node into an Entry, reporting each problem with its line."""
+class Reporter:
+    """Collects one file's problems at their lines; `ok` turns False at the first error."""
 
-    def __init__(self, file: str, problems: list[Problem], stale_after: timedelta, today: date):
-        self.file, self.problems, self.stale_after, self.today = file, problems, stale_after, today
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.source, self.problems = file, problems
         self.ok = True
 
     def error(self, node: Node, message: str) -> None:
         self.ok = False
-        self.problems.append(Problem(self.file, _line(node), message))
+        self.problems.append(Problem(self.source, _line(node), message))
 
     def warn(self, node: Node, message: str) -> None:
-        self.problems.append(Problem(self.file, _line(node), message, "warning"))
+        self.problems.append(Problem(self.source, _line(node), message, "warning"))
+
+
+class _EntryReader(Reporter):
+    """Turns one entry node into an Entry, reporting each problem with its line."""
+
+    def __init__(self, file: str, problems: list[Problem], stale_after: timedelta, today: date):
+        super().__init__(file, problems)
+        self.stale_after, self.today = stale_after, today
 
     def entry(self, node: Node) -> Entry | None:
         self.ok = True
@@ -251,7 +259,7 @@ class _EntryReader:
             texts=MappingProxyType(texts),
             tags=frozenset(tags),
             related=tuple(related),
-            file=self.file,
+            file=self.source,
             line=_line(node),
         )
 

@@ -30,7 +30,7 @@ from dateutil.rrule import rrule, rrulestr
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config import ConfigError, parse_duration
-from bot.knowledge import Checked, Problem, compose, yaml_files
+from bot.knowledge import Checked, Problem, Reporter, compose, yaml_files
 
 EVENT_KEYS = (
     "id",
@@ -438,7 +438,7 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-class _EventReader:
+class _EventReader(Reporter):
     """Turns one file's nodes into Events, reporting each problem at its line."""
 
     def __init__(
@@ -449,16 +449,9 @@ class _EventReader:
         default_timezone: str,
         now: datetime,
     ) -> None:
-        self.name, self.problems, self.targets = file, problems, targets
+        super().__init__(file, problems)
+        self.targets = targets
         self.default_timezone, self.now = default_timezone, now
-        self.ok = True
-
-    def error(self, node: Node, message: str) -> None:
-        self.ok = False
-        self.problems.append(Problem(self.name, _line(node), message))
-
-    def warn(self, node: Node, message: str) -> None:
-        self.problems.append(Problem(self.name, _line(node), message, "warning"))
 
     def file(self, path: Path) -> list[tuple[str, int, Event | None]]:
         """(id, line, event or None when it has errors) for each event with a readable id."""
@@ -543,7 +536,7 @@ class _EventReader:
             recurrence,
             remind,
             targets,
-            self.name,
+            self.source,
             _line(node),
         )
         self.check_dates(event, fields["starts"], fields.get("recurrence"))
