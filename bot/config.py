@@ -59,7 +59,7 @@ class PlatformConfig:
 class MatcherConfig:
     """Calibrated on tests/eval (see bench/bench.py); change only with new figures."""
 
-    threshold: float = 0.56
+    threshold: float = 0.70
     margin: float = 0.0
 
 

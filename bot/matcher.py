@@ -30,7 +30,7 @@ MAX_SUGGESTIONS = 3
 _CANDIDATES = 8
 _K1, _B = 1.2, 0.75
 _FIELD_WEIGHTS = {"question": 3.0, "aliases": 2.0, "answer": 1.0}
-_WEIGHTS = {"title": 0.3, "all": 0.1, "fuzzy": 0.4, "specificity": 0.2, "bm25": 0.0}
+_WEIGHTS = {"title": 0.2, "all": 0.1, "fuzzy": 0.4, "specificity": 0.0, "bm25": 0.3}
 _MASS_HALF = 2.0  # matched IDF mass at which specificity is 0.5: one rare word, or a few common
 
 # Chat spellings and names people use for the same thing, applied to accent-free lowercase text.
@@ -210,7 +210,12 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     """'es' or 'en' from the words used; None when the text does not say."""
     if re.search(r"[¿¡ñ]|ción\b", text.casefold()):
         return "es"
-    words = fold(text).split()
+    plain = "".join(
+        c
+        for c in unicodedata.normalize("NFKD", text[:MAX_INPUT].casefold())
+        if not unicodedata.combining(c)
+    )
+    words = [_WORDS.get(w, w) for w in _NON_WORD.sub(" ", plain).split()]  # before phrases merge
     es = sum(w in _ES_MARKERS for w in words)
     en = sum(w in _EN_MARKERS for w in words)
     if es > en:
