@@ -223,12 +223,15 @@ def tune(snapshot: Snapshot, questions: list[Question]) -> None:
     tuning = [q for q in questions if not q.holdout]
     print(f"Sweep on the tuning split only ({len(tuning)} questions):")
     results = []
-    grid = itertools.product((0.2, 0.3, 0.4), (0.0, 0.1, 0.2), (0.2, 0.3, 0.4), (0.0, 0.1, 0.2))
-    for title, everything, fuzzy, specificity in grid:
-        bm25 = round(1 - title - everything - fuzzy - specificity, 2)
+    grid = itertools.product(
+        (0.0, 0.1, 0.2, 0.3), (0.1, 0.2, 0.3), (0.0, 0.1), (0.2, 0.3, 0.4), (0.0, 0.1)
+    )
+    for phrase, title, everything, fuzzy, specificity in grid:
+        bm25 = round(1 - phrase - title - everything - fuzzy - specificity, 2)
         if bm25 < 0:
             continue
         weights = {
+            "phrase": phrase,
             "title": title,
             "all": everything,
             "fuzzy": fuzzy,

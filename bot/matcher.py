@@ -30,7 +30,17 @@ MAX_SUGGESTIONS = 3
 _CANDIDATES = 8
 _K1, _B = 1.2, 0.75
 _FIELD_WEIGHTS = {"question": 3.0, "aliases": 2.0, "answer": 1.0}
-_WEIGHTS = {"title": 0.2, "all": 0.1, "fuzzy": 0.4, "specificity": 0.0, "bm25": 0.3}
+_WEIGHTS = {
+    "phrase": 0.2,
+    "title": 0.2,
+    "all": 0.1,
+    "fuzzy": 0.4,
+    "specificity": 0.0,
+    "bm25": 0.1,
+}
+# The weighted sum is tuned to answer from 0.60; a monotone power maps 0.60 to 0.70, the threshold
+# config files already carry, so ranking is unchanged and deployed configs stay calibrated.
+_CALIBRATION = math.log(0.70) / math.log(0.60)
 _MASS_HALF = 2.0  # matched IDF mass at which specificity is 0.5: one rare word, or a few common
 
 # Chat spellings and names people use for the same thing, applied to accent-free lowercase text.
@@ -199,7 +209,7 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             word = word[: -len(suffix)]
             break
-    return word[:6]
+    return word[:7]
 
 
 def terms(folded: str) -> list[str]:
@@ -256,6 +266,8 @@ class Index:
         self.title_terms: list[frozenset[str]] = []
         self.all_terms: list[frozenset[str]] = []
         self.phrases: list[tuple[str, ...]] = []  # folded question + aliases, for rapidfuzz
+        self.phrase_terms: list[tuple[tuple[frozenset[str], float], ...]] = []  # (terms, IDF)
+        phrase_sets: list[tuple[frozenset[str], ...]] = []
         for entry in snapshot.entries:
             for lang, text in entry.texts.items():
                 tf: defaultdict[str, float] = defaultdict(float)
@@ -279,6 +291,9 @@ class Index:
                 self.phrases.append(
                     tuple(" ".join(terms(fold(p))) for p in (text.question, *text.aliases))
                 )
+                phrase_sets.append(
+                    tuple(frozenset(terms(fold(p))) for p in (text.question, *text.aliases))
+                )
                 for term, weight in tf.items():
                     self.postings[term].append((doc, weight))
         n = max(len(self.docs), 1)
@@ -297,6 +312,9 @@ class Index:
             t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
         }
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.phrase_terms = [
+            tuple((p, sum(self.idf[t] for t in p)) for p in sets if p) for sets in phrase_sets
+        ]
         self.vocab: dict[str, list[str]] = defaultdict(list)  # by first letter: typos rarely
         for term in self.postings:  # touch it, and it keeps typo correction cheap at 10,000
             if len(term) >= 4:
@@ -346,6 +364,17 @@ class Query:
         mass = sum(idf for term, idf in self.terms.items() if term in found)
         return (mass / self.total_idf if self.total_idf else 0.0), mass
 
+    def overlap(self, found: frozenset[str], found_mass: float) -> float:
+        """IDF-weighted F1 of the query against one phrase: a question or alias that says what
+        the query says and little else. Unlike the title union, words the query adds that the
+        phrase lacks count against it, and so do the phrase's own words the query lacks."""
+        common = sum(idf for term, idf in self.terms.items() if term in found)
+        if not common or not found_mass:
+            return 0.0
+        recall = common / self.total_idf
+        precision = common / found_mass
+        return 2 * precision * recall / (precision + recall)
+
 
 class Matcher:
     def __init__(
@@ -391,15 +420,21 @@ class Matcher:
                 )
                 / 200
             )
+            phrase = max(
+                (query.overlap(found, mass) for found, mass in index.phrase_terms[doc]),
+                default=0.0,
+            )
             score = (
-                weights["title"] * title
+                weights["phrase"] * phrase
+                + weights["title"] * title
                 + weights["all"] * everything
                 + weights["fuzzy"] * similarity
                 + weights["specificity"] * mass / (mass + _MASS_HALF)
                 + weights["bm25"] * bm25 / top_bm25
             )
             if entry.id not in best or score > best[entry.id].score:
-                best[entry.id] = Scored(entry, round(min(max(score, 0.0), 1.0), 4), lang)
+                score = min(max(score, 0.0), 1.0) ** _CALIBRATION
+                best[entry.id] = Scored(entry, round(score, 4), lang)
         return sorted(best.values(), key=lambda s: s.score, reverse=True)[:_CANDIDATES]
 
     def match(self, snapshot: Snapshot, question: str, lang: str | None = None) -> Match:
