@@ -2,9 +2,12 @@
 
 Shape (measured in bench/bench.py, see README): normalise chat spellings, correct typos against
 the index vocabulary, rank entries with BM25 over question, aliases and answer, then score the
-best few on three [0, 1] features: how much of the query's IDF mass the entry covers, how much
-IDF mass that is (one common word is not specific), and rapidfuzz similarity to the entry's
-question and aliases; each is scaled by the candidate's BM25 relative to the best. The bot
+best few on [0, 1] features: how much of the query's IDF mass the entry's question and aliases
+cover together and with the answer, an IDF-weighted F1 against the single closest question or
+alias (extra words on either side count against it), how much IDF mass that is (one common word
+is not specific), rapidfuzz similarity to the entry's question and aliases, and the candidate's
+BM25 relative to the best. Stems keep seven letters, so "detained" and "detainer", "cooperate"
+and "Cooper", "governor" and "government" stay apart. The bot
 answers only above a threshold calibrated on tests/eval/questions.yaml; below it, it abstains
 and suggests the nearest entries.
 """

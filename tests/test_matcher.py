@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot.config import MatcherConfig
 from bot.knowledge import Snapshot, load_knowledge
-from bot.matcher import MAX_INPUT, Matcher, detect_language, fold, terms
+from bot.matcher import MAX_INPUT, Matcher, detect_language, fold, stem, terms
 from tests.conftest import ROOT
 
 SNAPSHOT: Snapshot = load_knowledge([ROOT / "knowledge"]).snapshot
@@ -23,6 +23,15 @@ def test_chat_spellings_are_normalised() -> None:
     assert "detainer" in fold("what's an ICE hold")
     assert fold("¿Qué pasa con la MIGRA?") == "que pasa con ice"
     assert fold("Información") == "informacion"
+
+
+def test_look_alike_words_keep_distinct_stems() -> None:
+    """A person detained is not a detainer; cooperating is not Sheriff Cooper."""
+    assert stem("detained") != stem("detainer")
+    assert stem("detainers") == stem("detainer")
+    assert stem("cooperate") != stem("cooper")
+    assert stem("cooperation") == stem("cooperate")
+    assert stem("governor") != stem("government")
 
 
 def test_stop_words_and_punctuation_carry_no_weight() -> None:
@@ -54,8 +63,9 @@ def test_every_eval_expectation_names_a_real_entry() -> None:
         assert row["expect"] in SNAPSHOT.by_id, row
 
 
-# Measured on 2026-11-25 (make bench): 93.2% top-1 and 90.5% abstention on the holdout. The
-# target is 95% / 95% (issue 3) and is NOT met yet; these floors stop regressions meanwhile.
+# Measured again after the 7-letter stems and the phrase F1 (make bench): 93.2% top-1 and 90.5%
+# abstention on the holdout (tuning split 97.3% / 97.6%). The target is 95% / 95% (issue 3) and
+# is NOT met yet; these floors, just under the measured figures, stop regressions meanwhile.
 HOLDOUT_TOP1_FLOOR = 0.92
 HOLDOUT_ABSTAIN_FLOOR = 0.90
 
