@@ -70,7 +70,7 @@ def build(
     )
     core = Core(config, knowledge, matcher, store, clock)
     notices = Notices()
-    adapters = adapters if adapters is not None else adapters_from(config, store, notices)
+    adapters = adapters if adapters is not None else adapters_from(config, core, notices)
     outbox = Outbox(store, {a.name: a for a in adapters}, clock)
     reminders = Reminders(config, store, outbox, clock)
     scheduler = Scheduler(reminders)
@@ -79,22 +79,41 @@ def build(
     return notices.app
 
 
-def adapters_from(config: Config, store: Store, notices: Notices) -> list[Adapter]:
+def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]:
     """Every adapter the config enables and has a token for; the console when none is."""
     adapters: list[Adapter] = []
+    store = core.store
+
+    async def blocked(channel: ChannelRef) -> None:
+        """A person blocked the bot (or left every shared server): stop writing to them."""
+        if store:
+            await store.unsubscribe(channel.platform, channel.chat_id)
+        log.info("a %s user cannot be reached any more; unsubscribed", channel.platform)
+
     token = config.token("telegram")
     if config.telegram.enabled and token:
         from bot.adapters.telegram_adapter import TelegramAdapter  # imported only when used
-
-        async def blocked(channel: ChannelRef) -> None:
-            await store.unsubscribe(channel.platform, channel.chat_id)
-            log.info("a telegram user blocked the bot; unsubscribed")
 
         adapters.append(
             TelegramAdapter(config, token, on_blocked=blocked, on_notice=notices.organizers)
         )
     elif config.telegram.enabled:
         log.error("telegram is enabled but TELEGRAM_BOT_TOKEN is not set; not starting it")
+    token = config.token("discord")
+    if config.discord.enabled and token:
+        from bot.adapters.discord_adapter import DiscordAdapter  # imported only when used
+
+        adapters.append(
+            DiscordAdapter(
+                config,
+                token,
+                complete=core.complete,
+                on_blocked=blocked,
+                on_notice=notices.organizers,
+            )
+        )
+    elif config.discord.enabled:
+        log.error("discord is enabled but DISCORD_TOKEN is not set; not starting it")
     if not adapters:
         from bot.adapters.console import ConsoleAdapter
 

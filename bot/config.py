@@ -45,6 +45,7 @@ class RoleRule:
     telegram_group_admins: bool = False
     discord_roles: frozenset[str] = frozenset()
     discord_users: frozenset[str] = frozenset()
+    discord_admins: bool = False  # members with the Manage Server permission
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class PlatformConfig:
     base_url: str | None = None  # telegram only: another Bot API server
     guild_id: int | None = None  # discord only: sync commands to this guild at once
     message_content: bool = False  # discord only: the privileged intent
+    embeds: bool = True  # discord only: answers as embeds (False: plain text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ class Config:
     targets: Mapping[str, Any] = field(default_factory=dict)
     telegram: PlatformConfig = PlatformConfig()
     discord: PlatformConfig = PlatformConfig()
-    organizers: RoleRule = RoleRule(telegram_group_admins=True)
+    organizers: RoleRule = RoleRule(telegram_group_admins=True, discord_admins=True)
     moderators: RoleRule = RoleRule()
     notify: Mapping[str, str | None] = field(default_factory=dict)
     contacts: Mapping[str, str | None] = field(default_factory=dict)
@@ -97,14 +99,20 @@ _KNOWN = {
     "reminders": {"grace"},
     "targets": None,
     "telegram": {"enabled", "base_url"},
-    "discord": {"enabled", "guild_id", "message_content"},
+    "discord": {"enabled", "guild_id", "message_content", "embeds"},
     "roles": {"organizers", "moderators"},
     "notify": {"organizers", "moderators"},
     "contacts": {"rapid_response", "legal_help"},
     "logging": {"level"},
     "matcher": {"threshold", "margin"},
 }
-_ROLE_KEYS = {"telegram_users", "telegram_group_admins", "discord_roles", "discord_users"}
+_ROLE_KEYS = {
+    "telegram_users",
+    "telegram_group_admins",
+    "discord_roles",
+    "discord_users",
+    "discord_admins",
+}
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
@@ -221,6 +229,7 @@ def _platform(raw: Mapping[str, Any], key: str) -> PlatformConfig:
         base_url=section.get("base_url"),
         guild_id=int(guild) if guild is not None else None,
         message_content=bool(section.get("message_content", False)),
+        embeds=bool(section.get("embeds", True)),
     )
 
 
@@ -243,6 +252,7 @@ def _roles(raw: Mapping[str, Any], key: str, *, default_admins: bool) -> RoleRul
         telegram_group_admins=bool(section.get("telegram_group_admins", default_admins)),
         discord_roles=ids("discord_roles"),
         discord_users=ids("discord_users"),
+        discord_admins=bool(section.get("discord_admins", default_admins)),
     )
 
 

@@ -149,6 +149,20 @@ class Core:
             return match, self.entry_reply(match.best.entry, match.lang)
         return match, self.abstain_reply(match)
 
+    def complete(self, partial: str, lang: str, limit: int = 25) -> list[str]:
+        """Entry questions to offer while someone is still typing (Discord's autocomplete):
+        those containing what was typed first, then the engine's ranking of it."""
+        snapshot = self.knowledge.snapshot
+        typed = fold(partial[:MAX_INPUT])
+
+        def question(entry: Entry) -> str:
+            return entry.text(lang if lang in entry.texts else "en").question
+
+        found = [e for e in snapshot.entries if typed in fold(question(e))]
+        if terms(typed):
+            found += [s.entry for s in self.matcher.rank(snapshot, partial)]
+        return list(dict.fromkeys(question(e) for e in found))[:limit]
+
     def entry_reply(self, entry: Entry, lang: str) -> Reply:
         lang = (
             lang

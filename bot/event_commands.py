@@ -80,13 +80,14 @@ class EventCommands:
                 text("next_comment", ctx.lang),
             ]
         )
-        going = self.reminders.reminder_reply(event, when, ctx.lang).buttons
+        reminder = self.reminders.reminder_reply(event, when, ctx.lang)
         return [
             Reply(
                 f"{text('next_head', ctx.lang, title=event.title)}\n{body}",
                 ctx.lang,
                 title=event.title,
-                buttons=going,
+                buttons=reminder.buttons,
+                moments=reminder.moments,
             )
         ]
 
@@ -95,21 +96,23 @@ class EventCommands:
         if not upcoming:
             return [Reply(text("no_events", ctx.lang), ctx.lang)]
         lines = [text("events_head", ctx.lang)]
+        moments = []
         for event, when in upcoming:
-            local = when.astimezone(ZoneInfo(event.timezone))
-            lines.append(f"- {format_when(local, ctx.lang)}: {event.title} ({event.id})")
-        return [Reply("\n".join(lines), ctx.lang)]
+            moments.append(self.reminders.moment(event, when, ctx.lang))
+            lines.append(f"- {moments[-1].shown}: {event.title} ({event.id})")
+        return [Reply("\n".join(lines), ctx.lang, moments=tuple(moments))]
 
     async def subscribe(self, ctx: Context) -> list[Reply]:
         if not ctx.msg.channel.private:
             return [Reply(text("subscribe_in_private", ctx.lang), ctx.lang, private=True)]
         channel = ctx.msg.channel
         new = await self.store.subscribe(channel.platform, channel.chat_id, ctx.lang)
-        return [Reply(text("subscribed" if new else "already_subscribed", ctx.lang), ctx.lang)]
+        key = "subscribed" if new else "already_subscribed"
+        return [Reply(text(key, ctx.lang), ctx.lang, private=True)]
 
     async def unsubscribe(self, ctx: Context) -> list[Reply]:
         await self.store.unsubscribe(ctx.msg.channel.platform, ctx.msg.channel.chat_id)
-        return [Reply(text("unsubscribed", ctx.lang), ctx.lang)]
+        return [Reply(text("unsubscribed", ctx.lang), ctx.lang, private=True)]
 
     async def calendar(self, ctx: Context) -> list[Reply]:
         data = calendar_bytes(self.reminders.events.values(), self.clock.now())

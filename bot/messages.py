@@ -7,7 +7,7 @@ to plain text, and no later feature has to change its shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 
 
@@ -62,6 +62,14 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Moment:
+    """A time written in `Reply.text` as `shown`; Discord can show it in each reader's zone."""
+
+    shown: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     text: str  # plain text, never markup: adapters escape it
     lang: str = "en"
@@ -71,3 +79,4 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     attachment: Attachment | None = None
     private: bool = False  # only the asker should see it (ephemeral on Discord)
+    moments: tuple[Moment, ...] = ()  # added for Discord timestamps; others show the text

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.config import Config, resolve_target
 from bot.knowledge import Problem
-from bot.messages import Button, ChannelRef, Reply
+from bot.messages import Button, ChannelRef, Moment, Reply
 from bot.outbox import Outbox, destination
 from bot.schedules import Event, load_schedules, parse_recurrence
 from bot.store import DeliveryKey, Store, StoreError, iso
@@ -208,7 +208,14 @@ class Reminders:
         if going:
             body += "\n\n" + " / ".join(text("going_count", one, count=going) for one in langs)
         button = Button(text("going_button", langs[0]), f"going:{event.id}"[:64])
-        return Reply(body, langs[0], title=event.title, buttons=(button,))
+        moments = tuple(self.moment(event, occurrence, one) for one in langs)
+        return Reply(body, langs[0], title=event.title, buttons=(button,), moments=moments)
+
+    def moment(self, event: Event, occurrence: datetime, lang: str) -> Moment:
+        """The occurrence as `describe` writes it, with the instant it stands for."""
+        return Moment(
+            format_when(occurrence.astimezone(ZoneInfo(event.timezone)), lang), occurrence
+        )
 
     def describe(self, event: Event, occurrence: datetime, lang: str) -> str:
         local = occurrence.astimezone(ZoneInfo(event.timezone))

@@ -1,0 +1,602 @@
+"""Discord: slash commands, mentions and DMs, buttons that survive restarts, reminders.
+
+Translation only. Every slash command becomes the Incoming the console would send ("/next",
+"/event add …"), and every Reply is rendered here: embeds or plain text, escaped markdown,
+Discord timestamps, Discord's limits. Nobody is ever pinged: the client sends every message and
+interaction reply with AllowedMentions.none(), and all text is escaped besides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import re
+import shlex
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.app_commands import Choice
+from discord.app_commands import locale_str as _t
+
+from bot.adapters.base import FEEDBACK_PREFIX, DeliveryError, Handler, split_text
+from bot.config import Config
+from bot.messages import ChannelRef, Incoming, Moment, Reply, Role
+from bot.texts import text
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 2000
+EMBED_PIECE = 3500  # description room per embed, leaving the 6,000 total for the rest
+FIELD_LIMIT = 1024
+TITLE_LIMIT = 256
+LABEL_LIMIT = 80
+MAX_BUTTONS = 25
+NONCE_LENGTH = 25
+DEFER_AFTER = 2.0  # Discord wants an interaction answered within 3 s
+SPANISH = frozenset({discord.Locale.spain_spanish, discord.Locale.latin_american_spanish})
+COLOUR = discord.Colour(0x2B6CB0)
+
+Complete = Callable[[str, str], Sequence[str]]  # (what was typed, language) → questions
+
+
+class ForumClient(discord.Client):
+    """A Client that knows its adapter, so persistent buttons can find it after a restart."""
+
+    def __init__(self, adapter: DiscordAdapter, intents: discord.Intents) -> None:
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        self.adapter = adapter
+
+    async def setup_hook(self) -> None:
+        await self.adapter.setup()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.on_message(message)
+
+
+class ActionButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"(?P<action>[a-z]+:.+)",
+):
+    """Any Reply button. The action is the custom_id, so a press works after a restart."""
+
+    def __init__(self, action: str, label: str = "…") -> None:
+        style = (
+            discord.ButtonStyle.secondary
+            if action.startswith(FEEDBACK_PREFIX)
+            else discord.ButtonStyle.primary
+        )
+        super().__init__(
+            discord.ui.Button(label=label[:LABEL_LIMIT], custom_id=action, style=style)
+        )
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[discord.Client],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> ActionButton:
+        return cls(match["action"], getattr(item, "label", None) or "…")
+
+    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
+        if isinstance(interaction.client, ForumClient):
+            await interaction.client.adapter.respond(interaction, "", action=self.action)
+
+
+class Translator(app_commands.Translator):
+    """Spanish names and descriptions for es-ES and es-419, from each locale_str's `es`."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        return string.extras.get("es") if locale in SPANISH else None
+
+
+class DiscordAdapter:
+    name = "discord"
+
+    def __init__(
+        self,
+        config: Config,
+        token: str,
+        *,
+        complete: Complete | None = None,
+        on_blocked: Callable[[ChannelRef], Awaitable[None]] | None = None,
+        on_notice: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        self.config = config
+        self._token = token
+        self._complete = complete
+        self._on_blocked = on_blocked
+        self._on_notice = on_notice
+        self._handle: Handler | None = None
+        intents = discord.Intents.default()  # no privileged intent unless asked for
+        intents.message_content = config.discord.message_content
+        self.client = ForumClient(self, intents)
+        self.tree = app_commands.CommandTree(self.client)
+        self._add_commands()
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    async def run(self, handle: Handler) -> None:
+        """Until cancelled (SIGTERM); `async with` closes the gateway and HTTP session."""
+        self._handle = handle
+        try:
+            async with self.client:
+                await self.client.start(self._token)
+        except discord.LoginFailure:
+            log.error("discord refused DISCORD_TOKEN; Discord is not running (check the token)")
+        except discord.PrivilegedIntentsRequired:
+            log.error(
+                "discord.message_content is on but the Message Content intent is off in the "
+                "developer portal (Bot → Privileged Gateway Intents); Discord is not running"
+            )
+
+    async def setup(self) -> None:
+        """Buttons first (they must work from the first event), then the command sync."""
+        self.client.add_dynamic_items(ActionButton)
+        await self.tree.set_translator(Translator())
+        guild = (
+            discord.Object(self.config.discord.guild_id) if self.config.discord.guild_id else None
+        )
+        try:
+            if guild:
+                self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info(
+                "discord: %d slash commands synced %s",
+                len(synced),
+                "to the test server" if guild else "globally",
+            )
+        except discord.HTTPException as exc:
+            log.warning("discord: slash commands not synced (%s); mentions and DMs still work", exc)
+
+    # Incoming ----------------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self._handle is None:
+            return
+        body = self._addressed_text(message)
+        if body is None:
+            return
+        channel = _channel_ref(message.channel)
+        permissions = getattr(message.author, "guild_permissions", None)
+        incoming = Incoming(
+            channel,
+            str(message.author.id),
+            body,
+            roles=self._roles(message.author, permissions) if body.startswith("/") else frozenset(),
+            language=str(message.guild.preferred_locale) if message.guild else None,
+        )
+        for reply in await self._handle(incoming):
+            try:
+                await self._post(
+                    message.channel, reply, reference=message if message.guild else None
+                )
+            except discord.HTTPException as exc:
+                log.warning("discord: could not answer in a channel: %s", exc)
+
+    def _addressed_text(self, message: discord.Message) -> str | None:
+        """DMs: every message. Servers: a mention, or (with message content) a reply to us."""
+        me = self.client.user
+        if message.guild is None:
+            return message.content
+        if me is None:
+            return None
+        if any(user.id == me.id for user in message.mentions):
+            return re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        replied = message.reference.resolved if message.reference else None
+        if (
+            self.config.discord.message_content
+            and isinstance(replied, discord.Message)
+            and replied.author.id == me.id
+        ):
+            return message.content
+        return None
+
+    async def respond(
+        self, interaction: discord.Interaction[Any], body: str, *, action: str | None = None
+    ) -> None:
+        """One slash command or button press → the core → interaction replies."""
+        if self._handle is None:
+            return
+        incoming = Incoming(
+            _interaction_channel(interaction),
+            str(interaction.user.id),
+            body,
+            roles=self._roles(interaction.user, interaction.permissions),
+            language=str(interaction.locale),
+            action=action,
+        )
+        handling = asyncio.ensure_future(self._handle(incoming))
+        done, _ = await asyncio.wait({handling}, timeout=DEFER_AFTER)
+        if not done:  # a slow database: say we are on it before Discord gives up on us
+            await interaction.response.defer(thinking=True)
+        replies = await handling
+        if not replies and not interaction.response.is_done():
+            await interaction.response.defer()  # a press with nothing to say
+        for reply in replies:
+            for piece in self.render(reply):
+                if interaction.response.is_done():
+                    await interaction.followup.send(ephemeral=reply.private, **piece)
+                else:
+                    await interaction.response.send_message(ephemeral=reply.private, **piece)
+
+    def _roles(
+        self, user: discord.abc.User, permissions: discord.Permissions | None
+    ) -> frozenset[Role]:
+        """From the config's role names or ids, user ids and Manage Server; never the text."""
+        held = {str(r.id) for r in getattr(user, "roles", ())}
+        held |= {r.name.casefold() for r in getattr(user, "roles", ())}
+        admin = bool(
+            isinstance(user, discord.Member)
+            and permissions
+            and (permissions.administrator or permissions.manage_guild)
+        )
+        roles = set()
+        for role, rule in (
+            (Role.ORGANIZER, self.config.organizers),
+            (Role.MODERATOR, self.config.moderators),
+        ):
+            named = {r.casefold() for r in rule.discord_roles}
+            if (
+                str(user.id) in rule.discord_users
+                or held & named
+                or (admin and rule.discord_admins)
+            ):
+                roles.add(role)
+        return frozenset(roles)
+
+    # Outgoing ----------------------------------------------------------------------------
+
+    async def send(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
+        """For the outbox: Discord's errors become DeliveryError by the delivery policy.
+
+        discord.py already waits out 429s and retries 5xx; each piece carries a nonce from the
+        ledger row with enforce_nonce, so even its own retry of a send cannot post twice.
+        """
+        if not self.client.is_ready():
+            raise DeliveryError("discord: not connected yet", retry=True)
+        try:
+            target = self.client.get_channel(
+                int(channel.chat_id)
+            ) or await self.client.fetch_channel(int(channel.chat_id))
+            if not isinstance(target, discord.abc.Messageable):
+                raise DeliveryError(
+                    "discord: that id is not a text channel", retry=False, refused=True
+                )
+            await self._post(target, reply, nonce=nonce)
+        except discord.NotFound as exc:
+            await self._refused(channel, f"channel {channel.chat_id} not found or not visible", exc)
+        except discord.Forbidden as exc:
+            if channel.private and self._on_blocked:
+                await self._on_blocked(channel)
+            await self._refused(channel, f"no permission to post in channel {channel.chat_id}", exc)
+        except discord.DiscordServerError as exc:
+            raise DeliveryError(f"discord: {exc.status} from Discord", retry=True) from exc
+        except discord.RateLimited as exc:
+            raise DeliveryError(
+                "discord: rate limited", retry=True, retry_after=exc.retry_after
+            ) from exc
+        except discord.HTTPException as exc:
+            raise DeliveryError(
+                f"discord: {exc.status} {exc.text}", retry=False, refused=True
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:  # the request never went out
+            raise DeliveryError("discord: cannot connect", retry=True) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:  # it may have gone out: never re-send
+            raise DeliveryError(f"discord: {type(exc).__name__}", retry=False) from exc
+
+    async def _refused(self, channel: ChannelRef, why: str, exc: discord.HTTPException) -> None:
+        log.warning("discord: %s (%s)", why, exc.status)
+        if self._on_notice and not channel.private:
+            await self._on_notice(
+                f"A Discord reminder could not be posted: {why}. Check the channel id in the "
+                "config and that the bot may View Channel and Send Messages there."
+            )
+        raise DeliveryError(f"discord: {why}", retry=False, refused=True) from exc
+
+    async def _post(
+        self,
+        target: discord.abc.Messageable,
+        reply: Reply,
+        *,
+        reference: discord.Message | None = None,
+        nonce: str | None = None,
+    ) -> None:
+        for number, piece in enumerate(self.render(reply)):
+            extra: dict[str, Any] = {}
+            if nonce:
+                extra["nonce"] = _nonce(nonce, number)
+            if reference and number == 0:
+                extra["reference"] = reference
+                extra["mention_author"] = False
+            await target.send(**piece, **extra)
+
+    def render(self, reply: Reply) -> list[dict[str, Any]]:
+        return render(reply, embeds=self.config.discord.embeds)
+
+    # Slash commands ----------------------------------------------------------------------
+
+    def _add_commands(self) -> None:
+        tree, adapter = self.tree, self
+
+        def simple(name: str, es: str, description: str, es_description: str) -> None:
+            async def callback(interaction: discord.Interaction[Any]) -> None:
+                await adapter.respond(interaction, f"/{name}")
+
+            tree.add_command(
+                app_commands.Command(
+                    name=_t(name, es=es),
+                    description=_t(description, es=es_description),
+                    callback=callback,
+                )
+            )
+
+        for command in SIMPLE_COMMANDS:
+            simple(*command)
+
+        @tree.command(
+            name=_t("ask", es="preguntar"),
+            description=_t("Ask a question", es="Hacer una pregunta"),
+        )
+        @app_commands.rename(question=_t("question", es="pregunta"))
+        @app_commands.describe(
+            question=_t("Your question, in your own words", es="Tu pregunta, en tus palabras")
+        )
+        async def ask(interaction: discord.Interaction[Any], question: str) -> None:
+            await adapter.respond(interaction, question)
+
+        @ask.autocomplete("question")
+        async def ask_complete(
+            interaction: discord.Interaction[Any], current: str
+        ) -> list[Choice[str]]:
+            if adapter._complete is None:
+                return []
+            lang = "es" if interaction.locale in SPANISH else "en"
+            questions = adapter._complete(current, lang)[:MAX_BUTTONS]
+            return [Choice(name=q[:100], value=q[:100]) for q in questions]
+
+        @tree.command(
+            name=_t("lang", es="idioma"),
+            description=_t("Answer me in English or Spanish", es="Respóndeme en inglés o español"),
+        )
+        @app_commands.rename(language=_t("language", es="idioma"))
+        @app_commands.describe(language=_t("The language", es="El idioma"))
+        @app_commands.choices(
+            language=[
+                Choice(name=_t("English", es="Inglés"), value="en"),
+                Choice(name=_t("Spanish", es="Español"), value="es"),
+            ]
+        )
+        async def lang(interaction: discord.Interaction[Any], language: Choice[str]) -> None:
+            await adapter.respond(interaction, f"/lang {language.value}")
+
+        @tree.command(
+            name=_t("reload", es="recargar"),
+            description=_t(
+                "Moderators: reload the knowledge files", es="Moderación: recargar el conocimiento"
+            ),
+        )
+        @app_commands.default_permissions(manage_guild=True)
+        async def reload(interaction: discord.Interaction[Any]) -> None:
+            await adapter.respond(interaction, "/reload")
+
+        tree.add_command(EventGroup(self))
+
+
+SIMPLE_COMMANDS = (
+    ("next", "proxima", "The next meeting", "La próxima reunión"),
+    ("events", "eventos", "Upcoming events", "Próximos eventos"),
+    ("subscribe", "suscribirme", "Get reminders in this DM", "Recibir recordatorios por DM"),
+    ("unsubscribe", "cancelar-suscripcion", "Stop reminders", "Dejar de recibir recordatorios"),
+    ("forget", "olvidarme", "Delete what I keep about you", "Borrar lo que guardo sobre ti"),
+    ("calendar", "calendario", "Events for your calendar (.ics)", "Eventos para tu calendario"),
+    ("sources", "fuentes", "Sources of my last answer", "Fuentes de mi última respuesta"),
+    ("help", "ayuda", "What I can do", "Lo que puedo hacer"),
+    ("privacy", "privacidad", "What I keep and for how long", "Qué guardo y por cuánto tiempo"),
+)
+EDIT_FIELDS = ("title", "when", "remind", "to", "at", "url", "every")
+
+
+class EventGroup(app_commands.Group):
+    """/event add|list|edit|cancel|post|status for organizers (checked again in the core)."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        super().__init__(
+            name=_t("event", es="evento"),
+            description=_t("Organizers: meetings and reminders", es="Organización: reuniones"),
+            default_permissions=discord.Permissions(manage_events=True),
+            guild_only=True,
+        )
+        self.adapter = adapter
+
+    @app_commands.command(
+        name=_t("add", es="agregar"), description=_t("A new event", es="Un evento nuevo")
+    )
+    @app_commands.rename(
+        title=_t("title", es="titulo"),
+        date=_t("date", es="fecha"),
+        time=_t("time", es="hora"),
+        remind=_t("remind", es="recordar"),
+        targets=_t("targets", es="destinos"),
+        location=_t("location", es="lugar"),
+        url=_t("url", es="enlace"),
+        every=_t("every", es="repetir"),
+        timezone=_t("timezone", es="zona"),
+    )
+    @app_commands.describe(
+        title=_t("What it is", es="Qué es"),
+        date=_t("YYYY-MM-DD", es="AAAA-MM-DD"),
+        time=_t("HH:MM, local time", es="HH:MM, hora local"),
+        remind=_t("Offsets before it, like 1d,2h", es="Cuánto antes avisar, p. ej. 1d,2h"),
+        targets=_t("Target names from the config", es="Destinos de la configuración"),
+        location=_t("Where", es="Dónde"),
+        url=_t("A page with details", es="Una página con detalles"),
+        every=_t('e.g. "second and fourth Tuesday"', es='p. ej. "second and fourth Tuesday"'),
+        timezone=_t("e.g. America/Los_Angeles", es="p. ej. America/Los_Angeles"),
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        title: app_commands.Range[str, 1, 300],
+        date: app_commands.Range[str, 8, 10],
+        time: app_commands.Range[str, 3, 8],
+        remind: str | None = None,
+        targets: str | None = None,
+        location: str | None = None,
+        url: str | None = None,
+        every: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        words = [title, date, time]
+        for keyword, value in (
+            ("remind", remind),
+            ("to", targets),
+            ("at", location),
+            ("url", url),
+            ("every", every),
+            ("tz", timezone),
+        ):
+            if value:
+                words += [keyword, value]
+        await self.adapter.respond(interaction, f"/event add {shlex.join(words)}")
+
+    @app_commands.command(
+        name=_t("list", es="lista"),
+        description=_t("Upcoming events with ids and RSVPs", es="Próximos eventos con ids"),
+    )
+    async def list_(self, interaction: discord.Interaction[Any]) -> None:
+        await self.adapter.respond(interaction, "/event list")
+
+    @app_commands.command(
+        name=_t("edit", es="editar"), description=_t("Change an event", es="Cambiar un evento")
+    )
+    @app_commands.rename(
+        event_id=_t("event", es="evento"),
+        field=_t("field", es="campo"),
+        value=_t("value", es="valor"),
+    )
+    @app_commands.describe(
+        event_id=_t("The event's id (see /event list)", es="El id del evento (/evento lista)"),
+        field=_t("What to change", es="Qué cambiar"),
+        value=_t("The new value", es="El valor nuevo"),
+    )
+    @app_commands.choices(field=[Choice(name=f, value=f) for f in EDIT_FIELDS])
+    async def edit(
+        self,
+        interaction: discord.Interaction[Any],
+        event_id: str,
+        field: Choice[str],
+        value: str,
+    ) -> None:
+        words = shlex.join([event_id, field.value, value])
+        await self.adapter.respond(interaction, f"/event edit {words}")
+
+    @app_commands.command(
+        name=_t("cancel", es="cancelar"),
+        description=_t("Cancel an event made in chat", es="Cancelar un evento"),
+    )
+    @app_commands.rename(event_id=_t("event", es="evento"))
+    @app_commands.describe(event_id=_t("The event's id", es="El id del evento"))
+    async def cancel(self, interaction: discord.Interaction[Any], event_id: str) -> None:
+        await self.adapter.respond(interaction, f"/event cancel {shlex.quote(event_id)}")
+
+    @app_commands.command(
+        name=_t("post", es="publicar"),
+        description=_t("Post the announcement now", es="Publicar el anuncio ahora"),
+    )
+    @app_commands.rename(event_id=_t("event", es="evento"))
+    @app_commands.describe(event_id=_t("The event's id", es="El id del evento"))
+    async def post(self, interaction: discord.Interaction[Any], event_id: str) -> None:
+        await self.adapter.respond(interaction, f"/event post {shlex.quote(event_id)}")
+
+    @app_commands.command(
+        name=_t("status", es="estado"),
+        description=_t("Reminders that failed or are uncertain", es="Recordatorios con problemas"),
+    )
+    async def status(self, interaction: discord.Interaction[Any]) -> None:
+        await self.adapter.respond(interaction, "/event status")
+
+
+# Rendering ------------------------------------------------------------------------------
+
+
+def escape(value: str) -> str:
+    """User and knowledge text as Discord shows it: no markdown, no mentions."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(value))
+
+
+def with_timestamps(body: str, moments: Sequence[Moment]) -> str:
+    """Each written time → <t:…:F> (<t:…:R>): every reader sees it in their own zone."""
+    for moment in moments:
+        stamp = int(moment.at.timestamp())
+        body = body.replace(escape(moment.shown), f"<t:{stamp}:F> (<t:{stamp}:R>)")
+    return body
+
+
+def render(reply: Reply, *, embeds: bool = True) -> list[dict[str, Any]]:
+    """Keyword arguments for each message to send, the buttons and file on the last one."""
+    body = with_timestamps(escape(reply.text), reply.moments)
+    checked = text("checked", reply.lang, date=reply.reviewed.isoformat()) if reply.reviewed else ""
+    pieces: list[dict[str, Any]]
+    if embeds and (reply.title or reply.sources):
+        parts = split_text(body, EMBED_PIECE)
+        cards = [discord.Embed(description=part, colour=COLOUR) for part in parts]
+        if reply.title:
+            cards[0].title = escape(reply.title)[:TITLE_LIMIT]
+        links = [f"[{escape(s.title)[:200]}]({s.url})" for s in reply.sources]
+        for number, chunk in enumerate(split_text("\n".join(links), FIELD_LIMIT) if links else []):
+            name = text("sources", reply.lang).rstrip(":") if number == 0 else "…"
+            cards[-1].add_field(name=name, value=chunk, inline=False)
+        if checked:
+            cards[-1].set_footer(text=checked)
+        pieces = [{"embed": card} for card in cards]
+    else:
+        lines = [body]
+        if reply.sources:
+            lines.append(
+                "\n".join(
+                    [text("sources", reply.lang)]
+                    + [f"- {escape(s.title)}: <{s.url}>" for s in reply.sources]
+                )
+            )
+        if checked:
+            lines.append(f"*{checked}*")
+        pieces = [{"content": part} for part in split_text("\n\n".join(lines), MESSAGE_LIMIT)]
+    if reply.buttons:
+        view = discord.ui.View(timeout=None)
+        for button in reply.buttons[:MAX_BUTTONS]:
+            view.add_item(ActionButton(button.action, button.label))
+        pieces[-1]["view"] = view
+    if reply.attachment:
+        data = io.BytesIO(reply.attachment.data)
+        pieces[-1]["file"] = discord.File(data, filename=reply.attachment.filename)
+    return pieces
+
+
+def _nonce(base: str, number: int) -> str:
+    """Discord nonces are at most 25 characters; one per piece of one ledger row."""
+    return hashlib.sha256(f"{base}#{number}".encode()).hexdigest()[:NONCE_LENGTH]
+
+
+def _channel_ref(channel: Any) -> ChannelRef:
+    private = isinstance(channel, discord.DMChannel | discord.GroupChannel)
+    return ChannelRef("discord", str(channel.id), private=private)
+
+
+def _interaction_channel(interaction: discord.Interaction[Any]) -> ChannelRef:
+    return ChannelRef(
+        "discord",
+        str(interaction.channel_id or interaction.user.id),
+        private=interaction.guild_id is None,
+    )
