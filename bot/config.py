@@ -51,7 +51,7 @@ class RoleRule:
 @dataclass(frozen=True, slots=True)
 class PlatformConfig:
     enabled: bool = False
-    base_url: str | None = None  # telegram only: another Bot API server
+    base_url: str | None = None  # another API server (a local Bot API server, a proxy, tests)
     guild_id: int | None = None  # discord only: sync commands to this guild at once
     message_content: bool = False  # discord only: the privileged intent
     embeds: bool = True  # discord only: answers as embeds (False: plain text)
@@ -99,7 +99,7 @@ _KNOWN = {
     "reminders": {"grace"},
     "targets": None,
     "telegram": {"enabled", "base_url"},
-    "discord": {"enabled", "guild_id", "message_content", "embeds"},
+    "discord": {"enabled", "guild_id", "message_content", "embeds", "base_url"},
     "roles": {"organizers", "moderators"},
     "notify": {"organizers", "moderators"},
     "contacts": {"rapid_response", "legal_help"},

@@ -5,9 +5,13 @@ interactions as Discord payloads, which discord.py turns into its own objects.""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +24,12 @@ from bot.adapters.discord_adapter import DiscordAdapter, render
 from bot.app import App, build, serve
 from bot.config import Config, PlatformConfig, RoleRule
 from bot.messages import Button, ChannelRef, Moment, Reply, Source
+from tests.conftest import ROOT
 from tests.fakes.discord_api import (
     APP_ID,
     CHANNEL_ID,
     DM_CHANNEL_ID,
+    GUILD_ID,
     ORGANIZER_ID,
     ORGANIZER_ROLE_ID,
     FakeDiscord,
@@ -119,7 +125,7 @@ async def start_discord(
 
 @pytest.fixture
 async def discord_bot(config: Config, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Discord]:
-    async for bot in start_discord(config, monkeypatch, guild_id=800_000_000_000_000_001):
+    async for bot in start_discord(config, monkeypatch, guild_id=GUILD_ID):
         yield bot
 
 
@@ -393,3 +399,48 @@ async def test_shutdown_closes_the_gateway_promptly(
             await anext(bots)  # sets stop and waits for serve() to return
         await bot.fake.gateway_closed.wait()
     assert bot.adapter.client.is_closed()
+
+
+async def test_run_starts_discord_from_the_config_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """`python -m bot run` with discord enabled: connects, answers, SIGTERM → exit 0, quiet."""
+    fake = FakeDiscord()
+    url = await fake.start()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\ndatabase: {{url: 'sqlite:///bot.db'}}\n"
+        f"discord: {{enabled: true, base_url: '{url}', guild_id: {GUILD_ID}}}\n"
+        "logging: {level: DEBUG}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "DISCORD_TOKEN": "MTIz.SECRET-DISCORD-TOKEN"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        async with asyncio.timeout(30):
+            await fake.connected.wait()
+        await fake.dispatch(
+            "INTERACTION_CREATE", interaction(fake, slash("ask", question="what is sb54"))
+        )
+        await fake.wait_for(lambda calls: any("/callback" in c.path for c in calls))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(10):
+            out, err = await proc.communicate()
+        await fake.stop()
+    assert proc.returncode == 0, err.decode()
+    assert fake.gateway_closed.is_set()
+    assert b"SECRET-DISCORD-TOKEN" not in out + err
+    assert b"what is sb54" not in err, "message text never in the logs"
+    (answer,) = [c.body for c in fake.calls if "/callback" in c.path]
+    assert "SB 54" in answer["data"]["embeds"][0]["title"]

@@ -19,9 +19,12 @@ from typing import Any
 
 import aiohttp
 import discord
+import yarl
 from discord import app_commands
 from discord.app_commands import Choice
 from discord.app_commands import locale_str as _t
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
 from bot.adapters.base import FEEDBACK_PREFIX, DeliveryError, Handler, split_text
 from bot.config import Config
@@ -119,6 +122,10 @@ class DiscordAdapter:
         self._on_blocked = on_blocked
         self._on_notice = on_notice
         self._handle: Handler | None = None
+        if config.discord.base_url:  # discord.py reads these class attributes for every request
+            base = config.discord.base_url.rstrip("/")
+            Route.BASE = f"{base}/api/v10"
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"{base.replace('http', 'ws', 1)}/gateway")
         intents = discord.Intents.default()  # no privileged intent unless asked for
         intents.message_content = config.discord.message_content
         self.client = ForumClient(self, intents)
