@@ -22,10 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 async def run_bot(
-    config: Path, *, token: str | None = None, output: bool = True
+    config: Path,
+    *,
+    token: str | None = None,
+    output: bool = True,
+    env: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
-    """`python -m bot run --config CONFIG` as its own process, stdin closed from the start."""
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": token} if token else None
+    """`python -m bot run --config CONFIG` as its own process, stdin closed from the start.
+    `token` is a Telegram token; `env` adds other variables (DISCORD_TOKEN …)."""
+    extra = {**(env or {}), **({"TELEGRAM_BOT_TOKEN": token} if token else {})}
+    env = {**os.environ, **extra} if extra else None
     pipe = asyncio.subprocess.PIPE if output else asyncio.subprocess.DEVNULL
     return await asyncio.create_subprocess_exec(
         sys.executable,

@@ -5,9 +5,7 @@ interactions as Discord payloads, which discord.py turns into its own objects.""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -24,7 +22,7 @@ from bot.adapters.discord_adapter import DiscordAdapter, render
 from bot.app import App, build, serve
 from bot.config import Config, PlatformConfig, RoleRule
 from bot.messages import Button, ChannelRef, Moment, Reply, Source
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_bot
 from tests.fakes.discord_api import (
     APP_ID,
     CHANNEL_ID,
@@ -313,7 +311,7 @@ async def test_suggestion_and_feedback_buttons_work_on_old_messages(discord_bot:
     suggestions = [i for i in custom_ids(abstained["data"]) if i.startswith("ask:")]
     assert suggestions, abstained
     # The press carries a message this process never sent: as after a restart.
-    old = fake._message(CHANNEL_ID, abstained["data"])
+    old = fake.message(CHANNEL_ID, abstained["data"])
     press = {"custom_id": suggestions[0], "component_type": 2}
     answered = await discord_bot.call(interaction(fake, press, kind=3, message=old))
     entry = suggestions[0].removeprefix("ask:")
@@ -321,7 +319,7 @@ async def test_suggestion_and_feedback_buttons_work_on_old_messages(discord_bot:
     assert answered["data"]["embeds"]
     assert f"fb:no:{entry}" in custom_ids(answered["data"])
     vote = {"custom_id": f"fb:no:{entry}", "component_type": 2}
-    old = fake._message(CHANNEL_ID, answered["data"])
+    old = fake.message(CHANNEL_ID, answered["data"])
     thanks = await discord_bot.call(interaction(fake, vote, kind=3, message=old))
     assert thanks["data"].get("flags", 0) & EPHEMERAL
     await discord_bot.app.core.settle()
@@ -412,20 +410,7 @@ async def test_run_starts_discord_from_the_config_and_stops_on_sigterm(tmp_path:
         "logging: {level: DEBUG}\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "DISCORD_TOKEN": "MTIz.SECRET-DISCORD-TOKEN"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=ROOT,
-    )
+    proc = await run_bot(config, env={"DISCORD_TOKEN": "MTIz.SECRET-DISCORD-TOKEN"})
     try:
         async with asyncio.timeout(30):
             await fake.connected.wait()

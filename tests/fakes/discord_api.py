@@ -163,7 +163,7 @@ class FakeDiscord:
                 }
             )
         if parts[0] == "webhooks":
-            return _json(self._message(int(body.get("channel_id", CHANNEL_ID)), body))
+            return _json(self.message(int(body.get("channel_id", CHANNEL_ID)), body))
         if parts[0] == "channels":
             channel = int(parts[1])
             if channel in self.fail:
@@ -174,7 +174,7 @@ class FakeDiscord:
             if len(parts) == 2:
                 return _json(channel_payload(channel))
             if parts[2] == "messages" and request.method == "POST":
-                return _json(self._message(channel, body))
+                return _json(self.message(channel, body))
             if parts[2] == "typing":
                 return web.Response(status=204)
         return _json({"message": f"not faked: {request.method} {path}", "code": 0}, status=404)
@@ -195,7 +195,7 @@ class FakeDiscord:
             **command,
         }
 
-    def _message(self, channel: int, body: dict[str, Any]) -> dict[str, Any]:
+    def message(self, channel: int, body: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": self.new_id(),
             "channel_id": str(channel),
@@ -360,26 +360,10 @@ def message_create(
     mentions_bot: bool = False,
     reply_to_bot: bool = False,
 ) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": fake.new_id(),
-        "channel_id": str(DM_CHANNEL_ID if dm else CHANNEL_ID),
-        "author": user(author),
-        "content": content,
-        "embeds": [],
-        "components": [],
-        "attachments": [],
-        "mentions": [{**BOT_USER, "member": {"roles": [], "joined_at": TIMESTAMP}}]
-        if mentions_bot
-        else [],
-        "mention_roles": [],
-        "mention_everyone": False,
-        "pinned": False,
-        "tts": False,
-        "timestamp": TIMESTAMP,
-        "edited_timestamp": None,
-        "type": 19 if reply_to_bot else 0,
-        "flags": 0,
-    }
+    data = fake.message(DM_CHANNEL_ID if dm else CHANNEL_ID, {"content": content})
+    data |= {"author": user(author), "type": 19 if reply_to_bot else 0, "nonce": None}
+    if mentions_bot:
+        data["mentions"] = [{**BOT_USER, "member": {"roles": [], "joined_at": TIMESTAMP}}]
     if not dm:
         data["guild_id"] = str(GUILD_ID)
         data["member"] = {
@@ -390,7 +374,7 @@ def message_create(
             "flags": 0,
         }
     if reply_to_bot:
-        earlier = fake._message(CHANNEL_ID, {"content": "an earlier answer"})
+        earlier = fake.message(CHANNEL_ID, {"content": "an earlier answer"})
         data["message_reference"] = {
             "message_id": earlier["id"],
             "channel_id": str(CHANNEL_ID),
