@@ -5,6 +5,7 @@ interactions as Discord payloads, which discord.py turns into its own objects.""
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -16,6 +17,8 @@ import pytest
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.adapters.base import DeliveryError
 from bot.adapters.discord_adapter import DiscordAdapter, render
@@ -429,3 +432,25 @@ async def test_run_starts_discord_from_the_config_and_stops_on_sigterm(tmp_path:
     assert b"what is sb54" not in err, "message text never in the logs"
     (answer,) = [c.body for c in fake.calls if "/callback" in c.path]
     assert "SB 54" in answer["data"]["embeds"][0]["title"]
+
+
+_ID = "123456789012345678"
+_HOSTILE = st.sampled_from(
+    ["@everyone", "@here", f"<@{_ID}>", f"<@!{_ID}>", f"<@&{_ID}>", "**", "`", "||", "\u202e"]
+)
+_PING = re.compile(r"@(everyone|here)|<@[!&]?\d{17,20}>")
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(st.one_of(st.text(max_size=300), _HOSTILE), max_size=40).map("".join))
+def test_any_text_renders_within_limits_and_pings_nobody(body: str) -> None:
+    reply = Reply(body or "…", title=body[:300] or None, sources=(Source(body[:50], "https://x"),))
+    for embeds in (True, False):
+        for piece in render(reply, embeds=embeds):
+            if embeds:
+                assert len(piece["embed"]) <= 6000
+                shown = str(piece["embed"].to_dict())
+            else:
+                shown = piece["content"]
+                assert 0 < len(shown) <= 2000
+            assert not _PING.search(shown)
