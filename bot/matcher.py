@@ -60,7 +60,12 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bkyr\b", " know your rights "),
         # "what is X" asks for a definition: a word of its own, so "what is SB 54" finds the
         # entry that defines it rather than one that merely mentions it
-        (r"\b(?:what is|whats|what are|que es|que son|de que trata)\b", " whatis "),
+        (
+            r"\b(?:what is|whats|what are|que es|que son|de que (?:se )?trata|que significa)\b",
+            " whatis ",
+        ),
+        # "¿qué SÍ puede hacer?" asks what is still allowed
+        (r"\bque si (?:se )?(?:puede|pueden|permite)\b", " todavia permite "),
         (r"\bcalifornia values act\b", " sb54 values act "),
         (r"\bley de valores\b", " sb54 ley valores "),
         (r"\bsanctuary (?:state|law)\b", " sb54 sanctuary "),
@@ -105,6 +110,34 @@ _WORDS = {
     "info": "information",
     "sup": "supervisor",
     "supes": "supervisors",
+    "ppl": "people",
+    "msgs": "messages",
+    "msg": "message",
+    "yrs": "years",
+    "yr": "year",
+    "w": "with",
+    "n": "and",
+    "abt": "about",
+    "b4": "before",
+    "bf": "boyfriend",
+    "gf": "girlfriend",
+    "govt": "government",
+    "sayin": "saying",
+    # contractions typed without the apostrophe (the negation goes, as with "dont" and "cant")
+    "didnt": "did",
+    "doesnt": "does",
+    "isnt": "is",
+    "wasnt": "was",
+    "arent": "are",
+    "wont": "will",
+    "hes": "he",
+    "shes": "she",
+    "theres": "there",
+    "theyre": "they",
+    "youre": "you",
+    "ive": "i",
+    "thats": "that",
+    "whos": "who",
     # Spanish chat spellings
     "q": "que",
     "k": "que",
@@ -123,6 +156,11 @@ _WORDS = {
     "pa": "para",
     "sta": "esta",
     "toy": "estoy",
+    "ps": "pues",
+    "porfa": "favor",
+    "xfa": "favor",
+    "dsd": "desde",
+    "tmbn": "tambien",
     "policias": "policia",
     "alguacil": "sheriff",
     "sherif": "sheriff",
@@ -155,10 +193,15 @@ _STOP = frozenset(
     how i if in into is it its just me my of on or our so than that the their them then there
     these they this those to was we were what when where which who whom why will with would
     you your yours about also any some please tell know want going hi hello hey thanks
+    he she him her his hers us am got get gets getting said say says told kept even really
+    actually ok okay um uh lol lmao omg idk wth wtf rn stuff someone somebody anyone anybody
+    something anything here there like
     el la los las un una unos unas de del al y o u que como cuando donde quien cual cuales por
     para con sin en es son esta estan ser estar fue hay mi mis tu tus su sus me te se le les lo
     nos yo ella ellos pero si no ya muy mas este esta estos estas ese esa eso puede puedo pueden
     hola gracias quiero saber favor tambien porque
+    oye pues bueno ahorita buenas buenos tardes dias noches disculpe molestia alguien algo eso
+    esto usted ustedes nosotros ella ellos tengo tiene tienen tienes tenemos aqui ahi entonces
     """.split()
 )
 _KEEP = frozenset({"no", "not", "ice", "ab", "sb54"})  # short or stop-like words that carry meaning

@@ -63,11 +63,14 @@ def test_every_eval_expectation_names_a_real_entry() -> None:
         assert row["expect"] in SNAPSHOT.by_id, row
 
 
-# Measured again after the 7-letter stems and the phrase F1 (make bench): 93.2% top-1 and 90.5%
-# abstention on the holdout (tuning split 97.3% / 97.6%). The target is 95% / 95% (issue 3) and
-# is NOT met yet; these floors, just under the measured figures, stop regressions meanwhile.
-HOLDOUT_TOP1_FLOOR = 0.92
-HOLDOUT_ABSTAIN_FLOOR = 0.90
+# Measured on the grown evaluation set (151 in-scope and 50 out-of-scope questions added blind,
+# holdout now 125 / 37) after the stop-word and Spanish phrase changes (make bench): 90.4% top-1
+# (113/125) and 89.2% abstention (33/37) on the holdout; tuning split 98.0% / 98.7%. The target
+# is 95% / 95% (issue 3) and is NOT met. The larger holdout measures lower than the old 74/21 one
+# did (93.2% / 90.5%), so these floors are lower than the previous 0.92 / 0.90: they sit just
+# under the figures measured now and only stop regressions.
+HOLDOUT_TOP1_FLOOR = 0.90
+HOLDOUT_ABSTAIN_FLOOR = 0.89
 
 
 def test_holdout_does_not_regress() -> None:
@@ -75,9 +78,10 @@ def test_holdout_does_not_regress() -> None:
     inside, outside = _eval_rows(holdout=True)
     right = sum(_answered(str(q["q"])) == q["expect"] for q in inside)
     abstained = sum(_answered(str(q["q"])) is None for q in outside)
-    assert right / len(inside) >= HOLDOUT_TOP1_FLOOR, f"top-1 {right}/{len(inside)}"
+    # counts only: the holdout's questions must not be printed (nobody tunes on them)
+    assert right / len(inside) >= HOLDOUT_TOP1_FLOOR, f"holdout top-1 {right}/{len(inside)}"
     assert abstained / len(outside) >= HOLDOUT_ABSTAIN_FLOOR, (
-        f"abstained {abstained}/{len(outside)}"
+        f"holdout abstained {abstained}/{len(outside)}"
     )
 
 
@@ -85,14 +89,24 @@ def test_confident_wrong_answers_stay_rare() -> None:
     """A confident wrong answer is the dangerous case: at most 1 in 10 in-scope questions."""
     inside = EVAL["in_scope"]
     wrong = [q for q in inside if (got := _answered(str(q["q"]))) and got != q["expect"]]
-    assert len(wrong) <= len(inside) // 10, [q["q"] for q in wrong]
+    held = sum(bool(q["holdout"]) for q in wrong)  # holdout questions: counted, never printed
+    assert len(wrong) <= len(inside) // 10, (
+        f"{len(wrong)} wrong ({held} in the holdout)",
+        [q["q"] for q in wrong if not q["holdout"]],
+    )
 
 
 def test_answers_come_in_the_askers_language() -> None:
+    off = []
     for row in EVAL["in_scope"]:
         match = MATCHER.match(SNAPSHOT, str(row["q"]))
-        if match.matched and detect_language(str(row["q"])):
-            assert match.lang == row["lang"], row
+        if match.matched and detect_language(str(row["q"])) and match.lang != row["lang"]:
+            off.append(row)
+    held = sum(bool(row["holdout"]) for row in off)  # holdout questions: counted, never printed
+    assert not off, (
+        f"{len(off)} in the wrong language ({held} in the holdout)",
+        [row["q"] for row in off if not row["holdout"]],
+    )
 
 
 def test_abstention_offers_at_most_three_related_suggestions() -> None:
