@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.adapters.base import Adapter, DeliveryError
+from bot.adapters.base import DELIVERY, Adapter, DeliveryError
 from bot.clock import Clock
 from bot.messages import ChannelRef, Reply
 from bot.store import DeliveryKey, Store
@@ -69,6 +69,7 @@ class Outbox:
         attempt = 0
         while True:
             attempt += 1
+            row = DELIVERY.set(repr(sorted(key.columns().items())))
             try:
                 await adapter.send(channel, reply)
             except DeliveryError as exc:
@@ -96,6 +97,8 @@ class Outbox:
                 )
                 log.exception("reminder %s to %s: outcome unknown", key.event_id, channel.platform)
                 return UNCERTAIN
+            finally:
+                DELIVERY.reset(row)
             await self.store.mark(key, SENT, self.clock.now(), attempts=attempt)
             return SENT
 

@@ -9,7 +9,7 @@ import re
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from bot.adapters.base import DeliveryError
 from bot.adapters.discord_adapter import DiscordAdapter, render
 from bot.app import App, build, serve
 from bot.config import Config, PlatformConfig, RoleRule
-from bot.messages import Button, ChannelRef, Moment, Reply, Source
+from bot.messages import Button, ChannelRef, Reply, Source
 from tests.conftest import ROOT, run_bot
 from tests.fakes.discord_api import (
     APP_ID,
@@ -345,24 +345,35 @@ async def test_personal_commands_are_ephemeral_and_calendar_is_a_file(discord_bo
     assert file["data"].startswith(b"BEGIN:VCALENDAR")
 
 
-async def test_reminders_to_channels_carry_a_nonce_and_local_timestamps(
+async def test_reminders_reach_channels_and_subscribers_once_with_local_timestamps(
     discord_bot: Discord,
 ) -> None:
-    at = datetime(2026, 12, 8, 16, 30, tzinfo=UTC)
-    reply = Reply(
-        "Rally @here: Tuesday, December 8, 2026, 8:30 AM PST",
-        title="Rally",
-        moments=(Moment("Tuesday, December 8, 2026, 8:30 AM PST", at),),
-        buttons=(Button("I'm going", "going:rally"),),
+    fake, app = discord_bot.fake, discord_bot.app
+    add = slash(
+        "event",
+        add={"title": "Rally @here", "date": "2026-12-08", "time": "08:30", "targets": "general"},
     )
-    channel = ChannelRef("discord", str(CHANNEL_ID), private=False)
-    await discord_bot.adapter.send(channel, reply, nonce="rally|2026-12-08T16:30Z|1d|general")
+    await discord_bot.call(interaction(fake, add, author=ORGANIZER_ID, roles=(ORGANIZER_ROLE_ID,)))
+    await discord_bot.call(interaction(fake, slash("subscribe"), dm=True))
+    (event,) = [e for e in app.reminders.events.values() if e.title == "Rally @here"]
+    occurrence = event.starts
+    deadline = datetime(2027, 1, 1, tzinfo=UTC)
+    first = await app.reminders.send(event, occurrence, timedelta(days=1), deadline)
+    again = await app.reminders.send(event, occurrence, timedelta(days=1), deadline)
+    assert first == {"sent": 2}
+    assert again == {"duplicate": 2}  # the ledger: never twice
     (posted,) = await discord_bot.channel_messages(1)
-    assert posted["enforce_nonce"] is True
-    assert 0 < len(posted["nonce"]) <= 25
-    assert "<t:1796747400:F>" in spoken(posted)
-    assert "@\u200bhere" in spoken(posted)
-    assert custom_ids(posted) == ["going:rally"]
+    (direct,) = await discord_bot.channel_messages(1, channel=DM_CHANNEL_ID)
+    stamp = int(occurrence.timestamp())
+    for message in (posted, direct):
+        assert message["enforce_nonce"] is True
+        assert 0 < len(message["nonce"]) <= 25
+        assert f"<t:{stamp}:F> (<t:{stamp}:R>)" in spoken(message)
+        assert "@\u200bhere" in spoken(message)
+        assert custom_ids(message) == [f"going:{event.id}"]
+        assert message["allowed_mentions"]["parse"] == []
+    assert posted["nonce"] != direct["nonce"]
+    assert "Recordatorio" in spoken(posted)  # a channel gets both languages
 
 
 async def test_channel_failures_follow_the_delivery_policy(discord_bot: Discord) -> None:

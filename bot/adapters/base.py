@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Protocol
 
 from bot.messages import ChannelRef, Incoming, Reply
@@ -11,6 +12,10 @@ from bot.texts import text
 Handler = Callable[[Incoming], Awaitable[list[Reply]]]
 
 FEEDBACK_PREFIX = "fb:"
+
+DELIVERY: ContextVar[str | None] = ContextVar("delivery", default=None)
+"""The ledger row the outbox is sending, for platforms that can refuse a second copy of it
+(Discord's nonce with enforce_nonce). Set around `send`; None for ordinary replies."""
 
 
 class DeliveryError(Exception):

@@ -26,7 +26,7 @@ from discord.app_commands import locale_str as _t
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.base import FEEDBACK_PREFIX, DeliveryError, Handler, split_text
+from bot.adapters.base import DELIVERY, FEEDBACK_PREFIX, DeliveryError, Handler, split_text
 from bot.config import Config
 from bot.messages import ChannelRef, Incoming, Moment, Reply, Role
 from bot.texts import text
@@ -265,7 +265,7 @@ class DiscordAdapter:
 
     # Outgoing ----------------------------------------------------------------------------
 
-    async def send(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
+    async def send(self, channel: ChannelRef, reply: Reply) -> None:
         """For the outbox: Discord's errors become DeliveryError by the delivery policy.
 
         discord.py already waits out 429s and retries 5xx; each piece carries a nonce from the
@@ -281,7 +281,7 @@ class DiscordAdapter:
                 raise DeliveryError(
                     "discord: that id is not a text channel", retry=False, refused=True
                 )
-            await self._post(target, reply, nonce=nonce)
+            await self._post(target, reply, nonce=DELIVERY.get())
         except discord.NotFound as exc:
             await self._refused(channel, f"channel {channel.chat_id} not found or not visible", exc)
         except discord.Forbidden as exc:
