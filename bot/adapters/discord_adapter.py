@@ -51,6 +51,8 @@ class ForumClient(discord.Client):
     """A Client that knows its adapter, so persistent buttons can find it after a restart."""
 
     def __init__(self, adapter: DiscordAdapter, intents: discord.Intents) -> None:
+        # No voice here: spare operators two warnings about voice libraries at every start.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
         self.adapter = adapter
 
