@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 WATCH_INTERVAL = 2.0  # seconds between looks at the knowledge files
 PURGE_INTERVAL = 6 * 3600.0
+SHUTDOWN_GRACE = 3.0  # seconds sends in flight get after SIGTERM; exit stays well within 10 s
 
 
 @dataclass
@@ -141,15 +142,17 @@ async def serve(
     nothing is scheduled and APScheduler is never imported.
     """
     async with app.store:
-        seen = await asyncio.to_thread(_signature, app.knowledge.paths)
-        result = await asyncio.to_thread(app.knowledge.reload)
-        for problem in result.problems:
-            log.warning("knowledge: %s", problem)
-        if reminders:
-            await app.scheduler.start()
-        else:
-            await app.reminders.load()
+        # From the start: a stop during the catch-up at start drains that broadcast too.
+        draining = asyncio.create_task(_drain_when(stop, app), name="drain")
         try:
+            seen = await asyncio.to_thread(_signature, app.knowledge.paths)
+            result = await asyncio.to_thread(app.knowledge.reload)
+            for problem in result.problems:
+                log.warning("knowledge: %s", problem)
+            if reminders:
+                await app.scheduler.start()
+            else:
+                await app.reminders.load()
             async with asyncio.TaskGroup() as tg:
                 tasks = [tg.create_task(a.run(app.core.handle), name=a.name) for a in app.adapters]
                 tasks.append(tg.create_task(_watch_knowledge(app, seen), name="knowledge-watch"))
@@ -157,11 +160,13 @@ async def serve(
                 if ready:
                     ready.set()
                 await stop.wait()
-                log.info("stopping")
+                await draining  # the adapters stay up while sends in flight finish
                 for task in tasks:
                     task.cancel()
         finally:
-            await app.scheduler.stop()
+            draining.cancel()  # still waiting when leaving early (an adapter crashed)
+            await app.scheduler.stop()  # cancels a tick in progress
+            await app.reminders.outbox.close(grace=0)  # its deliveries write their rows
             await app.core.settle()
 
 
@@ -171,6 +176,15 @@ async def main(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await serve(app, stop)
+    log.info("stopped; database closed")
+
+
+async def _drain_when(stop: asyncio.Event, app: App) -> None:
+    """Shutdown, step one: claim no more reminders; sends in flight get a few seconds to
+    finish (then they are uncertain), claims not yet sent are released for the next start."""
+    await stop.wait()
+    log.info("stopping: sends in flight get %.0f s to finish", SHUTDOWN_GRACE)
+    await app.reminders.outbox.close(SHUTDOWN_GRACE)
 
 
 def _signature(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:

@@ -21,8 +21,10 @@ from bot.store import DeliveryKey, Store
 log = logging.getLogger(__name__)
 
 SENT, UNCERTAIN, FAILED, SKIPPED, DUPLICATE = "sent", "uncertain", "failed", "skipped", "duplicate"
+RELEASED = "released"  # shutting down before the send began: no ledger row, a restart sends it
 FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 60.0
+SETTLE_SECONDS = 2.0  # after cancelling, how long deliveries get to write their ledger rows
 
 
 def destination(channel: ChannelRef) -> str:
@@ -45,11 +47,50 @@ class Outbox:
         self.adapters = adapters
         self.clock = clock
         self._sleep = sleep
+        self._closing = asyncio.Event()
+        self._sending: set[asyncio.Task[None]] = set()
+        self._active: set[asyncio.Future[None]] = set()
+
+    @property
+    def closing(self) -> bool:
+        return self._closing.is_set()
+
+    async def close(self, grace: float) -> None:
+        """Shutdown: claim nothing more; sends in flight get `grace` seconds to finish.
+
+        A send still running after that is cancelled and marked uncertain (it may have reached
+        the chat, so it is never re-sent). A claim whose send had not begun (it was waiting to
+        retry) is released: its row is deleted, and the next start sends it within the grace.
+        Safe to call again; returns once every delivery has written its ledger row (bounded).
+        """
+        self._closing.set()
+        if self._sending and grace > 0:
+            await asyncio.wait(set(self._sending), timeout=grace)
+        for task in self._sending:
+            task.cancel()
+        if self._active:
+            await asyncio.wait(set(self._active), timeout=SETTLE_SECONDS)
 
     async def deliver(
         self, key: DeliveryKey, channel: ChannelRef, reply: Reply, deadline: datetime
     ) -> str:
-        """Send at most once; returns what happened (sent, duplicate, uncertain, failed)."""
+        """Send at most once; returns what happened (sent, duplicate, uncertain, failed,
+        or released when shutdown began before the send did)."""
+        if self.closing:
+            return RELEASED
+        done = asyncio.get_running_loop().create_future()
+        self._active.add(done)
+        try:
+            return await self._deliver(key, channel, reply, deadline)
+        finally:
+            done.set_result(None)
+            self._active.discard(done)
+
+    async def _deliver(
+        self, key: DeliveryKey, channel: ChannelRef, reply: Reply, deadline: datetime
+    ) -> str:
+        # Cancelled mid-claim, the row (if the insert committed) stays and reads as uncertain:
+        # it may be another instance's, which only that instance may release.
         if not await self.store.claim(key, self.clock.now()):
             return DUPLICATE
         adapter = self.adapters.get(channel.platform)
@@ -68,15 +109,22 @@ class Outbox:
         delay = FIRST_BACKOFF
         attempt = 0
         while True:
+            if self.closing:  # nothing went out on this attempt: a restart may send it
+                await self._release(key, "shutting down before the send")
+                return RELEASED
             attempt += 1
             row = DELIVERY.set(repr(sorted(key.columns().items())))
             try:
-                await adapter.send(channel, reply)
+                await self._send(adapter, channel, reply)
             except DeliveryError as exc:
                 wait = max(exc.retry_after or 0.0, delay)
                 if exc.retry and self.clock.now() + timedelta(seconds=wait) < deadline:
                     log.info("reminder %s refused (%s); retry in %.1fs", key.event_id, exc, wait)
-                    await self._sleep(wait)
+                    try:
+                        await self._pause(wait)
+                    except asyncio.CancelledError:
+                        await self._release(key, "cancelled while waiting to retry")
+                        raise
                     delay = min(delay * 2, MAX_BACKOFF)
                     continue
                 status = FAILED if exc.retry or exc.refused else UNCERTAIN
@@ -86,7 +134,17 @@ class Outbox:
                 log.warning("reminder %s to %s %s: %s", key.event_id, channel.platform, status, exc)
                 return status
             except asyncio.CancelledError:
-                raise  # the claim stays: after a restart it reads as uncertain, never re-sent
+                # the request may have gone out: never re-sent, listed for organizers
+                await self._mark_quietly(key, UNCERTAIN, attempt, "cancelled while sending")
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # this delivery itself was cancelled, not just its send
+                log.warning(
+                    "reminder %s to %s: uncertain (stopped mid-send)",
+                    key.event_id,
+                    channel.platform,
+                )
+                return UNCERTAIN
             except Exception as exc:
                 await self.store.mark(
                     key,
@@ -101,6 +159,42 @@ class Outbox:
                 DELIVERY.reset(row)
             await self.store.mark(key, SENT, self.clock.now(), attempts=attempt)
             return SENT
+
+    async def _send(self, adapter: Adapter, channel: ChannelRef, reply: Reply) -> None:
+        """The send in a task of its own, so shutdown can cancel the send and nothing else."""
+        task = asyncio.create_task(adapter.send(channel, reply))
+        self._sending.add(task)
+        try:
+            await task
+        finally:
+            self._sending.discard(task)
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait before a retry, or less when shutdown begins meanwhile."""
+        sleeping = asyncio.ensure_future(self._sleep(seconds))
+        closing = asyncio.create_task(self._closing.wait())
+        try:
+            await asyncio.wait({sleeping, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            closing.cancel()
+
+    async def _release(self, key: DeliveryKey, why: str) -> None:
+        """Delete a claim whose send never began; if that fails the row reads as uncertain."""
+        try:
+            await self.store.release(key)
+        except Exception:
+            log.exception(
+                "reminder %s: claim not released (%s); it stays uncertain", key.event_id, why
+            )
+        else:
+            log.info("reminder %s released for the next start: %s", key.event_id, why)
+
+    async def _mark_quietly(self, key: DeliveryKey, status: str, attempts: int, why: str) -> None:
+        try:
+            await self.store.mark(key, status, self.clock.now(), attempts=attempts, detail=why)
+        except Exception:  # the claim stays, and a claim reads as uncertain anyway
+            log.exception("reminder %s: not marked %s", key.event_id, status)
 
     async def skip(self, key: DeliveryKey, why: str) -> bool:
         """Record a reminder that is too late to send; True the first time only."""

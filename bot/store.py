@@ -362,6 +362,15 @@ class Store:
         )
         await self._run("mark a delivery", [statement])
 
+    async def release(self, key: DeliveryKey) -> None:
+        """Undo a claim whose send never began (shutdown), so the next start may send it.
+
+        Only a row still `claimed` goes: a row another step already marked stays as it is.
+        """
+        where = [getattr(deliveries.c, k) == v for k, v in key.columns().items()]
+        statement = delete(deliveries).where(*where, deliveries.c.status == "claimed")
+        await self._run("release a delivery", [statement])
+
     async def deliveries_by_status(self, *statuses: str, limit: int = 100) -> list[dict[str, Any]]:
         query = (
             select(deliveries)

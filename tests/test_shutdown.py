@@ -1,0 +1,206 @@
+"""Graceful shutdown: on SIGTERM the bot claims no more reminders, gives the sends in flight a
+few seconds, marks the ones still hanging uncertain (never re-sent), releases the claims it had
+not sent yet (a restart sends them), closes the database and exits 0 well within 10 s."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.adapters.base import DeliveryError
+from bot.messages import ChannelRef, Reply
+from bot.outbox import DUPLICATE, RELEASED, SENT, UNCERTAIN, Outbox
+from bot.store import DeliveryKey, Store
+from tests.conftest import ROOT, FakeClock, run_bot
+from tests.fakes.bot_api import FakeBotApi, _params, error
+
+
+class FlakyBotApi(FakeBotApi):
+    """Some chats' sends never get an answer; some get 502 Bad Gateway while `down` is set."""
+
+    def __init__(self, hang: set[int], down: set[int]) -> None:
+        super().__init__()
+        self.hang, self.down = hang, down
+        self.asked: list[int] = []  # every sendMessage's chat, answered or not
+        self.unhang = asyncio.Event()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["method"] == "sendMessage":
+            chat = int((await _params(request))["chat_id"])
+            self.asked.append(chat)
+            if chat in self.hang:
+                await self.unhang.wait()  # the request went out; its answer never comes
+                return web.json_response({"ok": True, "result": True})
+            if chat in self.down:
+                status, body = error(502, "Bad Gateway")
+                return web.json_response(body, status=status)
+        return await super()._handle(request)
+
+
+async def test_sigterm_mid_broadcast_exits_0_and_a_restart_sends_the_rest_once(
+    tmp_path: Path,
+) -> None:
+    people = [30_000 + n for n in range(60)]
+    hang, down = {30_000, 30_001}, {30_002, 30_003, 30_004}  # first in line: claimed at once
+    api = FlakyBotApi(hang, down)
+    base_url = await api.start()
+    db = tmp_path / "bot.db"
+    async with Store(f"sqlite:///{db}") as store:
+        for chat in people:
+            await store.subscribe("telegram", str(chat), "en")
+    zone = ZoneInfo("America/Los_Angeles")
+    starts = datetime.now(zone).replace(microsecond=0) + timedelta(seconds=62)
+    (tmp_path / "schedules").mkdir()
+    (tmp_path / "schedules" / "soon.yaml").write_text(
+        "events:\n  - id: broadcast\n    title: Broadcast\n"
+        f"    starts: {starts:%Y-%m-%d %H:%M:%S}\n    remind: [1m]\n    targets: []\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: schedules}}\n"
+        "database: {url: 'sqlite:///bot.db'}\nreminders: {grace: 5m}\n"
+        f"telegram: {{enabled: true, base_url: '{base_url}'}}\n",
+        encoding="utf-8",
+    )
+    try:
+        first = await run_bot(config, token="123:TERM")
+        try:
+            async with asyncio.timeout(30):  # mid-broadcast: some sent, the flaky ones tried
+                while len(api.delivered) < 10 or not (hang | down) <= set(api.asked):  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
+        finally:
+            terminated = time.monotonic()
+            first.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(first.communicate(), 10)
+        took = time.monotonic() - terminated
+        log = err.decode()
+        assert first.returncode == 0, log
+        assert took < 10, f"exit took {took:.1f}s"
+        assert "stopped; database closed" in log
+        assert "Traceback" not in log
+        first_run = [int(p["chat_id"]) for p in api.delivered]
+        assert len(first_run) < len(people) - len(hang | down), "stopped mid-broadcast"
+
+        async with Store(f"sqlite:///{db}") as store:
+            rows = await store.deliveries_by_status("sent", "claimed", UNCERTAIN, limit=1000)
+        by_status: dict[str, set[int]] = {}
+        for row in rows:
+            by_status.setdefault(row["status"], set()).add(int(row["destination"].split(":")[1]))
+        assert by_status.get(UNCERTAIN) == hang, "the sends left hanging are uncertain"
+        assert "claimed" not in by_status, "no claim left behind"
+        assert by_status["sent"] == set(first_run)
+        assert not down & {int(r["destination"].split(":")[1]) for r in rows}, "released"
+
+        api.down = set()  # the platform is back
+        second = await run_bot(config, token="123:TERM")
+        try:
+            async with asyncio.timeout(30):
+                while len(api.delivered) < len(people) - len(hang):  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)  # anything more would be a double
+        finally:
+            second.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(second.communicate(), 10)
+        assert second.returncode == 0, err.decode()
+    finally:
+        api.unhang.set()
+        await api.stop()
+    chats = [int(p["chat_id"]) for p in api.delivered]
+    assert len(chats) == len(set(chats)), "nobody got it twice"
+    assert set(chats) == set(people) - hang, "everyone but the uncertain got it"
+    assert down <= set(chats[len(first_run) :]), "the released ones came after the restart"
+    assert api.asked.count(30_000) == 1, "an uncertain send is never re-sent"
+
+
+# The same policy, one delivery at a time, without a subprocess ---------------------------
+
+
+class Scripted:
+    """An adapter whose sends hang, fail for now, or succeed, by chat."""
+
+    name = "test"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.hang: set[str] = set()
+        self.down: set[str] = set()
+
+    async def run(self, handle: Any) -> None:
+        await asyncio.Event().wait()
+
+    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+        if channel.chat_id in self.hang:
+            await asyncio.Event().wait()
+        if channel.chat_id in self.down:
+            raise DeliveryError("502", retry=True)
+        self.sent.append(channel.chat_id)
+
+
+def key(chat: str) -> DeliveryKey:
+    return DeliveryKey("ev", datetime(2026, 12, 8, 17, 30, tzinfo=UTC), timedelta(hours=1), chat)
+
+
+async def test_close_marks_hanging_sends_uncertain_and_releases_unsent_claims(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    adapter = Scripted()
+    adapter.hang, adapter.down = {"hangs"}, {"down"}
+    deadline = clock.now() + timedelta(hours=1)
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        outbox = Outbox(store, {"test": adapter}, clock)
+
+        def deliver(chat: str) -> asyncio.Task[str]:
+            return asyncio.create_task(
+                outbox.deliver(key(chat), ChannelRef("test", chat), Reply("hi"), deadline)
+            )
+
+        hanging, refused, fine = deliver("hangs"), deliver("down"), deliver("fine")
+        assert await fine == SENT
+        await asyncio.sleep(0.05)  # "down" was refused once and waits to retry
+        started = time.monotonic()
+        await outbox.close(grace=0.2)
+        assert time.monotonic() - started < 1
+        assert await hanging == UNCERTAIN
+        assert await refused == RELEASED
+        assert await deliver("later") == RELEASED, "nothing is claimed once closing"
+        rows = {
+            r["destination"]: r["status"]
+            for r in await store.deliveries_by_status(SENT, UNCERTAIN, "claimed")
+        }
+        assert rows == {"fine": SENT, "hangs": UNCERTAIN}
+
+        restarted = Outbox(store, {"test": adapter}, clock)
+        adapter.down = set()
+        for chat, outcome in (("down", SENT), ("later", SENT), ("hangs", DUPLICATE)):
+            sent = await restarted.deliver(
+                key(chat), ChannelRef("test", chat), Reply("hi"), deadline
+            )
+            assert sent == outcome, chat
+    assert adapter.sent == ["fine", "down", "later"]
+
+
+async def test_a_cancelled_delivery_is_uncertain_never_resent(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """Cancelled from outside mid-send (a crash path): the row is uncertain and stays so."""
+    adapter = Scripted()
+    adapter.hang = {"hangs"}
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        outbox = Outbox(store, {"test": adapter}, clock)
+        task = asyncio.create_task(
+            outbox.deliver(key("hangs"), ChannelRef("test", "hangs"), Reply("hi"), clock.now())
+        )
+        await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert task.cancelled()
+        (row,) = await store.deliveries_by_status(UNCERTAIN, "claimed")
+        assert row["status"] == UNCERTAIN
