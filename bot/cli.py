@@ -49,14 +49,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Redacting(logging.Formatter):
-    """Tokens never reach a log line, whoever logs them (PTB logs its API URL at DEBUG)."""
+    """One line per event, and tokens never reach it, whoever logs them (PTB logs its API URL
+    at DEBUG). A traceback or a multi-line message keeps to its line, each newline written as a
+    backslash and an n, so every line a log tool reads is one whole event."""
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         for secret in (os.environ.get(name) for name in SECRET_ENV.values()):
             if secret:
                 line = line.replace(secret, "[secret]")
-        return line
+        return line.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
 COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor")
