@@ -7,14 +7,19 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiohttp import web
 
+import bot.app as app_module
 from bot.adapters.base import DeliveryError
+from bot.app import build, serve
+from bot.config import Config
 from bot.messages import ChannelRef, Reply
 from bot.outbox import DUPLICATE, RELEASED, SENT, UNCERTAIN, Outbox
 from bot.store import DeliveryKey, Store
@@ -124,11 +129,10 @@ async def test_sigterm_mid_broadcast_exits_0_and_a_restart_sends_the_rest_once(
 
 
 class Scripted:
-    """An adapter whose sends hang, fail for now, or succeed, by chat."""
+    """An adapter whose sends hang, fail for now, or succeed (after `pause`), by chat."""
 
-    name = "test"
-
-    def __init__(self) -> None:
+    def __init__(self, name: str = "test", pause: float = 0.0) -> None:
+        self.name, self.pause = name, pause
         self.sent: list[str] = []
         self.hang: set[str] = set()
         self.down: set[str] = set()
@@ -141,6 +145,7 @@ class Scripted:
             await asyncio.Event().wait()
         if channel.chat_id in self.down:
             raise DeliveryError("502", retry=True)
+        await asyncio.sleep(self.pause)
         self.sent.append(channel.chat_id)
 
 
@@ -204,3 +209,41 @@ async def test_a_cancelled_delivery_is_uncertain_never_resent(
         assert task.cancelled()
         (row,) = await store.deliveries_by_status(UNCERTAIN, "claimed")
         assert row["status"] == UNCERTAIN
+
+
+async def test_a_stop_during_the_catch_up_at_start_drains_that_broadcast(
+    tmp_path: Path, config: Config, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM while the start-up catch-up is still sending (before the adapters even run):
+    the broadcast stops at once, nothing is left claimed, and serve returns promptly."""
+    monkeypatch.setattr(app_module, "SHUTDOWN_GRACE", 0.3)
+    starts = (clock.now() + timedelta(minutes=59)).astimezone(ZoneInfo(config.timezone))
+    (tmp_path / "schedules").mkdir()
+    (tmp_path / "schedules" / "now.yaml").write_text(
+        "events:\n  - id: catch-up\n    title: Catch-up\n"
+        f"    starts: {starts:%Y-%m-%d %H:%M:%S}\n    remind: [1h]\n    targets: []\n",
+        encoding="utf-8",
+    )
+    config = replace(config, schedules_dir=tmp_path / "schedules")
+    adapter = Scripted(name="telegram", pause=0.05)
+    adapter.hang = {"50000"}
+    async with Store(config.database_url) as store:
+        for n in range(60):
+            await store.subscribe("telegram", str(50_000 + n), "en")
+    app = build(config, clock=clock, adapters=[adapter])
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(app, stop))
+    async with asyncio.timeout(10):
+        while len(adapter.sent) < 5:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    stop.set()
+    started = time.monotonic()
+    await asyncio.wait_for(serving, 5)
+    assert time.monotonic() - started < 2
+    async with Store(config.database_url) as store:
+        rows = await store.deliveries_by_status(SENT, UNCERTAIN, "claimed", limit=100)
+    statuses = {r["destination"].split(":")[1]: r["status"] for r in rows}
+    assert statuses.pop("50000") == UNCERTAIN
+    assert set(statuses.values()) == {SENT}, "nothing left claimed"
+    assert set(statuses) == set(adapter.sent)
+    assert len(adapter.sent) < 59, "the rest waits for the next start"
