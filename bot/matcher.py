@@ -7,8 +7,10 @@ cover together and with the answer, an IDF-weighted F1 against the single closes
 alias (extra words on either side count against it), how much IDF mass that is (one common word
 is not specific), rapidfuzz similarity to the entry's question and aliases, and the candidate's
 BM25 relative to the best. Stems keep seven letters, so "detained" and "detainer", "cooperate"
-and "Cooper", "governor" and "government" stay apart. The bot
-answers only above a threshold calibrated on tests/eval/questions.yaml; below it, it abstains
+and "Cooper", "governor" and "government" stay apart.
+Whether to answer is a small logistic regression (best score, lead over the runner-up, unknown
+words, question length) fitted offline on the tuning split of tests/eval/questions.yaml and
+chosen by cross-validation there (bench/bench.py --cv); below its threshold the bot abstains
 and suggests the nearest entries.
 """
 
@@ -44,6 +46,17 @@ _WEIGHTS = {
 # The weighted sum is tuned to answer from 0.60; a monotone power maps 0.60 to 0.70, the threshold
 # config files already carry, so ranking is unchanged and deployed configs stay calibrated.
 _CALIBRATION = math.log(0.70) / math.log(0.60)
+# Whether to answer: a logistic regression on the best entry's score, its lead over the runner-up,
+# the share of the question's IDF mass in words the knowledge never uses and the question's length
+# (Features.unknown, Features.length) predicts "the best entry is the right one". Fitted offline on
+# the tuning split of tests/eval/questions.yaml, its threshold chosen on out-of-fold decisions and
+# the model chosen by nested cross-validation there; `python bench/bench.py --cv` regenerates
+# these numbers. The probability is mapped by a monotone power so that its threshold lands on 0.70,
+# the threshold config files carry.
+_ABSTAIN_BIAS = -18.6167
+_ABSTAIN = {"score": 21.9375, "margin": 5.4305, "unknown": -1.4138, "length": 7.7768}
+_ABSTAIN_THRESHOLD = 0.7409
+_CONFIDENCE = math.log(0.70) / math.log(_ABSTAIN_THRESHOLD)
 _MASS_HALF = 2.0  # matched IDF mass at which specificity is 0.5: one rare word, or a few common
 
 # Chat spellings and names people use for the same thing, applied to accent-free lowercase text.
@@ -387,8 +400,10 @@ class Index:
         query = Query()
         for term in dict.fromkeys(query_terms):
             known = self.correct(term)
+            query.count += 1
             if known is None:
                 query.total_idf += self.unknown_idf
+                query.unknown_idf += self.unknown_idf
                 continue
             query.total_idf += self.idf[known]
             query.terms[known] = self.idf[known] * (1.0 if known == term else 0.8)
@@ -404,6 +419,8 @@ class Index:
 class Query:
     terms: dict[str, float] = field(default_factory=dict)  # known term → its IDF weight
     total_idf: float = 0.0  # including words the knowledge never uses
+    unknown_idf: float = 0.0  # the part of total_idf in words the knowledge never uses
+    count: int = 0  # distinct content words
 
     def coverage(self, found: frozenset[str]) -> tuple[float, float]:
         """(share of the query's IDF mass found, that mass)."""
@@ -420,6 +437,20 @@ class Query:
         recall = common / self.total_idf
         precision = common / found_mass
         return 2 * precision * recall / (precision + recall)
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What the score of one (entry, language) candidate is made of, each in [0, 1]."""
+
+    phrase: float
+    title: float
+    all: float
+    fuzzy: float
+    specificity: float
+    bm25: float
+    unknown: float = 0.0  # share of the query's IDF mass in words the knowledge never uses
+    length: float = 0.0  # content words in the query, / 10, at most 1
 
 
 class Matcher:
@@ -443,6 +474,13 @@ class Matcher:
         entry's own question and aliases (title), by anything it says (all), how specific
         that coverage is, and how close the wording is.
         """
+        return [scored for scored, _ in self.candidates(snapshot, question)]
+
+    def candidates(
+        self, snapshot: Snapshot, question: str, every: bool = False
+    ) -> list[tuple[Scored, Features]]:
+        """`rank`, with each entry's features (bench/bench.py --cv fits the models on them);
+        `every` keeps each (entry, language) candidate rather than each entry's best."""
         index = self.index_for(snapshot)
         query_terms = terms(fold(question))
         ranked, query = index.rank(query_terms)
@@ -451,7 +489,10 @@ class Matcher:
         flat_query = " ".join(query_terms)
         top_bm25 = ranked[0][1]
         weights = self.weights
-        best: dict[str, Scored] = {}
+        unknown = query.unknown_idf / query.total_idf if query.total_idf else 0.0
+        length = min(query.count, 10) / 10
+        best: dict[str, tuple[Scored, Features]] = {}
+        rows: list[tuple[Scored, Features]] = []
         for doc, bm25 in ranked[: _CANDIDATES * 2]:
             entry, lang = index.docs[doc]
             title, mass = query.coverage(index.title_terms[doc])
@@ -470,29 +511,53 @@ class Matcher:
                 (query.overlap(found, mass) for found, mass in index.phrase_terms[doc]),
                 default=0.0,
             )
-            score = (
-                weights["phrase"] * phrase
-                + weights["title"] * title
-                + weights["all"] * everything
-                + weights["fuzzy"] * similarity
-                + weights["specificity"] * mass / (mass + _MASS_HALF)
-                + weights["bm25"] * bm25 / top_bm25
+            features = Features(
+                phrase=phrase,
+                title=title,
+                all=everything,
+                fuzzy=similarity,
+                specificity=mass / (mass + _MASS_HALF),
+                bm25=bm25 / top_bm25,
+                unknown=unknown,
+                length=length,
             )
-            if entry.id not in best or score > best[entry.id].score:
-                score = min(max(score, 0.0), 1.0) ** _CALIBRATION
-                best[entry.id] = Scored(entry, round(score, 4), lang)
-        return sorted(best.values(), key=lambda s: s.score, reverse=True)[:_CANDIDATES]
+            raw = sum(weights[name] * getattr(features, name) for name in weights)
+            score = round(min(max(raw, 0.0), 1.0) ** _CALIBRATION, 4)
+            rows.append((Scored(entry, score, lang), features))
+            if entry.id not in best or score > best[entry.id][0].score:
+                best[entry.id] = rows[-1]
+        if every:
+            return rows
+        return sorted(best.values(), key=lambda s: s[0].score, reverse=True)[:_CANDIDATES]
+
+    def confidence(self, ranked: list[tuple[Scored, Features]]) -> float:
+        """How sure the engine is that the best of `ranked` is the right entry, in [0, 1]."""
+        if not ranked:
+            return 0.0
+        best, features = ranked[0]
+        values = {
+            "score": best.score,
+            "margin": best.score - (ranked[1][0].score if len(ranked) > 1 else 0.0),
+            "unknown": features.unknown,
+            "length": features.length,
+        }
+        logit = _ABSTAIN_BIAS + sum(_ABSTAIN[name] * values[name] for name in _ABSTAIN)
+        probability = 1 / (1 + math.exp(-logit)) if logit > -50 else 0.0
+        return round(float(probability**_CONFIDENCE), 4)
 
     def match(self, snapshot: Snapshot, question: str, lang: str | None = None) -> Match:
         """`lang` is the answer's language; None lets the question, then the best match, decide."""
         question = question[:MAX_INPUT]
-        ranked = self.rank(snapshot, question)
-        best = ranked[0] if ranked else None
+        candidates = self.candidates(snapshot, question)
+        ranked = [scored for scored, _ in candidates]
+        top = ranked[0] if ranked else None
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        best = Scored(top.entry, self.confidence(candidates), top.lang) if top else None
         matched = bool(
-            best
+            top
+            and best
             and best.score >= self.config.threshold
-            and best.score - runner_up >= self.config.margin
+            and top.score - runner_up >= self.config.margin
         )
         answer_lang = lang or detect_language(question) or (best.lang if best else None) or "en"
         if matched:
