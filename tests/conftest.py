@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -46,6 +47,34 @@ async def run_bot(
         env=env,
         cwd=ROOT,
     )
+
+
+async def broadcast_config(
+    tmp_path: Path, base_url: str, subscribers: list[int], *, lead_seconds: int
+) -> Path:
+    """A config for `run_bot`: Telegram at `base_url`, these subscribers in the database, and
+    one event whose 1-minute reminder to all of them falls due `lead_seconds` - 60 from now."""
+    from bot.store import Store
+
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        for chat in subscribers:
+            await store.subscribe("telegram", str(chat), "en")
+    zone = ZoneInfo("America/Los_Angeles")
+    starts = datetime.now(zone).replace(microsecond=0) + timedelta(seconds=lead_seconds)
+    (tmp_path / "schedules").mkdir()
+    (tmp_path / "schedules" / "soon.yaml").write_text(
+        "events:\n  - id: broadcast\n    title: Broadcast\n"
+        f"    starts: {starts:%Y-%m-%d %H:%M:%S}\n    remind: [1m]\n    targets: []\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: schedules}}\n"
+        "database: {url: 'sqlite:///bot.db'}\nreminders: {grace: 5m}\n"
+        f"telegram: {{enabled: true, base_url: '{base_url}'}}\n",
+        encoding="utf-8",
+    )
+    return config
 
 
 @dataclass

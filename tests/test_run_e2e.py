@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.conftest import ROOT, run_bot
+from tests.conftest import ROOT, broadcast_config, run_bot
 
 TITLE = "Kill-test rally"
 
@@ -99,23 +99,8 @@ async def test_sigkill_during_a_broadcast_to_500_never_doubles(tmp_path: Path) -
     api = FakeBotApi(per_second=30)
     base_url = await api.start()
     db = tmp_path / "bot.db"
-    async with Store(f"sqlite:///{db}") as store:
-        for n in range(500):
-            await store.subscribe("telegram", str(20_000 + n), "en")
-    zone = ZoneInfo("America/Los_Angeles")
-    starts = datetime.now(zone).replace(microsecond=0) + timedelta(seconds=70)
-    (tmp_path / "schedules").mkdir()
-    (tmp_path / "schedules" / "soon.yaml").write_text(
-        "events:\n  - id: broadcast\n    title: Broadcast\n"
-        f"    starts: {starts:%Y-%m-%d %H:%M:%S}\n    remind: [1m]\n    targets: []\n",
-        encoding="utf-8",
-    )
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: schedules}}\n"
-        f"database: {{url: 'sqlite:///bot.db'}}\nreminders: {{grace: 5m}}\n"
-        f"telegram: {{enabled: true, base_url: '{base_url}'}}\n",
-        encoding="utf-8",
+    config = await broadcast_config(
+        tmp_path, base_url, [20_000 + n for n in range(500)], lead_seconds=70
     )
     first = await run_bot(config, token="123:KILL", output=False)
     try:

@@ -23,7 +23,7 @@ from bot.config import Config
 from bot.messages import ChannelRef, Reply
 from bot.outbox import DUPLICATE, RELEASED, SENT, UNCERTAIN, Outbox
 from bot.store import DeliveryKey, Store
-from tests.conftest import ROOT, FakeClock, run_bot
+from tests.conftest import FakeClock, broadcast_config, run_bot
 from tests.fakes.bot_api import FakeBotApi, _params, error
 
 
@@ -57,24 +57,7 @@ async def test_sigterm_mid_broadcast_exits_0_and_a_restart_sends_the_rest_once(
     api = FlakyBotApi(hang, down)
     base_url = await api.start()
     db = tmp_path / "bot.db"
-    async with Store(f"sqlite:///{db}") as store:
-        for chat in people:
-            await store.subscribe("telegram", str(chat), "en")
-    zone = ZoneInfo("America/Los_Angeles")
-    starts = datetime.now(zone).replace(microsecond=0) + timedelta(seconds=62)
-    (tmp_path / "schedules").mkdir()
-    (tmp_path / "schedules" / "soon.yaml").write_text(
-        "events:\n  - id: broadcast\n    title: Broadcast\n"
-        f"    starts: {starts:%Y-%m-%d %H:%M:%S}\n    remind: [1m]\n    targets: []\n",
-        encoding="utf-8",
-    )
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: schedules}}\n"
-        "database: {url: 'sqlite:///bot.db'}\nreminders: {grace: 5m}\n"
-        f"telegram: {{enabled: true, base_url: '{base_url}'}}\n",
-        encoding="utf-8",
-    )
+    config = await broadcast_config(tmp_path, base_url, people, lead_seconds=62)
     try:
         first = await run_bot(config, token="123:TERM")
         try:
