@@ -415,6 +415,8 @@ SIMPLE_COMMANDS = (
     ("privacy", "privacidad", "What I keep and for how long", "Qué guardo y por cuánto tiempo"),
 )
 EDIT_FIELDS = ("title", "when", "remind", "to", "at", "url", "every")
+EVENT_ID = _t("event", es="evento")  # the parameter naming an event, in every subcommand
+EVENT_ID_HELP = _t("The event's id (see /event list)", es="El id del evento (/evento lista)")
 
 
 class EventGroup(app_commands.Group):
@@ -491,12 +493,12 @@ class EventGroup(app_commands.Group):
         name=_t("edit", es="editar"), description=_t("Change an event", es="Cambiar un evento")
     )
     @app_commands.rename(
-        event_id=_t("event", es="evento"),
+        event_id=EVENT_ID,
         field=_t("field", es="campo"),
         value=_t("value", es="valor"),
     )
     @app_commands.describe(
-        event_id=_t("The event's id (see /event list)", es="El id del evento (/evento lista)"),
+        event_id=EVENT_ID_HELP,
         field=_t("What to change", es="Qué cambiar"),
         value=_t("The new value", es="El valor nuevo"),
     )
@@ -515,8 +517,8 @@ class EventGroup(app_commands.Group):
         name=_t("cancel", es="cancelar"),
         description=_t("Cancel an event made in chat", es="Cancelar un evento"),
     )
-    @app_commands.rename(event_id=_t("event", es="evento"))
-    @app_commands.describe(event_id=_t("The event's id", es="El id del evento"))
+    @app_commands.rename(event_id=EVENT_ID)
+    @app_commands.describe(event_id=EVENT_ID_HELP)
     async def cancel(self, interaction: discord.Interaction[Any], event_id: str) -> None:
         await self.adapter.respond(interaction, f"/event cancel {shlex.quote(event_id)}")
 
@@ -524,8 +526,8 @@ class EventGroup(app_commands.Group):
         name=_t("post", es="publicar"),
         description=_t("Post the announcement now", es="Publicar el anuncio ahora"),
     )
-    @app_commands.rename(event_id=_t("event", es="evento"))
-    @app_commands.describe(event_id=_t("The event's id", es="El id del evento"))
+    @app_commands.rename(event_id=EVENT_ID)
+    @app_commands.describe(event_id=EVENT_ID_HELP)
     async def post(self, interaction: discord.Interaction[Any], event_id: str) -> None:
         await self.adapter.respond(interaction, f"/event post {shlex.quote(event_id)}")
 
