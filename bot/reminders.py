@@ -192,7 +192,13 @@ class Reminders:
             async with limit:
                 key = DeliveryKey(event.id, occurrence, offset, destination(channel))
                 reply = self.reminder_reply(event, occurrence, lang)
-                outcome = await self.outbox.deliver(key, channel, reply, deadline)
+                try:
+                    outcome = await self.outbox.deliver(key, channel, reply, deadline)
+                except StoreError as exc:
+                    # One destination's ledger write failing must not cancel the others'
+                    # sends. Unclaimed, the next sweep sends it; claimed, it reads as uncertain.
+                    log.warning("reminder %s to %s: %s", event.id, channel.platform, exc)
+                    outcome = "store error"
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
         async with asyncio.TaskGroup() as tg:

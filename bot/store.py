@@ -177,6 +177,9 @@ def async_url(url: str) -> str:
     return url
 
 
+BUSY_TIMEOUT_MS = 30_000  # a writer waits its turn this long; a busy event loop holds locks longer
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
@@ -196,6 +199,7 @@ class Store:
         engine = create_async_engine(self.url)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(engine.sync_engine, "begin", _sqlite_begin)
         self._engine = engine
         try:
             await self.migrate()
@@ -220,12 +224,19 @@ class Store:
     ) -> None:
         await self.close()
 
+    @property
+    def writer(self) -> AsyncEngine:
+        """The engine for transactions that write: on SQLite they take the write lock when they
+        begin, so under load they wait their turn (busy_timeout) instead of failing at once with
+        "database is locked" when another writer commits between their read and their write."""
+        return self.engine.execution_options(write=True)
+
     def describe(self) -> str:
         """The URL without a password, safe for logs."""
         return self.engine.url.render_as_string(hide_password=True) if self._engine else self.url
 
     async def migrate(self) -> int:
-        async with self.engine.begin() as conn:
+        async with self.writer.begin() as conn:
             await conn.run_sync(metadata.create_all, tables=[schema_version])
         async with self.engine.connect() as conn:
             done = set((await conn.execute(select(schema_version.c.version))).scalars())
@@ -233,7 +244,7 @@ class Store:
             if version in done:
                 continue
             try:
-                async with self.engine.begin() as conn:
+                async with self.writer.begin() as conn:
                     await migration(conn)
                     await conn.execute(
                         schema_version.insert().values(version=version, applied_on=_today())
@@ -245,7 +256,7 @@ class Store:
 
     async def _run(self, what: str, statements: Sequence[Any]) -> None:
         try:
-            async with self.engine.begin() as conn:
+            async with self.writer.begin() as conn:
                 for statement in statements:
                     await conn.execute(statement)
         except SQLAlchemyError as exc:
@@ -343,7 +354,7 @@ class Store:
         """Insert the ledger row; False when any instance, at any time, already did."""
         row = {**key.columns(), "status": status, "attempts": 0, "updated": iso(now)}
         try:
-            async with self.engine.begin() as conn:
+            async with self.writer.begin() as conn:
                 await conn.execute(deliveries.insert().values(**row))
         except IntegrityError:
             return False
@@ -426,7 +437,7 @@ class Store:
     async def cancel_event(self, event_id: str) -> bool:
         statement = events.update().where(events.c.id == event_id).values(cancelled=True)
         try:
-            async with self.engine.begin() as conn:
+            async with self.writer.begin() as conn:
                 return (await conn.execute(statement)).rowcount > 0
         except SQLAlchemyError as exc:
             raise StoreError(f"could not cancel the event: {_reason(exc)}") from exc
@@ -451,11 +462,20 @@ class Store:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers and the writer work at once; busy_timeout waits out a short lock."""
+    """WAL lets readers and the writer work at once; busy_timeout waits out a short lock.
+    The driver's own implicit BEGIN is turned off so that _sqlite_begin chooses the kind."""
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """SQLAlchemy's documented recipe for aiosqlite transactions, with BEGIN IMMEDIATE for
+    writers (Store.writer) and a plain deferred BEGIN for readers."""
+    write = conn.get_execution_options().get("write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _today() -> date:

@@ -13,6 +13,7 @@ from bot.adapters.base import DeliveryError, Handler
 from bot.app import App, build
 from bot.config import Config
 from bot.messages import ChannelRef, Incoming, Reply, Role
+from bot.store import StoreError
 from tests.conftest import FakeClock
 
 ORGANIZER = frozenset({Role.ORGANIZER})
@@ -280,3 +281,27 @@ async def test_a_typo_in_a_schedule_file_keeps_the_last_good_events(  # type: ig
     bot.clock.advance(hours=2)
     await bot.tick()
     assert [c.chat_id for c, _ in bot.platform.sent] == ["-100"], "still reminded"
+
+
+async def test_a_ledger_error_for_one_chat_does_not_stop_the_others(make_bot) -> None:  # type: ignore[no-untyped-def]
+    """A database hiccup while claiming one destination (say "database is locked" under load)
+    costs that one chat a sweep's delay, not the whole broadcast."""
+    bot = await make_bot()
+    await bot.say(ADD)
+    claim = bot.app.store.claim
+    failed: list[str] = []
+
+    async def flaky_claim(key, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if key.destination.endswith(":-100") and not failed:
+            failed.append(key.destination)
+            raise StoreError("could not claim a delivery: database is locked")
+        return await claim(key, *args, **kwargs)
+
+    bot.app.store.claim = flaky_claim  # type: ignore[method-assign]
+    bot.clock.advance(hours=2)
+    await bot.tick()
+    assert failed, "the hiccup happened"
+    assert [c.chat_id for c, _ in bot.platform.sent] == ["555"], "the other chat still got it"
+    bot.clock.advance(minutes=1)  # the next sweep, still within the grace
+    await bot.tick()
+    assert sorted(c.chat_id for c, _ in bot.platform.sent) == ["-100", "555"], "sent once each"
