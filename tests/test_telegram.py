@@ -314,3 +314,25 @@ async def test_reminders_can_go_to_a_forum_topic(telegram: Telegram) -> None:
     await telegram.adapter.send(topic, Reply("Reminder: forum prep"))
     (sent,) = telegram.api.sent()
     assert (sent["chat_id"], sent["message_thread_id"]) == (-100, 17)
+
+
+async def test_a_long_reminder_cut_off_midway_resumes_without_repeating(
+    telegram: Telegram,
+) -> None:
+    """A reminder too long for one message goes out in pieces; when Telegram fails the second,
+    the outbox's retry sends the second, not the first again."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store import DeliveryKey
+
+    first, second = "A" * 3000, "B" * 3000
+    reply = Reply(f"{first}\n\n{second}")
+    assert len(render(reply)) == 2
+    telegram.api.failures = [None, error(502, "Bad Gateway")]
+    now = datetime.now(UTC)
+    key = DeliveryKey("long", now, timedelta(hours=1), "telegram:-100")
+    outcome = await telegram.app.reminders.outbox.deliver(
+        key, ChannelRef("telegram", "-100"), reply, now + timedelta(minutes=5)
+    )
+    assert outcome == "sent"
+    assert [p["text"] for p in telegram.api.delivered] == [first, second]

@@ -46,7 +46,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.adapters.base import DeliveryError, Handler, split_text
+from bot.adapters.base import DELIVERY, DeliveryError, Handler, split_text
 from bot.config import Config
 from bot.messages import ChannelRef, Incoming, Reply, Role
 from bot.texts import text
@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, as in PTB 23
 
 ADMIN_CACHE_SECONDS = 300.0
+MAX_PARTIAL_SENDS = 1000  # reminders remembered as half-sent, waiting for their retry
 COMMANDS = {
     "en": [
         ("ask", "Ask a question"),
@@ -121,6 +122,7 @@ class TelegramAdapter:
         self._on_notice = on_notice
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
         self.moved: dict[str, str] = {}  # group id → its supergroup id
+        self._pieces_sent: dict[str, int] = {}  # ledger row → pieces of it already delivered
 
     async def run(self, handle: Handler) -> None:
         self._handle = handle
@@ -314,7 +316,11 @@ class TelegramAdapter:
         bot = self.application.bot
         pieces = render(reply)
         keyboard = keyboard_for(reply)
+        row = DELIVERY.get()  # a reminder's ledger row: its retry skips the pieces that went out
+        done = self._pieces_sent.get(row, 0) if row else 0
         for number, piece in enumerate(pieces):
+            if number < done:
+                continue
             last = number == len(pieces) - 1
             await bot.send_message(
                 chat_id,
@@ -325,12 +331,21 @@ class TelegramAdapter:
                 if reply_to and number == 0
                 else None,
             )
+            if row:
+                self._note_piece(row, number + 1)
         if reply.attachment:
             await bot.send_document(
                 chat_id,
                 InputFile(reply.attachment.data, filename=reply.attachment.filename),
                 message_thread_id=thread,
             )
+        if row:
+            self._pieces_sent.pop(row, None)
+
+    def _note_piece(self, row: str, count: int) -> None:
+        if row not in self._pieces_sent and len(self._pieces_sent) >= MAX_PARTIAL_SENDS:
+            self._pieces_sent.pop(next(iter(self._pieces_sent)))  # the oldest; bounded memory
+        self._pieces_sent[row] = count
 
 
 def default_rate_limiter() -> AIORateLimiter:

@@ -23,7 +23,8 @@ BOT_USERNAME = "ForumPrepBot"
 class FakeBotApi:
     updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # scripted answers to the next sends, in order; None lets that send through
+    failures: list[tuple[int, dict[str, Any]] | None] = field(default_factory=list)
     admins: dict[int, list[int]] = field(default_factory=dict)
     delivered: list[dict[str, Any]] = field(default_factory=list)  # sends that succeeded
     per_second: int | None = None  # like Telegram's flood control: 429 above this rate
@@ -146,8 +147,10 @@ class FakeBotApi:
         if method == "getUpdates":
             return _ok(await self._get_updates(params))
         if method in ("sendMessage", "sendDocument") and self.failures:
-            status, body = self.failures.pop(0)
-            return web.json_response(body, status=status)
+            failure = self.failures.pop(0)
+            if failure is not None:
+                status, body = failure
+                return web.json_response(body, status=status)
         if method == "sendMessage" and self.per_second:
             now = time.monotonic()
             self._recent = [t for t in self._recent if now - t < 1.0]
