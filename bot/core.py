@@ -238,7 +238,16 @@ class Core:
                 "not_allowed", lang, who=who, command=f"/{name}", how=text("how_roles", lang)
             )
             return [Reply(refusal, lang, private=True)]
-        return await command.handler(Context(msg, name, args.strip(), lang))
+        return await self._run(command.handler, Context(msg, name, args.strip(), lang))
+
+    async def _run(self, handler: CommandHandler, ctx: Context) -> list[Reply]:
+        """A command whose storage is out of reach says so in the person's language: nothing
+        they saved is lost and trying again later works (tests/test_faults.py)."""
+        try:
+            return await handler(ctx)
+        except StoreError as exc:
+            log.warning("/%s: %s", ctx.command, exc)
+            return [Reply(text("store_unavailable", ctx.lang), ctx.lang, private=True)]
 
     async def _action(self, msg: Incoming) -> list[Reply]:
         kind, _, rest = (msg.action or "").partition(":")
@@ -254,7 +263,7 @@ class Core:
             return await self._feedback(entry_id, verdict == "yes", lang)
         handler = self.commands.get(kind)
         if handler:  # buttons may also run a command, e.g. "going:<event>"
-            return await handler.handler(Context(msg, kind, rest, lang))
+            return await self._run(handler.handler, Context(msg, kind, rest, lang))
         log.warning("unknown button action %s", kind)
         return []
 

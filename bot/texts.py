@@ -167,6 +167,16 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "That's a lot of messages at once. Give me a few seconds, then ask again.",
         "es": "Son muchos mensajes a la vez. Dame unos segundos y vuelve a preguntar.",
     },
+    "store_unavailable": {
+        "en": (
+            "I couldn't save that just now: my storage is busy or full. Nothing you saved "
+            "before is lost; please try again in a few minutes."
+        ),
+        "es": (
+            "No pude guardar eso ahora: mi almacenamiento está ocupado o lleno. No se perdió "
+            "nada de lo que ya guardaste; intenta de nuevo en unos minutos."
+        ),
+    },
     "busy": {
         "en": "Something went wrong on my side; please try again in a minute.",
         "es": "Algo falló de mi lado; intenta de nuevo en un minuto.",

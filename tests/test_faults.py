@@ -7,6 +7,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +66,12 @@ async def test_a_full_disk_costs_records_not_answers_and_recovers(
         )
         # a person subscribing or an organizer adding an event hears it, in words
         (reply,) = await core.handle(private("31001", "/subscribe"))
-        assert "try again" in reply.text.lower()
+        assert "couldn't save that just now" in reply.text
+        assert "Nothing you saved before is lost" in reply.text
         assert "Traceback" not in reply.text
         assert "sqlite" not in reply.text.lower()
+        spanish = replace(private("31002", "/subscribe"), language="es-MX")
+        assert "No se perdió nada" in (await core.handle(spanish))[0].text
         reply_text = await testbot.ask('/event add "Full rally" 2026-12-08 10:00 to console')
         assert reply_text == (
             "The database is not available right now; nothing was changed. Try again soon."
