@@ -453,6 +453,13 @@ class Features:
     length: float = 0.0  # content words in the query, / 10, at most 1
 
 
+def _one_loose_word(features: Features) -> bool:
+    """A single content word ("jail", "rapido", "is it legit") names a topic, not a question:
+    the bot offers the nearest entries instead of guessing, unless a moderator made that very
+    word (or phrase) a question or alias of the entry, as with "sb54" or "ayuda"."""
+    return features.length <= 0.1 and features.phrase < 0.999
+
+
 class Matcher:
     def __init__(
         self, config: MatcherConfig | None = None, weights: dict[str, float] | None = None
@@ -558,6 +565,7 @@ class Matcher:
             and best
             and best.score >= self.config.threshold
             and top.score - runner_up >= self.config.margin
+            and not _one_loose_word(candidates[0][1])
         )
         answer_lang = lang or detect_language(question) or (best.lang if best else None) or "en"
         if matched:

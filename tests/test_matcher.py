@@ -158,3 +158,16 @@ def test_definition_questions_find_the_definition() -> None:
         match = MATCHER.match(SNAPSHOT, question)
         assert match.best is not None
         assert match.best.entry.id in ("sb54-what-it-is", "truth-what-is"), question
+
+
+def test_one_loose_word_gets_the_nearest_topics_not_a_guess() -> None:
+    """ "jail" or "is it legit" could mean many things: offer topics rather than pick one. A word
+    a moderator made an entry's own alias is still answered."""
+    for question in ("jail", "is it legit", "rapido", "abogado"):
+        match = MATCHER.match(SNAPSHOT, question)
+        assert not match.matched, question
+        assert match.suggestions, question
+    own = MATCHER.match(SNAPSHOT, "ayuda")  # an alias of about-how-to-ask, word for word
+    assert own.matched
+    assert own.best is not None
+    assert own.best.entry.id == "about-how-to-ask"
