@@ -456,7 +456,7 @@ class Features:
 def _one_loose_word(features: Features) -> bool:
     """A single content word ("jail", "rapido", "is it legit") names a topic, not a question:
     the bot offers the nearest entries instead of guessing, unless a moderator made that very
-    word (or phrase) a question or alias of the entry, as with "sb54" or "ayuda"."""
+    word an alias of the entry ("ayuda"), or it is what an entry defines (see `match`)."""
     return features.length <= 0.1 and features.phrase < 0.999
 
 
@@ -556,6 +556,12 @@ class Matcher:
         """`lang` is the answer's language; None lets the question, then the best match, decide."""
         question = question[:MAX_INPUT]
         candidates = self.candidates(snapshot, question)
+        if candidates and _one_loose_word(candidates[0][1]):
+            # a lone "sb54" or "detainer" asks what it is: the entry whose alias says "what is
+            # sb54" answers; a lone "jail" has no such entry and gets the nearest topics
+            defined = self.candidates(snapshot, f"what is {question}")
+            if defined and defined[0][1].phrase >= 0.999:
+                candidates = defined
         ranked = [scored for scored, _ in candidates]
         top = ranked[0] if ranked else None
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
