@@ -359,7 +359,7 @@ def predict(model: list[float], row: list[float]) -> float:
     return sigmoid(model[0] + sum(a * b for a, b in zip(model[1:], row, strict=True)))
 
 
-CANDIDATE_FEATURES = ("phrase", "title", "all", "fuzzy", "specificity", "bm25")
+CANDIDATE_FEATURES = ("phrase", "title", "all", "fuzzy", "specificity", "bm25", "chars")
 
 
 @dataclass
@@ -558,6 +558,12 @@ MODELS = {
     ),
     "current score + LR abstain (+phrase, fuzzy)": Model(
         None, ("score", "margin", "unknown", "length", "phrase", "fuzzy")
+    ),
+    "current score + LR abstain (+chars)": Model(
+        None, ("score", "margin", "unknown", "length", "chars")
+    ),
+    "current score + LR abstain (+phrase, fuzzy, chars)": Model(
+        None, ("score", "margin", "unknown", "length", "phrase", "fuzzy", "chars")
     ),
     "LR rank (current features) + LR abstain": Model(
         CANDIDATE_FEATURES, ("score", "margin", "unknown", "length")

@@ -56,6 +56,11 @@ class LangText:
     answer: str
     aliases: tuple[str, ...] = ()
 
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """The ways of asking this: the question, then its aliases."""
+        return (self.question, *self.aliases)
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:

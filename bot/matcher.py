@@ -22,11 +22,12 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from bot.char_model import CharModel
 from bot.config import MatcherConfig
 from bot.knowledge import Entry, Snapshot
 
@@ -35,14 +36,18 @@ MAX_SUGGESTIONS = 3
 _CANDIDATES = 8
 _K1, _B = 1.2, 0.75
 _FIELD_WEIGHTS = {"question": 3.0, "aliases": 2.0, "answer": 1.0}
+_CHARS = 0.15  # the character model's share; the other features share the rest as they did
 _WEIGHTS = {
-    "phrase": 0.2,
-    "title": 0.2,
-    "all": 0.1,
-    "fuzzy": 0.4,
-    "specificity": 0.0,
-    "bm25": 0.1,
-}
+    name: weight * (1 - _CHARS)
+    for name, weight in {
+        "phrase": 0.2,
+        "title": 0.2,
+        "all": 0.1,
+        "fuzzy": 0.4,
+        "specificity": 0.0,
+        "bm25": 0.1,
+    }.items()
+} | {"chars": _CHARS}
 # The weighted sum is tuned to answer from 0.60; a monotone power maps 0.60 to 0.70, the threshold
 # config files already carry, so ranking is unchanged and deployed configs stay calibrated.
 _CALIBRATION = math.log(0.70) / math.log(0.60)
@@ -53,10 +58,11 @@ _CALIBRATION = math.log(0.70) / math.log(0.60)
 # the model chosen by nested cross-validation there; `python bench/bench.py --cv` regenerates
 # these numbers. The probability is mapped by a monotone power so that its threshold lands on 0.70,
 # the threshold config files carry.
-_ABSTAIN_BIAS = -18.6167
-_ABSTAIN = {"score": 21.9375, "margin": 5.4305, "unknown": -1.4138, "length": 7.7768}
-_ABSTAIN_THRESHOLD = 0.7409
+_ABSTAIN_BIAS = -20.4689
+_ABSTAIN = {"score": 23.8723, "margin": 4.1435, "unknown": -2.0204, "length": 5.7294}
+_ABSTAIN_THRESHOLD = 0.6900
 _CONFIDENCE = math.log(0.70) / math.log(_ABSTAIN_THRESHOLD)
+_EXACT = 0.999  # phrase overlap at which the query says exactly a question or alias
 _MASS_HALF = 2.0  # matched IDF mass at which specificity is 0.5: one rare word, or a few common
 
 # Chat spellings and names people use for the same thing, applied to accent-free lowercase text.
@@ -66,6 +72,7 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bs\s*\.?\s*b\s*\.?\s*-?\s*54\b", " sb54 "),
         (r"\ba\s*\.?\s*b\s*\.?\s*-?\s*(\d{2,4})\b", r" ab\1 "),
         (r"\bi\s*\.\s*c\s*\.\s*e\b\.?", " ice "),
+        (r"\bi\s*-?\s*(\d{3}[a-z]?)\b", r" i\1 "),  # form I-247A, "i 247a", "i247a": one word
         (r"\b(?:la )?migra\b", " ice "),
         (r"\b(?:ice|immigration|inmigracion|migratori[ao]) holds?\b", " ice detainer "),
         (r"\bholds?\b", " hold detainer "),
@@ -91,6 +98,7 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bquien eres\b|\bque eres\b|\beste bot\b", " bot "),
     )
 )
+_BEFORE_PUNCTUATION = 4  # the first patterns read dots and hyphens: "s.b. 54", "i.c.e.", "I-247A"
 _WORDS = {
     # English chat spellings
     "wut": "what",
@@ -257,11 +265,11 @@ def fold(text: str) -> str:
     """Lowercase, accent-free, punctuation-free text with chat spellings spelled out."""
     text = unicodedata.normalize("NFKD", text[:MAX_INPUT].casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
-    for pattern, replacement in _PHRASES[:3]:  # before punctuation goes: "s.b. 54", "i.c.e."
+    for pattern, replacement in _PHRASES[:_BEFORE_PUNCTUATION]:
         text = pattern.sub(replacement, text)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     text = " ".join(_WORDS.get(w, w) for w in text.split())  # "wat is" → "what is", then phrases
-    for pattern, replacement in _PHRASES[3:]:
+    for pattern, replacement in _PHRASES[_BEFORE_PUNCTUATION:]:
         text = pattern.sub(replacement, text)
     return " ".join(text.split())
 
@@ -332,32 +340,26 @@ class Index:
         self.phrases: list[tuple[str, ...]] = []  # folded question + aliases, for rapidfuzz
         self.phrase_terms: list[tuple[tuple[frozenset[str], float], ...]] = []  # (terms, IDF)
         phrase_sets: list[tuple[frozenset[str], ...]] = []
+        classes: dict[str, list[str]] = defaultdict(list)  # entry id → its folded phrasings
         for entry in snapshot.entries:
             for lang, text in entry.texts.items():
+                folded = [fold(p) for p in text.phrases]  # once each: folding is most of a build
+                found_in = [terms(f) for f in folded]
+                classes[entry.id].extend(folded)
                 tf: defaultdict[str, float] = defaultdict(float)
-                title: set[str] = set()
-                for part, values in (
-                    ("question", [text.question]),
-                    ("aliases", list(text.aliases)),
-                    ("answer", [text.answer]),
-                ):
-                    for value in values:
-                        found = terms(fold(value))
-                        if part != "answer":
-                            title.update(found)
-                        for term in found:
-                            tf[term] += _FIELD_WEIGHTS[part]
+                for number, found in enumerate(found_in):
+                    for term in found:
+                        tf[term] += _FIELD_WEIGHTS["question" if number == 0 else "aliases"]
+                title = frozenset(tf)
+                for term in terms(fold(text.answer)):
+                    tf[term] += _FIELD_WEIGHTS["answer"]
                 doc = len(self.docs)
                 self.docs.append((entry, lang))
                 self.lengths.append(sum(tf.values()))
-                self.title_terms.append(frozenset(title))
+                self.title_terms.append(title)
                 self.all_terms.append(frozenset(tf))
-                self.phrases.append(
-                    tuple(" ".join(terms(fold(p))) for p in (text.question, *text.aliases))
-                )
-                phrase_sets.append(
-                    tuple(frozenset(terms(fold(p))) for p in (text.question, *text.aliases))
-                )
+                self.phrases.append(tuple(" ".join(found) for found in found_in))
+                phrase_sets.append(tuple(frozenset(found) for found in found_in))
                 for term, weight in tf.items():
                     self.postings[term].append((doc, weight))
         n = max(len(self.docs), 1)
@@ -379,6 +381,7 @@ class Index:
         self.phrase_terms = [
             tuple((p, sum(self.idf[t] for t in p)) for p in sets if p) for sets in phrase_sets
         ]
+        self.chars = CharModel(list(classes.items()))
         self.vocab: dict[str, list[str]] = defaultdict(list)  # by first letter: typos rarely
         for term in self.postings:  # touch it, and it keeps typo correction cheap at 10,000
             if len(term) >= 4:
@@ -454,6 +457,7 @@ class Features:
     fuzzy: float
     specificity: float
     bm25: float
+    chars: float = 0.0  # how much the question's letters look like this entry's phrasings
     unknown: float = 0.0  # share of the query's IDF mass in words the knowledge never uses
     length: float = 0.0  # content words in the query, / 10, at most 1
 
@@ -462,7 +466,7 @@ def _one_loose_word(features: Features) -> bool:
     """A single content word ("jail", "rapido", "is it legit") names a topic, not a question:
     the bot offers the nearest entries instead of guessing, unless a moderator made that very
     word an alias of the entry ("ayuda"), or it is what an entry defines (see `match`)."""
-    return features.length <= 0.1 and features.phrase < 0.999
+    return features.length <= 0.1 and features.phrase < _EXACT
 
 
 class Matcher:
@@ -503,8 +507,7 @@ class Matcher:
         weights = self.weights
         unknown = query.unknown_idf / query.total_idf if query.total_idf else 0.0
         length = min(query.count, 10) / 10
-        best: dict[str, tuple[Scored, Features]] = {}
-        rows: list[tuple[Scored, Features]] = []
+        found: list[tuple[Entry, str, Features]] = []
         for doc, bm25 in ranked[: _CANDIDATES * 2]:
             entry, lang = index.docs[doc]
             title, mass = query.coverage(index.title_terms[doc])
@@ -533,6 +536,19 @@ class Matcher:
                 unknown=unknown,
                 length=length,
             )
+            found.append((entry, lang, features))
+        # The character model weighs new wording. Wording a moderator wrote down (a question or
+        # alias the query says exactly) needs no weighing: that entry gets the model's vote.
+        exact = {entry.id for entry, _, f in found if f.phrase >= _EXACT}
+        looks = (
+            dict.fromkeys(exact, 1.0)
+            if exact
+            else index.chars.posterior(fold(question), (entry.id for entry, _, _ in found))
+        )
+        best: dict[str, tuple[Scored, Features]] = {}
+        rows: list[tuple[Scored, Features]] = []
+        for entry, lang, features in found:
+            features = replace(features, chars=looks.get(entry.id, 0.0))
             raw = sum(weights[name] * getattr(features, name) for name in weights)
             score = round(min(max(raw, 0.0), 1.0) ** _CALIBRATION, 4)
             rows.append((Scored(entry, score, lang), features))
@@ -565,7 +581,7 @@ class Matcher:
             # a lone "sb54" or "detainer" asks what it is: the entry whose alias says "what is
             # sb54" answers; a lone "jail" has no such entry and gets the nearest topics
             defined = self.candidates(snapshot, f"what is {question}")
-            if defined and defined[0][1].phrase >= 0.999:
+            if defined and defined[0][1].phrase >= _EXACT:
                 candidates = defined
         ranked = [scored for scored, _ in candidates]
         top = ranked[0] if ranked else None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.char_model import ngrams
 from bot.config import MatcherConfig
 from bot.knowledge import Snapshot, load_knowledge
 from bot.matcher import MAX_INPUT, Matcher, detect_language, fold, stem, terms
@@ -23,6 +26,7 @@ def test_chat_spellings_are_normalised() -> None:
     assert "detainer" in fold("what's an ICE hold")
     assert fold("¿Qué pasa con la MIGRA?") == "que pasa con ice"
     assert fold("Información") == "informacion"
+    assert fold("Form I-247A") == fold("form i 247a") == fold("form i247a") == "form i247a"
 
 
 def test_look_alike_words_keep_distinct_stems() -> None:
@@ -63,13 +67,12 @@ def test_every_eval_expectation_names_a_real_entry() -> None:
         assert row["expect"] in SNAPSHOT.by_id, row
 
 
-# Measured (make bench) after abstention became a logistic regression chosen by nested
-# cross-validation on the tuning split (bench/bench.py --cv): 91.2% top-1 (114/125) and 97.3%
-# abstention (36/37) on the holdout, up from 90.4% / 89.2%, with 7 confident wrong answers there
-# (were 5). The target is 95% / 95% (issue 3): abstention meets it, top-1 does NOT. The floors sit
-# just under the figures measured now and only stop regressions.
-HOLDOUT_TOP1_FLOOR = 0.91
-HOLDOUT_ABSTAIN_FLOOR = 0.97
+# Measured (make bench, 2026-11-25) with the character model beside BM25, the broadened aliases
+# and the abstainer refitted by cross-validation on the tuning split: 96.0% top-1 (120/125) and
+# 97.3% abstention (36/37) on the holdout, 2 confident wrong answers there. Both meet the 95%
+# target of issue 3; the floors sit on the target, so a change that drops below it fails here.
+HOLDOUT_TOP1_FLOOR = 0.95
+HOLDOUT_ABSTAIN_FLOOR = 0.95
 
 
 def test_holdout_does_not_regress() -> None:
@@ -158,6 +161,22 @@ def test_definition_questions_find_the_definition() -> None:
         match = MATCHER.match(SNAPSHOT, question)
         assert match.best is not None
         assert match.best.entry.id in ("sb54-what-it-is", "truth-what-is"), question
+
+
+def test_new_wording_finds_its_entry_by_its_letters() -> None:
+    """Wording that BM25 over word stems alone ranks under a neighbouring entry (measured when
+    the character model came in): the letters of the entry's aliases tip it the right way."""
+    for question, entry in (
+        ("los notarios pueden llevar casos de inmigracion", "help-notario-fraud"),
+        ("what does it mean when ice puts a hold on somebody", "detainer-what-is"),
+    ):
+        assert _answered(question) == entry, question
+
+
+def test_character_ngrams_are_those_of_words_padded_with_spaces() -> None:
+    assert ngrams("ice") == Counter([" i", "ic", "ce", "e ", " ic", "ice", "ce ", " ice", "ice "])
+    assert ngrams("a") == Counter([" a", "a ", " a "])  # a short word counts once
+    assert ngrams("x" * 50_000) == ngrams("x" * 300), "a huge message costs no more"
 
 
 def test_one_loose_word_gets_the_nearest_topics_not_a_guess() -> None:
