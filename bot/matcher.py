@@ -22,8 +22,9 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
@@ -419,7 +420,7 @@ class Index:
         for term, idf in query.terms.items():
             for doc, weight in self.postings[term]:
                 bm25[doc] += idf * weight
-        ranked = heapq.nlargest(_CANDIDATES * 2, bm25.items(), key=lambda item: item[1])
+        ranked = heapq.nlargest(_CANDIDATES * 2, bm25.items(), key=itemgetter(1))
         return ranked, query
 
 
@@ -507,7 +508,7 @@ class Matcher:
         weights = self.weights
         unknown = query.unknown_idf / query.total_idf if query.total_idf else 0.0
         length = min(query.count, 10) / 10
-        found: list[tuple[Entry, str, Features]] = []
+        found: list[tuple[Entry, str, dict[str, float]]] = []
         for doc, bm25 in ranked[: _CANDIDATES * 2]:
             entry, lang = index.docs[doc]
             title, mass = query.coverage(index.title_terms[doc])
@@ -526,20 +527,18 @@ class Matcher:
                 (query.overlap(found, mass) for found, mass in index.phrase_terms[doc]),
                 default=0.0,
             )
-            features = Features(
-                phrase=phrase,
-                title=title,
-                all=everything,
-                fuzzy=similarity,
-                specificity=mass / (mass + _MASS_HALF),
-                bm25=bm25 / top_bm25,
-                unknown=unknown,
-                length=length,
-            )
-            found.append((entry, lang, features))
+            measured = {
+                "phrase": phrase,
+                "title": title,
+                "all": everything,
+                "fuzzy": similarity,
+                "specificity": mass / (mass + _MASS_HALF),
+                "bm25": bm25 / top_bm25,
+            }
+            found.append((entry, lang, measured))
         # The character model weighs new wording. Wording a moderator wrote down (a question or
         # alias the query says exactly) needs no weighing: that entry gets the model's vote.
-        exact = {entry.id for entry, _, f in found if f.phrase >= _EXACT}
+        exact = {entry.id for entry, _, f in found if f["phrase"] >= _EXACT}
         looks = (
             dict.fromkeys(exact, 1.0)
             if exact
@@ -547,9 +546,10 @@ class Matcher:
         )
         best: dict[str, tuple[Scored, Features]] = {}
         rows: list[tuple[Scored, Features]] = []
-        for entry, lang, features in found:
-            features = replace(features, chars=looks.get(entry.id, 0.0))
-            raw = sum(weights[name] * getattr(features, name) for name in weights)
+        for entry, lang, measured in found:
+            measured["chars"] = looks.get(entry.id, 0.0)
+            raw = sum(weight * measured[name] for name, weight in weights.items())
+            features = Features(**measured, unknown=unknown, length=length)
             score = round(min(max(raw, 0.0), 1.0) ** _CALIBRATION, 4)
             rows.append((Scored(entry, score, lang), features))
             if entry.id not in best or score > best[entry.id][0].score:
