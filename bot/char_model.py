@@ -20,6 +20,10 @@ MAX_CHARS = 300  # of the folded question: a longer message adds noise, not evid
 
 def ngrams(folded: str) -> Counter[str]:
     """Character n-grams within each space-padded word, as scikit-learn's "char_wb" does."""
+    return Counter(_grams(folded))
+
+
+def _grams(folded: str) -> list[str]:
     grams: list[str] = []
     for word in folded[:MAX_CHARS].split():
         padded = f" {word} "
@@ -29,7 +33,7 @@ def ngrams(folded: str) -> Counter[str]:
                 grams.append(padded)
                 break
             grams.extend([padded[i : i + n] for i in range(size - n + 1)])
-    return Counter(grams)
+    return grams
 
 
 class CharModel:
@@ -39,9 +43,9 @@ class CharModel:
         """`classes`: (class key, folded phrases) pairs; phrases of one key are pooled."""
         counts: dict[str, Counter[str]] = {}
         for key, phrases in classes:
-            pooled = counts.setdefault(key, Counter())
-            for phrase in phrases:
-                pooled.update(ngrams(phrase))
+            counts.setdefault(key, Counter()).update(
+                gram for phrase in phrases for gram in _grams(phrase)
+            )
         size = max(len(set().union(*counts.values())), 1) if counts else 1
         base = math.log(ALPHA)
         # log P(gram | class) = log(count + ALPHA) - log(total + ALPHA * size); the part every

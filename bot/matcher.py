@@ -264,8 +264,10 @@ _NON_WORD = re.compile(r"[^\w]+")
 
 def fold(text: str) -> str:
     """Lowercase, accent-free, punctuation-free text with chat spellings spelled out."""
-    text = unicodedata.normalize("NFKD", text[:MAX_INPUT].casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text[:MAX_INPUT].casefold()
+    if not text.isascii():  # most text is plain ASCII: no accents to take off
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     for pattern, replacement in _PHRASES[:_BEFORE_PUNCTUATION]:
         text = pattern.sub(replacement, text)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
