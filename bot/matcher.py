@@ -5,9 +5,11 @@ the index vocabulary, rank entries with BM25 over question, aliases and answer, 
 best few on [0, 1] features: how much of the query's IDF mass the entry's question and aliases
 cover together and with the answer, an IDF-weighted F1 against the single closest question or
 alias (extra words on either side count against it), how much IDF mass that is (one common word
-is not specific), rapidfuzz similarity to the entry's question and aliases, and the candidate's
-BM25 relative to the best. Stems keep seven letters, so "detained" and "detainer", "cooperate"
-and "Cooper", "governor" and "government" stay apart.
+is not specific), rapidfuzz similarity to the entry's question and aliases, the candidate's
+BM25 relative to the best, and how much the question's letters look like the entry's phrasings
+(bot/char_model.py; a question that says an alias word for word gives that entry this vote).
+Stems keep seven letters, so "detained" and "detainer", "cooperate" and "Cooper", "governor"
+and "government" stay apart.
 Whether to answer is a small logistic regression (best score, lead over the runner-up, unknown
 words, question length) fitted offline on the tuning split of tests/eval/questions.yaml and
 chosen by cross-validation there (bench/bench.py --cv); below its threshold the bot abstains

@@ -148,6 +148,18 @@ def test_no_two_entries_are_confused_by_their_own_questions() -> None:
     assert confused == []
 
 
+def test_no_two_entries_share_a_way_of_asking() -> None:
+    """Two entries with an alias that says the same words ("ice entrevista en la carcel" and
+    "entrevista de ice en la carcel") make the bot pick between them by chance."""
+    owners: dict[frozenset[str], set[str]] = {}
+    for entry in SNAPSHOT.entries:
+        for content in entry.texts.values():
+            for phrase in content.phrases:
+                owners.setdefault(frozenset(terms(fold(phrase))), set()).add(entry.id)
+    shared = {tuple(sorted(words)): ids for words, ids in owners.items() if len(ids) > 1}
+    assert shared == {}
+
+
 def test_every_bundled_entry_is_bilingual_sourced_and_reviewed() -> None:
     for entry in SNAPSHOT.entries:
         assert {"en", "es"} <= set(entry.texts), entry.id
