@@ -513,20 +513,12 @@ class Matcher:
         unknown = query.unknown_idf / query.total_idf if query.total_idf else 0.0
         length = min(query.count, 10) / 10
         found: list[tuple[Entry, str, dict[str, float]]] = []
-        for doc, bm25 in ranked[: _CANDIDATES * 2]:
+        similarities = self._similarities(index, flat_query, [doc for doc, _ in ranked])
+        for doc, bm25 in ranked:
             entry, lang = index.docs[doc]
             title, mass = query.coverage(index.title_terms[doc])
             everything, _ = query.coverage(index.all_terms[doc])
-            similarity = (
-                max(
-                    (
-                        fuzz.token_sort_ratio(flat_query, p) + fuzz.token_set_ratio(flat_query, p)
-                        for p in index.phrases[doc]
-                    ),
-                    default=0.0,
-                )
-                / 200
-            )
+            similarity = similarities.get(doc, 0.0)
             phrase = max(
                 (query.overlap(found, mass) for found, mass in index.phrase_terms[doc]),
                 default=0.0,
@@ -561,6 +553,22 @@ class Matcher:
         if every:
             return rows
         return sorted(best.values(), key=lambda s: s[0].score, reverse=True)[:_CANDIDATES]
+
+    @staticmethod
+    def _similarities(index: Index, flat_query: str, docs: list[int]) -> dict[int, float]:
+        """Each doc's best rapidfuzz similarity (token sort + token set, / 200) to one of its
+        phrases: every phrase of every candidate scored in two calls, not two calls a phrase."""
+        choices = [p for doc in docs for p in index.phrases[doc]]
+        owners = [doc for doc in docs for _ in index.phrases[doc]]
+        total = [0.0] * len(choices)
+        for scorer in (fuzz.token_sort_ratio, fuzz.token_set_ratio):
+            for _, score, at in process.extract(flat_query, choices, scorer=scorer, limit=None):
+                total[at] += score
+        best: dict[int, float] = {}
+        for doc, score in zip(owners, total, strict=True):
+            if score > best.get(doc, -1.0):
+                best[doc] = score
+        return {doc: score / 200 for doc, score in best.items()}
 
     def confidence(self, ranked: list[tuple[Scored, Features]]) -> float:
         """How sure the engine is that the best of `ranked` is the right entry, in [0, 1]."""
