@@ -444,6 +444,8 @@ class Query:
         """IDF-weighted F1 of the query against one phrase: a question or alias that says what
         the query says and little else. Unlike the title union, words the query adds that the
         phrase lacks count against it, and so do the phrase's own words the query lacks."""
+        if found.isdisjoint(self.terms):  # most phrases of a candidate: no need to add up
+            return 0.0
         common = sum(idf for term, idf in self.terms.items() if term in found)
         if not common or not found_mass:
             return 0.0
