@@ -87,7 +87,7 @@ def baseline(snapshot: Snapshot) -> Answer:
     owners: list[str] = []
     for entry in snapshot.entries:
         for text in entry.texts.values():
-            for phrase in (text.question, *text.aliases):
+            for phrase in text.phrases:
                 choices.append(phrase)
                 owners.append(entry.id)
 

@@ -505,7 +505,8 @@ class Matcher:
         """`rank`, with each entry's features (bench/bench.py --cv fits the models on them);
         `every` keeps each (entry, language) candidate rather than each entry's best."""
         index = self.index_for(snapshot)
-        query_terms = terms(fold(question))
+        folded = fold(question)
+        query_terms = terms(folded)
         ranked, query = index.rank(query_terms)
         if not ranked:
             return []
@@ -540,7 +541,7 @@ class Matcher:
         looks = (
             dict.fromkeys(exact, 1.0)
             if exact
-            else index.chars.posterior(fold(question), (entry.id for entry, _, _ in found))
+            else index.chars.posterior(folded, (entry.id for entry, _, _ in found))
         )
         best: dict[str, tuple[Scored, Features]] = {}
         rows: list[tuple[Scored, Features]] = []

@@ -184,6 +184,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
         self._engine: AsyncEngine | None = None
+        self._writer: AsyncEngine | None = None
 
     @property
     def engine(self) -> AsyncEngine:
@@ -201,6 +202,7 @@ class Store:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(engine.sync_engine, "begin", _sqlite_begin)
         self._engine = engine
+        self._writer = engine.execution_options(write=True)
         try:
             await self.migrate()
         except SQLAlchemyError as exc:
@@ -210,7 +212,7 @@ class Store:
     async def close(self) -> None:
         if self._engine is not None:
             await self._engine.dispose()
-            self._engine = None
+            self._engine = self._writer = None
 
     async def __aenter__(self) -> Store:
         await self.open()
@@ -229,7 +231,7 @@ class Store:
         """The engine for transactions that write: on SQLite they take the write lock when they
         begin, so under load they wait their turn (busy_timeout) instead of failing at once with
         "database is locked" when another writer commits between their read and their write."""
-        return self.engine.execution_options(write=True)
+        return self._writer or self.engine  # not open: `engine` says so
 
     def describe(self) -> str:
         """The URL without a password, safe for logs."""
