@@ -67,7 +67,7 @@ def build(
     store = Store(config.database_url)
     matcher = Matcher(config.matcher)
     knowledge = KnowledgeHolder(
-        [config.knowledge_dir], stale_after=config.stale_after, on_swap=matcher.index_for
+        [config.knowledge_dir], stale_after=config.stale_after, on_swap=matcher.prepare
     )
     core = Core(config, knowledge, matcher, store, clock)
     notices = Notices()
@@ -157,7 +157,9 @@ async def serve(
                 tasks = [tg.create_task(a.run(app.core.handle), name=a.name) for a in app.adapters]
                 tasks.append(tg.create_task(_watch_knowledge(app, seen), name="knowledge-watch"))
                 tasks.append(tg.create_task(_purge_old_questions(app), name="purge"))
-                if ready:
+                model = tg.create_task(_load_model(app), name="model")
+                if ready:  # ready means answering at full strength: words and meaning
+                    await model
                     ready.set()
                 await stop.wait()
                 await draining  # the adapters stay up while sends in flight finish
@@ -177,6 +179,17 @@ async def main(app: App) -> None:
         loop.add_signal_handler(sig, stop.set)
     await serve(app, stop)
     log.info("stopped; database closed")
+
+
+async def _load_model(app: App) -> None:
+    """The embedding model, off the event loop: until it is ready, words alone answer."""
+    matcher = app.core.matcher
+    try:
+        if await asyncio.to_thread(matcher.load_model):
+            await asyncio.to_thread(matcher.prepare, app.knowledge.snapshot)
+            log.info("answering with words and meaning (%s)", matcher.config.model)
+    except Exception:  # the model is a help, never a reason to stop serving
+        log.exception("semantic index not built; answering with words alone")
 
 
 async def _drain_when(stop: asyncio.Event, app: App) -> None:

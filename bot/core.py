@@ -10,9 +10,10 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import get_close_matches
 
+from bot.bands import REFERRAL, SUGGEST
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.knowledge import Entry, KnowledgeHolder
@@ -117,11 +118,16 @@ class Core:
         return detect_language(body, locale if locale in LANGUAGES else None)
 
     async def answer(self, msg: Incoming, body: str) -> list[Reply]:
-        match, reply = self.respond(body, await self.language(msg, body))
+        lang = await self.language(msg, body)
+        if self.matcher.embedder is None:
+            match, reply = self.respond(body, lang)
+        else:  # embedding the question takes 10-20 ms: never on the event loop
+            match, reply = await asyncio.to_thread(self.respond, body, lang)
         if match is None:
             return [reply]
         log.info(
-            "question matched=%s entry=%s score=%.3f lang=%s",
+            "question band=%s matched=%s entry=%s score=%.3f lang=%s",
+            match.band,
             match.matched,
             match.best.entry.id if match.best else None,
             match.score,
@@ -129,7 +135,9 @@ class Core:
         )
         if match.matched and match.best:
             self._remember(msg, match.best.entry.id)
-        else:  # in the background: a busy database must not delay the answer
+        if match.band == REFERRAL:
+            return [reply]  # someone's own case: its words are never kept
+        if not match.matched:  # in the background: a busy database must not delay the answer
             task = asyncio.create_task(self.record_unanswered(match), name="record-unanswered")
             self._background.add(task)
             task.add_done_callback(self._background.discard)
@@ -143,8 +151,11 @@ class Core:
         folded = fold(body)
         if folded in _GREETINGS or not terms(folded):
             key = "start" if folded in _GREETINGS else "empty"
-            return None, Reply(text(key, lang or "en"), lang or "en")
+            lang = lang or detect_language(body) or "en"  # "hola" greets in Spanish
+            return None, Reply(text(key, lang), lang)
         match = self.matcher.match(self.knowledge.snapshot, body, lang)
+        if match.band == REFERRAL:
+            return match, self.referral_reply(match)
         if match.matched and match.best:
             return match, self.entry_reply(match.best.entry, match.lang)
         return match, self.abstain_reply(match)
@@ -194,10 +205,30 @@ class Core:
     def abstain_reply(self, match: Match) -> Reply:
         lang = match.lang
         if match.suggestions:
-            body = f"{text('abstain', lang)} {text('abstain_suggest', lang)}"
             buttons = tuple(Button(e.text(lang).question, f"ask:{e.id}") for e in match.suggestions)
+            if match.band == SUGGEST:
+                body = text("did_you_mean_question", lang, question=buttons[0].label)
+            else:
+                body = f"{text('abstain', lang)} {text('abstain_suggest', lang)}"
             return Reply(body, lang, buttons=buttons)
         return Reply(f"{text('abstain', lang)} {text('abstain_topics', lang)}", lang)
+
+    def referral_reply(self, match: Match) -> Reply:
+        """Someone's own case: the general rule when the engine is sure of it, that their case
+        needs a lawyer or accredited representative now, and where to find free help."""
+        lang = match.lang
+        rule = self.entry_reply(match.best.entry, lang) if match.matched and match.best else None
+        parts = [match.best.entry.text(rule.lang).answer] if rule and match.best else []
+        parts.append(text("referral", lang))
+        help_lines = [
+            text(f"contact_{key}", lang, value=value)
+            for key in ("rapid_response", "legal_help")
+            if (value := self.config.contacts.get(key))
+        ]
+        parts.append("\n".join([*help_lines, text("urgent_no_contacts", lang)]))
+        if rule:
+            return replace(rule, text="\n\n".join(parts), buttons=())
+        return Reply("\n\n".join(parts), lang)
 
     def _with_contacts(self, body: str, lang: str) -> str:
         lines = [

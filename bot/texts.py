@@ -79,6 +79,19 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Maybe one of these helps:",
         "es": "Quizás te sirva alguna de estas:",
     },
+    "did_you_mean_question": {
+        "en": "I'm not sure I understood. Did you mean: “{question}”? Tap the closest one:",
+        "es": "No estoy seguro de haber entendido. ¿Quiso decir: “{question}”? Toque la más "
+        "cercana:",
+    },
+    "referral": {
+        "en": "Your own situation depends on the details of your case: please have a lawyer or "
+        "a DOJ-accredited representative look at it now. This is general information, not "
+        "legal advice.",
+        "es": "Su situación depende de los detalles de su caso: pida ahora mismo que un abogado "
+        "o un representante acreditado por el DOJ lo revise. Esto es información general, no "
+        "asesoría legal.",
+    },
     "abstain_topics": {
         "en": (
             "I can answer questions about SB 54 (the California Values Act), ICE holds and "
