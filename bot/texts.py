@@ -11,14 +11,14 @@ _TEXTS: dict[str, dict[str, str]] = {
             "how to speak at Sacramento County Board of Supervisors meetings, with the source "
             "for every answer. I give information, not legal advice.\n\n"
             'Try: "what does SB 54 prohibit?" or "how do I give public comment?"\n'
-            "Send /help for everything I can do. Escribe en español cuando quieras."
+            "Send /help for everything I can do. Escriba en español cuando quiera."
         ),
         "es": (
             "¡Hola! Respondo preguntas sobre la Ley de Valores de California (SB 54), la Ley "
             "TRUTH y cómo hablar en las reuniones de la Junta de Supervisores del Condado de "
             "Sacramento, siempre con la fuente. Doy información, no asesoría legal.\n\n"
-            'Prueba: "¿qué prohíbe la SB 54?" o "¿cómo doy un comentario público?"\n'
-            "Manda /help para ver todo lo que puedo hacer. Write in English any time."
+            'Pruebe: "¿qué prohíbe la SB 54?" o "¿cómo doy un comentario público?"\n'
+            "Mande /help para ver todo lo que puedo hacer. Write in English any time."
         ),
     },
     "help": {
@@ -34,14 +34,14 @@ _TEXTS: dict[str, dict[str, str]] = {
             "DOJ-accredited representative."
         ),
         "es": (
-            "Hazme una pregunta con tus propias palabras, en español o en inglés.\n\n"
+            "Hágame una pregunta con sus propias palabras, en español o en inglés.\n\n"
             "/help: este mensaje\n"
             "/lang es|en: contestar en español o en inglés\n"
             "/sources: las fuentes de mi última respuesta\n"
-            "/wrong: avisarme que mi última respuesta no te sirvió\n"
-            "/privacy: qué guardo sobre ti y por cuánto tiempo\n"
+            "/wrong: avisarme que mi última respuesta no le sirvió\n"
+            "/privacy: qué guardo sobre usted y por cuánto tiempo\n"
             "{extra}"
-            "Doy información, no asesoría legal. Para tu caso, habla con un abogado o un "
+            "Doy información, no asesoría legal. Para su caso, hable con un abogado o un "
             "representante acreditado por el DOJ."
         ),
     },
@@ -52,13 +52,18 @@ _TEXTS: dict[str, dict[str, str]] = {
     "privacy": {
         "en": (
             "What I keep:\n"
-            "- Questions I could not answer: the text only, with the day, never who asked or "
+            "- Questions I could not answer: the text and the day only, never who asked or "
             "in which chat. Moderators use them to add missing answers; they are deleted after "
             "{retention} days.\n"
             '- "Not helpful" votes: only which answer and the day, never who voted.\n'
-            "- Your language choice (/lang), tied to this chat, until you send /forget.\n"
-            "I do not keep your other messages or who sent them. Send /forget to delete "
-            "everything tied to this chat."
+            "- This chat's language choice (/lang).\n"
+            "- Only if you use them: your reminder subscription (/subscribe: the platform, this "
+            "chat's id and its language) and your RSVPs (/going: the platform and your user id, "
+            "for each event).\n"
+            "- A record of each reminder sent to a chat (event, time, chat id), so that none is "
+            "sent twice. /forget does not delete it.\n"
+            "I do not keep your other messages or who sent them. Send /forget to delete this "
+            "chat's language choice, its subscription and your RSVPs."
         ),
         "es": (
             "Lo que guardo:\n"
@@ -66,9 +71,14 @@ _TEXTS: dict[str, dict[str, str]] = {
             "ni en qué chat. Los moderadores las usan para agregar respuestas; se borran a "
             "los {retention} días.\n"
             '- Votos de "no me sirvió": solo qué respuesta y el día, nunca quién votó.\n'
-            "- Tu idioma (/lang), ligado a este chat, hasta que mandes /forget.\n"
-            "No guardo tus otros mensajes ni quién los mandó. Manda /forget para borrar todo "
-            "lo ligado a este chat."
+            "- El idioma de este chat (/lang).\n"
+            "- Solo si los usa: su suscripción a recordatorios (/subscribe: la plataforma, el id "
+            "de este chat y su idioma) y sus confirmaciones de asistencia (/going: la plataforma "
+            "y su id de usuario, por evento).\n"
+            "- Un registro de cada recordatorio enviado a un chat (evento, hora, id del chat), "
+            "para no mandarlo dos veces. /forget no lo borra.\n"
+            "No guardo sus otros mensajes ni quién los mandó. Mande /forget para borrar el "
+            "idioma de este chat, su suscripción y sus confirmaciones de asistencia."
         ),
     },
     "abstain": {
@@ -77,7 +87,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "abstain_suggest": {
         "en": "Maybe one of these helps:",
-        "es": "Quizás te sirva alguna de estas:",
+        "es": "Quizás le sirva alguna de estas:",
     },
     "did_you_mean_question": {
         "en": "I'm not sure I understood. Did you mean: “{question}”? Tap the closest one:",
@@ -102,14 +112,14 @@ _TEXTS: dict[str, dict[str, str]] = {
             "Puedo responder sobre la SB 54 (Ley de Valores de California), las órdenes de "
             "detención (holds) de ICE, la Ley TRUTH y su foro comunitario, el comentario público "
             "en la Junta de Supervisores, la Ley Brown y dónde conseguir ayuda legal gratuita. "
-            "Manda /help para más."
+            "Mande /help para más."
         ),
     },
     "sources": {"en": "Sources:", "es": "Fuentes:"},
     "checked": {"en": "Checked {date}", "es": "Revisado el {date}"},
     "no_last_answer": {
         "en": "Ask me something first; then /sources shows where the answer comes from.",
-        "es": "Pregúntame algo primero; luego /sources te muestra de dónde sale la respuesta.",
+        "es": "Pregúnteme algo primero; luego /sources le muestra de dónde sale la respuesta.",
     },
     "helpful_yes": {"en": "👍 Helpful", "es": "👍 Me sirvió"},
     "helpful_no": {"en": "👎 Not helpful", "es": "👎 No me sirvió"},
@@ -120,17 +130,17 @@ _TEXTS: dict[str, dict[str, str]] = {
     "feedback_thanks_yes": {"en": "Thanks!", "es": "¡Gracias!"},
     "lang_set": {
         "en": "OK, I'll answer in English.",
-        "es": "Listo, te voy a contestar en español.",
+        "es": "Listo, le voy a contestar en español.",
     },
     "lang_usage": {
         "en": "Send /lang en for English or /lang es for Spanish.",
-        "es": "Manda /lang es para español o /lang en para inglés.",
+        "es": "Mande /lang es para español o /lang en para inglés.",
     },
     "unknown_command": {
         "en": "I don't know the command {command}.{hint} Send /help for the list.",
-        "es": "No conozco el comando {command}.{hint} Manda /help para ver la lista.",
+        "es": "No conozco el comando {command}.{hint} Mande /help para ver la lista.",
     },
-    "did_you_mean": {"en": " Did you mean {command}?", "es": " ¿Quisiste decir {command}?"},
+    "did_you_mean": {"en": " Did you mean {command}?", "es": " ¿Quiso decir {command}?"},
     "not_allowed": {
         "en": "Sorry, only {who} can use {command}. {how}",
         "es": "Lo siento, solo {who} pueden usar {command}. {how}",
@@ -139,7 +149,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     "who_organizer": {"en": "organizers", "es": "los organizadores"},
     "how_roles": {
         "en": "Ask the people who run this group; they can add you in the bot's settings.",
-        "es": "Pídeselo a quienes administran este grupo; te pueden agregar en la configuración.",
+        "es": "Pídaselo a quienes administran este grupo; pueden darle acceso en la configuración.",
     },
     "reloaded": {
         "en": "Knowledge reloaded: {count} entries.{warnings}",
@@ -147,17 +157,19 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "reload_warnings": {
         "en": " {count} warnings (run `python -m bot validate` to see them).",
-        "es": " {count} advertencias (corre `python -m bot validate` para verlas).",
+        "es": " {count} advertencias (ejecute `python -m bot validate` para verlas).",
     },
     "reload_failed": {
         "en": "Not reloaded: the files have {count} errors, so I keep serving the last good "
         "version ({entries} entries). Fix these and try again:\n{problems}",
         "es": "No recargué: los archivos tienen {count} errores, así que sigo usando la última "
-        "versión buena ({entries} entradas). Corrige esto y vuelve a intentar:\n{problems}",
+        "versión buena ({entries} entradas). Corrija esto y vuelva a intentarlo:\n{problems}",
     },
     "forgotten": {
-        "en": "Done: I deleted everything I kept about this chat.",
-        "es": "Listo: borré todo lo que guardaba sobre este chat.",
+        "en": "Done: I deleted this chat's language choice, its reminder subscription and your "
+        "RSVPs.",
+        "es": "Listo: borré el idioma de este chat, su suscripción a recordatorios y sus "
+        "confirmaciones de asistencia.",
     },
     "urgent_contacts": {
         "en": "Local help organizers vouch for:",
@@ -174,11 +186,11 @@ _TEXTS: dict[str, dict[str, str]] = {
     "contact_legal_help": {"en": "Legal help: {value}", "es": "Ayuda legal: {value}"},
     "empty": {
         "en": 'Send me a question in words, like "how do I give public comment?"',
-        "es": 'Mándame una pregunta con palabras, como "¿cómo doy un comentario público?"',
+        "es": 'Mándeme una pregunta con palabras, como "¿cómo doy un comentario público?"',
     },
     "slow_down": {
         "en": "That's a lot of messages at once. Give me a few seconds, then ask again.",
-        "es": "Son muchos mensajes a la vez. Dame unos segundos y vuelve a preguntar.",
+        "es": "Son muchos mensajes a la vez. Deme unos segundos y vuelva a preguntar.",
     },
     "store_unavailable": {
         "en": (
@@ -187,12 +199,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         ),
         "es": (
             "No pude guardar eso ahora: mi almacenamiento está ocupado o lleno. No se perdió "
-            "nada de lo que ya guardaste; intenta de nuevo en unos minutos."
+            "nada de lo que ya guardó; intente de nuevo en unos minutos."
         ),
     },
     "busy": {
         "en": "Something went wrong on my side; please try again in a minute.",
-        "es": "Algo falló de mi lado; intenta de nuevo en un minuto.",
+        "es": "Algo falló de mi lado; intente de nuevo en un minuto.",
     },
     # Reminders and events ------------------------------------------------------------------
     "reminder_head": {"en": "Reminder: {title}", "es": "Recordatorio: {title}"},
@@ -203,7 +215,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     "going_button": {"en": "✋ Going", "es": "✋ Voy"},
     "going_yes": {
         "en": "Great, see you there! Send /notgoing {event} if that changes.",
-        "es": "¡Qué bien, nos vemos allá! Manda /notgoing {event} si cambias de plan.",
+        "es": "¡Qué bien, nos vemos allá! Mande /notgoing {event} si cambia de planes.",
     },
     "going_no": {"en": "OK, noted.", "es": "Listo, anotado."},
     "no_events": {
@@ -216,35 +228,35 @@ _TEXTS: dict[str, dict[str, str]] = {
     "next_head": {"en": "Next: {title}", "es": "Próximo: {title}"},
     "next_comment": {
         "en": 'To speak or send a written comment, ask me "how do I give public comment?"',
-        "es": "Para hablar o mandar un comentario por escrito, pregúntame "
+        "es": "Para hablar o mandar un comentario por escrito, pregúnteme "
         '"¿cómo doy un comentario público?"',
     },
     "unknown_event": {
         "en": "I don't know the event '{event}'. Send /events to see the ids.",
-        "es": "No conozco el evento '{event}'. Manda /events para ver los identificadores.",
+        "es": "No conozco el evento '{event}'. Mande /events para ver los identificadores.",
     },
     "subscribed": {
         "en": "You'll get event reminders here. Send /unsubscribe to stop, /forget to delete "
-        "everything.",
-        "es": "Vas a recibir recordatorios aquí. Manda /unsubscribe para dejar de recibirlos, "
-        "/forget para borrar todo.",
+        "what I keep about this chat (/privacy says what that is).",
+        "es": "Va a recibir recordatorios aquí. Mande /unsubscribe para dejar de recibirlos, "
+        "/forget para borrar lo que guardo de este chat (/privacy dice qué es).",
     },
     "already_subscribed": {
         "en": "You're already subscribed. Send /unsubscribe to stop.",
-        "es": "Ya estás suscrito. Manda /unsubscribe para dejar de recibirlos.",
+        "es": "Ya tiene una suscripción. Mande /unsubscribe para dejar de recibir recordatorios.",
     },
     "unsubscribed": {
         "en": "Done: no more reminders here.",
-        "es": "Listo: ya no vas a recibir recordatorios aquí.",
+        "es": "Listo: ya no va a recibir recordatorios aquí.",
     },
     "subscribe_in_private": {
         "en": "Reminders come by direct message: send /subscribe to me in a private chat.",
-        "es": "Los recordatorios llegan por mensaje directo: mándame /subscribe en un chat "
+        "es": "Los recordatorios llegan por mensaje directo: mándeme /subscribe en un chat "
         "privado.",
     },
     "calendar": {
         "en": "The upcoming events, for your calendar app.",
-        "es": "Los próximos eventos, para tu calendario.",
+        "es": "Los próximos eventos, para su calendario.",
     },
 }
 
