@@ -699,6 +699,19 @@ def main() -> None:
     for n in (1_000, 10_000):
         synth, synth_q = synthetic(n)
         kinds.append((f"synthetic {n:,}", synth, synth_q))
+    start = time.perf_counter()
+    fused = semantic_matcher(snapshot, config)
+    built = (time.perf_counter() - start) * 1000
+
+    def fused_answer(question: str) -> str | None:
+        match = fused.match(snapshot, question)
+        return match.best.entry.id if match.matched and match.best else None
+
+    f50, f99, fqps = latency(fused_answer, texts, rounds=1)
+    print(
+        f"  {'real, words+meaning':<16} engine p50 {f50:6.3f} ms  p99 {f99:6.3f} ms  "
+        f"{fqps:8,.0f} q/s  (model + cached index {built:6.0f} ms)   target p99 <= 25 ms"
+    )
     for name, snap, qs in kinds:
         start = time.perf_counter()
         ours_n = engine(snap, config.matcher)
@@ -713,13 +726,13 @@ def main() -> None:
 
     print("\nStart-up and memory (fresh `python -m bot ask` processes)")
     first, rss_one = child_run(["ask", "--json", "what does sb54 prohibit"])
-    print(f"  start-up to first answer: {first * 1000:.0f} ms")
+    print(f"  start-up to first answer, model included: {first * 1000:.0f} ms (target 2500)")
     stdin_file = ROOT / "data" / "bench-questions.txt"
     stdin_file.parent.mkdir(exist_ok=True)
     stdin_file.write_text("\n".join(texts * 10) + "\n", encoding="utf-8")
     bulk, rss = child_run(["ask", "--json"], stdin=stdin_file)
     print(f"  ask --json, {len(texts) * 10:,} questions on stdin: {bulk:.2f} s in one process")
-    print(f"  peak RSS of ask on the real knowledge: {max(rss, rss_one):.1f} MB (target 100)")
+    print(f"  peak RSS of ask on the real knowledge: {max(rss, rss_one):.1f} MB (target 250)")
     bench_reminders()
     bench_telegram_broadcast()
     print("\nLoad")
@@ -894,9 +907,10 @@ def bench_telegram_broadcast(subscribers: int = 1_000) -> None:
     asyncio.run(broadcast())
 
 
-def bench_load(users: int = 500, per_user: int = 20) -> None:
-    """10,000 questions from 500 people through the core at once, while a reminder goes out
-    to 500 subscribers: throughput, p99 reply latency, memory, nothing lost or doubled."""
+def bench_load(users: int = 500, per_user: int = 4) -> None:
+    """2,000 questions from 500 people through the core at once (words and meaning), while a
+    reminder goes out to 500 subscribers: throughput, p99 reply latency, how late the event
+    loop ran (the answer engine must never block it), memory, nothing lost or doubled."""
     import asyncio
     import tempfile
     from datetime import UTC, datetime, timedelta
@@ -933,6 +947,17 @@ def bench_load(users: int = 500, per_user: int = 20) -> None:
             clock = Clock()
             app = build(config, clock=clock, adapters=[Recorder()])
             app.knowledge.reload()
+            if app.core.matcher.load_model():
+                app.core.matcher.prepare(app.knowledge.snapshot)
+            lags: list[float] = []
+
+            async def ticker() -> None:  # how late a 10 ms timer fires: the loop's stalls
+                while True:
+                    due = time.perf_counter() + 0.01
+                    await asyncio.sleep(0.01)
+                    lags.append(time.perf_counter() - due)
+
+            ticking = asyncio.create_task(ticker())
             async with app.store:
                 for n in range(users):
                     await app.store.subscribe("load", f"dm-{n}", "en")
@@ -964,6 +989,7 @@ def bench_load(users: int = 500, per_user: int = 20) -> None:
                     clock.current += timedelta(seconds=2)  # each person asks every 2 s
                 took = time.perf_counter() - began
                 outcomes = await broadcast
+            ticking.cancel()
         latencies.sort()
         total = users * per_user
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -975,6 +1001,12 @@ def bench_load(users: int = 500, per_user: int = 20) -> None:
             f"(lost {total - replies}), broadcast {len(set(sent))} delivered, "
             f"{len(sent) - len(set(sent))} doubled, {outcomes}; "
             f"bench process peak RSS {peak:.0f} MB"
+        )
+        lags.sort()
+        print(
+            f"  event loop during that load: a 10 ms timer fired late by p99 "
+            f"{lags[int(len(lags) * 0.99)] * 1000:.1f} ms, at most {lags[-1] * 1000:.1f} ms "
+            f"(target p99 reply <= 100 ms during a broadcast)"
         )
 
     asyncio.run(load())

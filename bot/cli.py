@@ -12,13 +12,14 @@ import json
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from bot.config import SECRET_ENV, Config, ConfigError, load_config
-from bot.knowledge import KnowledgeHolder, load_knowledge
+from bot.knowledge import Entry, KnowledgeHolder, load_knowledge
 from bot.matcher import Matcher
 from bot.store import Store, StoreError
 
@@ -98,6 +99,11 @@ def _parser() -> _Parser:
         "paths", nargs="*", metavar="PATH", help="files or folders (default: the config's)"
     )
     validate.add_argument("--strict", action="store_true", help="warnings fail too")
+    validate.add_argument(
+        "--pairs",
+        action="store_true",
+        help="print each entry's English and Spanish answers side by side, for a bilingual review",
+    )
     ics = sub.add_parser("ics", parents=[common], help="the upcoming events as an iCalendar file")
     ics.add_argument("--out", metavar="PATH", help="write here instead of stdout")
     sub.add_parser(
@@ -244,6 +250,8 @@ def _validate(config: Config, args: argparse.Namespace) -> int:
         loaded = load_knowledge(knowledge, stale_after=config.stale_after)
         problems += loaded.problems
         entries = len(loaded.snapshot.entries)
+        if args.pairs:
+            _print_pairs(loaded.snapshot.entries)
     if schedules:
         planned = load_schedules(
             schedules,
@@ -262,6 +270,20 @@ def _validate(config: Config, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def _print_pairs(entries: Sequence[Entry]) -> None:
+    from bot.knowledge import pair_differences
+
+    for entry in entries:
+        print(f"== {entry.file}:{entry.line}  {entry.id}  (reviewed {entry.reviewed})")
+        for lang, content in entry.texts.items():
+            print(textwrap.fill(f"{lang}: {content.answer}", 100, subsequent_indent="    "))
+        if "en" in entry.texts and "es" in entry.texts:
+            en_only, es_only = pair_differences(entry.text("en").answer, entry.text("es").answer)
+            if en_only or es_only:
+                print(f"   !! figures differ: only en {sorted(en_only)}, only es {sorted(es_only)}")
+        print()
 
 
 def _is_schedule(file: Path) -> bool:

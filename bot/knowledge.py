@@ -31,6 +31,11 @@ ANSWER_SOFT_LIMIT = 900  # a phone screen
 ANSWER_HARD_LIMIT = 1500  # leaves room for sources within Discord's 2,000 characters
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LANG = re.compile(r"^[a-z]{2,3}$")
+# What must read the same in every language: numbers, sections ("7284.6(a)(1)(C)"), forms
+# ("I-247A" → "247A"), phone numbers, e-mail addresses. Words differ; these never should.
+_FIGURES = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\d+(?:[-.,:]\d+)*(?:[A-Z](?![a-z]))?(?:\(\w+\))*"
+)
 # libyaml's loader when PyYAML was built with it: ten times faster, same nodes and line marks
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -253,6 +258,16 @@ class _EntryReader(Reporter):
         for lang in REQUIRED_LANGS:
             if lang not in fields:
                 self.warn(node, f"{where}: missing translation '{lang}:'")
+        if "en" in texts and "es" in texts:
+            en_only, es_only = pair_differences(texts["en"].answer, texts["es"].answer)
+            if en_only or es_only:
+                self.warn(
+                    node,
+                    f"{where}: the Spanish answer does not say the same figures as the English "
+                    f"(only in en: {', '.join(sorted(en_only)) or '-'}; "
+                    f"only in es: {', '.join(sorted(es_only)) or '-'}); "
+                    "compare them with `validate --pairs`",
+                )
         tags = self.strings(fields.get("tags"), "tags")
         related = self.strings(fields.get("related"), "related")
         if not (self.ok and entry_id and reviewed and sources and texts):
@@ -435,3 +450,14 @@ class KnowledgeHolder:
         self.snapshot = result.snapshot
         log.info("knowledge loaded: %d entries", len(result.snapshot.entries))
         return result
+
+
+def figures(text: str) -> set[str]:
+    return {found.rstrip(".,") for found in _FIGURES.findall(text)}
+
+
+def pair_differences(english: str, spanish: str) -> tuple[set[str], set[str]]:
+    """(figures only in the English, figures only in the Spanish): a translation that drops
+    "7282.5" or changes "(916) 874-5411" says less than the English, or something else."""
+    en, es = figures(english), figures(spanish)
+    return en - es, es - en

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from bot.knowledge import Snapshot
 
@@ -94,6 +95,9 @@ def open_embedder(name: str) -> Embedder | None:
     """The model `name` from MODELS, or None (logged once) when it cannot load."""
     if name in _opened:
         return _opened[name]
+    # Scoring is one matrix-vector product a question: BLAS threads gain nothing there, and
+    # their spinning beside the model's own threads made a question 3-8x slower (make bench).
+    threadpool_limits(limits=1, user_api="blas")
     try:
         if name not in MODELS:
             raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}")

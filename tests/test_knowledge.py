@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeHolder, load_knowledge
+from bot.knowledge import KnowledgeHolder, load_knowledge, pair_differences
 
 TODAY = date(2026, 11, 25)
 
@@ -197,3 +197,27 @@ def test_bundled_knowledge_passes_strict_validation() -> None:
     result = load_knowledge([root])
     assert [str(p) for p in result.problems] == []
     assert len(result.snapshot.entries) >= 10
+
+
+def test_a_spanish_answer_with_other_figures_is_flagged(tmp_path: Path) -> None:
+    """A translation that drops a section or changes a number says less than the English."""
+    write(
+        tmp_path,
+        "a.yaml",
+        GOOD.replace(
+            "It limits how local police",
+            "Section 7284.6(a)(4) and (916) 874-5411 limit how local police",
+        ).replace("Limita cómo", "La sección 7284.6 y el (916) 874-5441 limitan cómo"),
+    )
+    (warning,) = problems(tmp_path)
+    assert "7284.6(a)(4)" in warning
+    assert "874-5441" in warning
+    assert warning.startswith(f"{tmp_path / 'a.yaml'}:1: warning:")
+
+
+def test_every_bundled_answer_says_the_same_figures_in_both_languages() -> None:
+    for entry in load_knowledge([Path(__file__).parent.parent / "knowledge"]).snapshot.entries:
+        assert pair_differences(entry.text("en").answer, entry.text("es").answer) == (
+            set(),
+            set(),
+        ), entry.id

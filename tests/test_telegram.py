@@ -114,6 +114,9 @@ async def test_suggestion_button_answers_in_the_same_chat(telegram: Telegram) ->
     assert second["chat_id"] == 42
     assert "<b>" in second["text"]
     assert telegram.api.sent("answerCallbackQuery")
+    await telegram.app.core.settle()
+    ((asked, chosen),) = await telegram.app.store.top_choices()
+    assert (asked.text, f"ask:{chosen}") == ("comment", action.rsplit(":", 1)[0])
 
 
 async def test_group_admins_are_organizers_others_are_refused(telegram: Telegram) -> None:
