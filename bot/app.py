@@ -116,9 +116,12 @@ def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]
     elif config.discord.enabled:
         log.error("discord is enabled but DISCORD_TOKEN is not set; not starting it")
     if not adapters:
-        from bot.adapters.console import ConsoleAdapter
+        from bot.adapters.console import ConsoleAdapter, interactive, quit_process
 
-        adapters.append(ConsoleAdapter(prompt=True))
+        at_terminal = interactive()  # Ctrl-D quits there; elsewhere reminders go on
+        adapters.append(
+            ConsoleAdapter(prompt=at_terminal, on_eof=quit_process if at_terminal else None)
+        )
     return adapters
 
 

@@ -394,7 +394,9 @@ class Core:
         return [Reply(text("start", ctx.lang), ctx.lang)]
 
     async def _help(self, ctx: Context) -> list[Reply]:
-        extra = text("help_moderator", ctx.lang) if Role.MODERATOR in ctx.msg.roles else ""
+        extra = "".join(
+            text(f"help_{role.value}", ctx.lang) for role in Role if role in ctx.msg.roles
+        )
         return [Reply(text("help", ctx.lang, extra=extra), ctx.lang, private=True)]
 
     async def _privacy(self, ctx: Context) -> list[Reply]:

@@ -283,6 +283,14 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"could not {what}: {_reason(exc)}") from exc
 
+    async def _read(self, what: str, query: Any) -> Sequence[Any]:
+        """Every read: a database out of reach is a StoreError, never a raw driver error."""
+        try:
+            async with self.engine.connect() as conn:
+                return (await conn.execute(query)).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not {what}: {_reason(exc)}") from exc
+
     def _upsert(self, table: Table, values: dict[str, Any], keys: list[str]) -> Any:
         insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert
         statement = insert(table).values(**values)
@@ -330,8 +338,7 @@ class Store:
             .order_by(total.desc(), unanswered.c.question)
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._read("read the unanswered questions", query)
         return [Counted(r.question, int(r.total), r.lang) for r in rows]
 
     async def top_choices(self, limit: int = 50) -> list[tuple[Counted, str]]:
@@ -343,11 +350,7 @@ class Store:
             .order_by(total.desc(), choices.c.question)
             .limit(limit)
         )
-        try:
-            async with self.engine.connect() as conn:
-                rows = (await conn.execute(query)).all()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not read the choices: {_reason(exc)}") from exc
+        rows = await self._read("read the choices", query)
         return [(Counted(r.question, int(r.total), r.lang), r.entry_id) for r in rows]
 
     async def most_unhelpful(self, limit: int = 50) -> list[tuple[str, int, int]]:
@@ -360,8 +363,7 @@ class Store:
             .order_by(no.label("no").desc().nulls_last(), feedback.c.entry_id)
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._read("read the feedback", query)
         return [(r.entry_id, int(r.no or 0), int(r.yes or 0)) for r in rows if r.no]
 
     async def language(self, platform: str, chat_id: str) -> str | None:
@@ -440,21 +442,20 @@ class Store:
             .order_by(deliveries.c.occurrence.desc(), deliveries.c.id)
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in (await conn.execute(query)).all()]
+        return [dict(r._mapping) for r in await self._read("read the deliveries", query)]
 
     async def sent_count(self, event_id: str | None = None) -> int:
         query = select(func.count()).select_from(deliveries).where(deliveries.c.status == "sent")
         if event_id:
             query = query.where(deliveries.c.event_id == event_id)
-        async with self.engine.connect() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        return int((await self._read("count the deliveries", query))[0][0])
 
     async def subscribe(self, platform: str, chat_id: str, lang: str) -> bool:
         """True when this chat was not subscribed before."""
         where = (subscriptions.c.platform == platform) & (subscriptions.c.chat_id == chat_id)
-        async with self.engine.connect() as conn:
-            existed = (await conn.execute(select(subscriptions.c.lang).where(where))).first()
+        existed = await self._read(
+            "read the subscription", select(subscriptions.c.lang).where(where)
+        )
         await self._run(
             "subscribe",
             [
@@ -462,7 +463,7 @@ class Store:
                 subscriptions.insert().values(platform=platform, chat_id=chat_id, lang=lang),
             ],
         )
-        return existed is None
+        return not existed
 
     async def unsubscribe(self, platform: str, chat_id: str) -> None:
         where = (subscriptions.c.platform == platform) & (subscriptions.c.chat_id == chat_id)
@@ -471,8 +472,8 @@ class Store:
     async def subscribers(self) -> list[tuple[str, str, str]]:
         """(platform, chat id, language) of every subscribed direct chat."""
         query = select(subscriptions).order_by(subscriptions.c.platform, subscriptions.c.chat_id)
-        async with self.engine.connect() as conn:
-            return [(r.platform, r.chat_id, r.lang) for r in (await conn.execute(query)).all()]
+        rows = await self._read("read the subscriptions", query)
+        return [(r.platform, r.chat_id, r.lang) for r in rows]
 
     async def save_event(self, values: dict[str, Any]) -> None:
         await self._run(
@@ -482,8 +483,7 @@ class Store:
 
     async def load_events(self) -> list[dict[str, Any]]:
         query = select(events).where(events.c.cancelled.is_(False)).order_by(events.c.starts)
-        async with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in (await conn.execute(query)).all()]
+        return [dict(r._mapping) for r in await self._read("read the events", query)]
 
     async def cancel_event(self, event_id: str) -> bool:
         statement = events.update().where(events.c.id == event_id).values(cancelled=True)
@@ -508,8 +508,7 @@ class Store:
 
     async def going_counts(self) -> dict[str, int]:
         query = select(rsvps.c.event_id, func.count()).group_by(rsvps.c.event_id)
-        async with self.engine.connect() as conn:
-            return {r[0]: int(r[1]) for r in (await conn.execute(query)).all()}
+        return {r[0]: int(r[1]) for r in await self._read("count the RSVPs", query)}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -25,10 +25,16 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": (
             "Ask me a question in your own words, in English or Spanish.\n\n"
             "/help: this message\n"
+            "/ask QUESTION: ask in a group chat\n"
             "/lang en|es: answer in English or Spanish\n"
             "/sources: the sources of my last answer\n"
             "/wrong: tell me my last answer was not helpful\n"
+            "/next: the next meeting or event, /events: all upcoming ones\n"
+            "/subscribe, /unsubscribe: event reminders in this private chat\n"
+            "/calendar: the upcoming events as a calendar file\n"
+            "/going ID, /notgoing ID: say whether you will be at an event\n"
             "/privacy: what I keep about you, and for how long\n"
+            "/forget: delete what I keep about this chat\n"
             "{extra}"
             "I give information, not legal advice. For your own case, talk to a lawyer or a "
             "DOJ-accredited representative."
@@ -36,10 +42,16 @@ _TEXTS: dict[str, dict[str, str]] = {
         "es": (
             "Hágame una pregunta con sus propias palabras, en español o en inglés.\n\n"
             "/help: este mensaje\n"
+            "/ask PREGUNTA: preguntar en un chat de grupo\n"
             "/lang es|en: contestar en español o en inglés\n"
             "/sources: las fuentes de mi última respuesta\n"
             "/wrong: avisarme que mi última respuesta no le sirvió\n"
+            "/next: la próxima reunión o evento, /events: todos los próximos\n"
+            "/subscribe, /unsubscribe: recordatorios de eventos en este chat privado\n"
+            "/calendar: los próximos eventos como archivo de calendario\n"
+            "/going ID, /notgoing ID: diga si va a ir a un evento\n"
             "/privacy: qué guardo sobre usted y por cuánto tiempo\n"
+            "/forget: borrar lo que guardo sobre este chat\n"
             "{extra}"
             "Doy información, no asesoría legal. Para su caso, hable con un abogado o un "
             "representante acreditado por el DOJ."
@@ -48,6 +60,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     "help_moderator": {
         "en": "/reload: load the knowledge files again (moderators)\n",
         "es": "/reload: volver a cargar los archivos de conocimiento (moderadores)\n",
+    },
+    "help_organizer": {
+        "en": "/event add|list|edit|cancel|post|status: meetings and reminders (organizers)\n",
+        "es": "/event add|list|edit|cancel|post|status: reuniones y recordatorios (organización)\n",
     },
     "privacy": {
         "en": (

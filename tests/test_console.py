@@ -59,6 +59,18 @@ async def test_lang_choice_applies_until_forgotten(testbot: TestBot) -> None:
     assert "Sources:" in await testbot.ask("what is sb54")
 
 
+async def test_help_names_every_command_this_person_may_use(testbot: TestBot) -> None:
+    shown = await testbot.ask("/help")  # the console user is organizer and moderator
+    commands = [c for c in testbot.app.core.commands.values() if c.listed and c.name != "start"]
+    assert len(commands) >= 15
+    missing = [c.name for c in commands if f"/{c.name}" not in shown]
+    assert missing == []
+    spanish = await testbot.ask("/lang es")
+    assert "español" in spanish
+    ayuda = await testbot.ask("/help")
+    assert [c.name for c in commands if f"/{c.name}" not in ayuda] == []
+
+
 async def test_commands(testbot: TestBot) -> None:
     assert "/privacy" in await testbot.ask("/help")
     assert "90 days" in await testbot.ask("/privacy")
@@ -155,3 +167,42 @@ async def test_a_locked_database_costs_a_record_not_an_answer(testbot: TestBot) 
     await testbot.app.core.settle()
     recorded = [c.text for c in await testbot.app.store.top_unanswered()]
     assert "where do I park my boat" in recorded
+
+
+def test_ctrl_d_at_a_terminal_quits_run_and_dev_null_does_not_log_errors(tmp_path: Path) -> None:
+    """`make run` at a terminal: Ctrl-D quits as its prompt says. Under systemd or `docker run
+    -d` (stdin /dev/null) it starts without a traceback and keeps running for reminders."""
+    import os
+    import pty
+    import signal
+    import time
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {{url: 'sqlite:///{tmp_path / 'bot.db'}'}}\n", encoding="utf-8")
+    command = [sys.executable, "-m", "bot", "run", "--config", str(config)]
+    parent, child = pty.openpty()
+    process = subprocess.Popen(command, stdin=child, stdout=child, stderr=child, cwd=ROOT)
+    os.close(child)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"Ctrl-D to quit" not in seen and time.monotonic() < deadline:
+        seen += os.read(parent, 4096)
+    os.write(parent, b"what is sb54\n\x04")
+    try:
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        os.close(parent)
+    log = tmp_path / "run.log"
+    with log.open("wb") as out:
+        detached = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=ROOT
+        )
+        deadline = time.monotonic() + 60
+        while b"answering with" not in log.read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        still_running = detached.poll() is None
+        detached.send_signal(signal.SIGTERM)
+        assert detached.wait(timeout=30) == 0
+    assert still_running, "end of input must not stop the bot (reminders go on)"
+    assert b"Traceback" not in log.read_bytes()

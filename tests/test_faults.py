@@ -129,3 +129,32 @@ async def test_sqlite_itself_full_is_a_clear_store_error_and_clears(tmp_path: Pa
         limit["pages"] = None  # space again
         assert await store.subscribe("telegram", "49999999", "en")
         assert len(await store.subscribers()) == subscribed + 1
+
+
+async def test_every_read_of_an_unreadable_database_is_a_store_error(tmp_path: Path) -> None:
+    """A database that cannot be read (corrupt, locked, gone) reaches callers as StoreError, so
+    a person gets the storage-unavailable reply instead of "something went wrong"."""
+    unreadable = "database disk image is malformed"
+
+    def refuse_reads(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            raise sqlite3.DatabaseError(unreadable)
+
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        event.listen(store.engine.sync_engine, "before_cursor_execute", refuse_reads)
+        reads = (
+            store.top_unanswered(),
+            store.top_choices(),
+            store.most_unhelpful(),
+            store.subscribers(),
+            store.load_events(),
+            store.going_counts(),
+            store.deliveries_by_status("sent"),
+            store.sent_count(),
+            store.subscribe("telegram", "42", "en"),
+        )
+        for read in reads:
+            with pytest.raises(StoreError, match=unreadable):
+                await read

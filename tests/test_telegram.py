@@ -119,6 +119,12 @@ async def test_suggestion_button_answers_in_the_same_chat(telegram: Telegram) ->
     assert (asked.text, f"ask:{chosen}") == ("comment", action.rsplit(":", 1)[0])
 
 
+async def test_a_button_in_a_forum_topic_answers_in_that_topic(telegram: Telegram) -> None:
+    telegram.api.push_button("ask:sb54-what-it-is", chat_id=-100, thread_id=77)
+    (answer,) = await telegram.api.wait_sent(1)
+    assert (answer["chat_id"], answer["message_thread_id"]) == (-100, 77)
+
+
 async def test_group_admins_are_organizers_others_are_refused(telegram: Telegram) -> None:
     telegram.api.admins[-100] = [555]
     telegram.api.push_message("/event list", chat_id=-100, chat_type="group", user_id=9)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -93,11 +96,37 @@ async def _read_line(reader: asyncio.StreamReader) -> bytes | None:
             kept += part
 
 
+def interactive() -> bool:
+    """A person at a terminal: Ctrl-D means quit. Otherwise (a pipe, /dev/null under systemd or
+    `docker run -d`) the end of input only ends the console; reminders go on."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def quit_process() -> None:
+    """Stop as Ctrl-C does: `bot.app.main` turns SIGINT into a graceful shutdown."""
+    signal.raise_signal(signal.SIGINT)
+
+
+def _pollable(fd: int) -> bool:
+    """Pipes, sockets and terminals can be watched by the loop; files and /dev/null cannot
+    (epoll refuses them with EPERM, and only after the transport is made)."""
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)
+
+
 async def _stdin_reader() -> asyncio.StreamReader:
-    """Pipes and terminals are read by the loop; a regular file by a thread feeding the reader."""
+    """Pipes and terminals are read by the loop; anything else by a thread feeding the reader."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=MAX_LINE)
     try:
+        if not _pollable(sys.stdin.fileno()):
+            raise ValueError("not pollable")
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     except (ValueError, OSError):
 

@@ -216,8 +216,11 @@ class TelegramAdapter:
             log.info("callback answer failed: %s", exc)
         if not (query.message and query.data and self._handle):
             return
-        chat = query.message.chat
-        channel = ChannelRef("telegram", str(chat.id), private=chat.type == ChatType.PRIVATE)
+        if isinstance(query.message, Message):  # its forum topic, so the answer lands there
+            channel = self._channel(query.message)
+        else:  # too old for Telegram to send: the chat alone
+            chat = query.message.chat
+            channel = ChannelRef("telegram", str(chat.id), private=chat.type == ChatType.PRIVATE)
         incoming = Incoming(
             channel,
             str(query.from_user.id),

@@ -96,7 +96,18 @@ class FakeBotApi:
             }
         self._push({"message": message})
 
-    def push_button(self, data: str, *, chat_id: int = 42, user_id: int = 7) -> None:
+    def push_button(
+        self, data: str, *, chat_id: int = 42, user_id: int = 7, thread_id: int | None = None
+    ) -> None:
+        """A press on a button of the bot's message; `thread_id`: in that forum topic."""
+        message: dict[str, Any] = {
+            "message_id": 5,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup" if thread_id else "private"},
+            "text": "suggestions",
+        }
+        if thread_id:
+            message |= {"message_thread_id": thread_id, "is_topic_message": True}
         self._push(
             {
                 "callback_query": {
@@ -109,12 +120,7 @@ class FakeBotApi:
                     },
                     "chat_instance": "x",
                     "data": data,
-                    "message": {
-                        "message_id": 5,
-                        "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "private"},
-                        "text": "suggestions",
-                    },
+                    "message": message,
                 }
             }
         )
