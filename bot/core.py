@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 CommandHandler = Callable[["Context"], Awaitable[list[Reply]]]
 URGENT_TAG = "urgent"
+WHEN_TAG = "when"  # "when is the next meeting": the schedule's next event goes under the answer
 _GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"})
 _MAX_RELATED_BUTTONS = 2
 _MAX_REMEMBERED_CHATS = 10_000
@@ -78,6 +79,8 @@ class Core:
         # token → ("Did you mean" question, language) until a button is tapped: no chat, no
         # person, so the choice is recorded for the report without saying who asked
         self._offered: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        # lang → the next scheduled event in a sentence, or None; set by the reminders feature
+        self.schedule_note: Callable[[str], str | None] | None = None
         # person → times of their recent messages, in memory only, for the flood limit
         self._recent: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         for name, handler, role in (
@@ -140,6 +143,7 @@ class Core:
         )
         if match.matched and match.best:
             self._remember(msg, match.best.entry.id)
+            reply = self._with_schedule(reply, match.best.entry)
         if match.band == REFERRAL:
             return [reply]  # someone's own case: its words are never kept
         if not match.matched:  # in the background: a busy database must not delay the answer
@@ -223,6 +227,14 @@ class Core:
                 body = f"{text('abstain', lang)} {text('abstain_suggest', lang)}"
             return Reply(body, lang, buttons=buttons)
         return Reply(f"{text('abstain', lang)} {text('abstain_topics', lang)}", lang)
+
+    def _with_schedule(self, reply: Reply, entry: Entry) -> Reply:
+        """A "when" answer with the next scheduled event under it. On the event loop: the
+        schedule changes there, never in the worker thread that ranks questions."""
+        if WHEN_TAG not in entry.tags or self.schedule_note is None:
+            return reply
+        note = self.schedule_note(reply.lang)
+        return replace(reply, text=f"{reply.text}\n\n{note}") if note else reply
 
     def _offer(self, question: str, lang: str) -> str:
         token = secrets.token_hex(4)
@@ -317,7 +329,7 @@ class Core:
                 offered = self._offered.pop(token, None)
                 if offered:
                     self._in_background(self.record_choice(*offered, entry.id), "record-choice")
-                return [self.entry_reply(entry, lang)]
+                return [self._with_schedule(self.entry_reply(entry, lang), entry)]
             return [Reply(text("abstain", lang), lang)]
         if kind == "fb":
             verdict, _, entry_id = rest.partition(":")

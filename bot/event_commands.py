@@ -66,6 +66,15 @@ class EventCommands:
             ("notgoing", self.notgoing, None),
         ):
             core.register(name, handler, role)
+        core.schedule_note = self.schedule_note
+
+    def schedule_note(self, lang: str) -> str | None:
+        upcoming = self.reminders.upcoming(self.clock.now(), limit=1)
+        if not upcoming:
+            return None
+        event, when = upcoming[0]
+        shown = self.reminders.moment(event, when, lang).shown
+        return text("schedule_note", lang, title=event.title, when=shown)
 
     # Members ----------------------------------------------------------------------------
 

@@ -61,6 +61,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "/reload: load the knowledge files again (moderators)\n",
         "es": "/reload: volver a cargar los archivos de conocimiento (moderadores)\n",
     },
+    "schedule_note": {
+        "en": "Next on the bot's schedule: {title}, {when}. All upcoming events: /events",
+        "es": "Lo próximo en el calendario del bot: {title}, {when}. Todos los eventos: /events",
+    },
     "help_organizer": {
         "en": "/event add|list|edit|cancel|post|status: meetings and reminders (organizers)\n",
         "es": "/event add|list|edit|cancel|post|status: reuniones y recordatorios (organización)\n",

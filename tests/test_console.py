@@ -206,3 +206,20 @@ def test_ctrl_d_at_a_terminal_quits_run_and_dev_null_does_not_log_errors(tmp_pat
         assert detached.wait(timeout=30) == 0
     assert still_running, "end of input must not stop the bot (reminders go on)"
     assert b"Traceback" not in log.read_bytes()
+
+
+async def test_when_questions_show_the_next_scheduled_event(
+    testbot: TestBot, clock: FakeClock
+) -> None:
+    """ "When is the next meeting" never says "no date yet" while /events lists one."""
+    added = await testbot.ask(
+        '/event add "Board budget hearing" 2026-11-26 09:30 remind 1h to console'
+    )
+    assert "Board budget hearing" in added
+    (event, _), *_ = testbot.app.reminders.upcoming(clock.now())
+    english = await testbot.ask("when is the next board of supervisors meeting")
+    assert f"Next on the bot's schedule: {event.title}" in english
+    spanish = await testbot.ask("¿cuándo es la próxima reunión de la junta de supervisores?")
+    assert f"Lo próximo en el calendario del bot: {event.title}" in spanish
+    unrelated = await testbot.ask("what is sb54")
+    assert "Next on the bot's schedule" not in unrelated
