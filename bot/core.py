@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from difflib import get_close_matches
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.bands import REFERRAL, SUGGEST
 from bot.clock import Clock, SystemClock
@@ -32,6 +32,19 @@ WHEN_TAG = "when"  # "when is the next meeting": the schedule's next event goes 
 _GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"})
 _MAX_RELATED_BUTTONS = 2
 _MAX_REMEMBERED_CHATS = 10_000
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _keep(memory: OrderedDict[K, V], key: K, value: V) -> None:
+    """Remember `value` as the newest, forgetting the oldest past _MAX_REMEMBERED_CHATS: what
+    is kept per chat in memory stays bounded however many chats write."""
+    memory[key] = value
+    memory.move_to_end(key)
+    while len(memory) > _MAX_REMEMBERED_CHATS:
+        memory.popitem(last=False)
+
+
 FLOOD_MESSAGES, FLOOD_SECONDS = 8, 10.0  # per person; more gets one notice, then silence
 
 
@@ -76,6 +89,9 @@ class Core:
         self._background: set[asyncio.Task[None]] = set()  # kept, so none is collected early
         # chat → its /lang choice (None: none), so answering needs no database read
         self._languages: OrderedDict[tuple[str, str], str | None] = OrderedDict()
+        # chat → the language its last message was written in (by its words), for messages
+        # whose words do not say, such as "ICE?"
+        self._spoken: OrderedDict[tuple[str, str], str] = OrderedDict()
         # token → ("Did you mean" question, language) until a button is tapped: no chat, no
         # person, so the choice is recorded for the report without saying who asked
         self._offered: OrderedDict[str, tuple[str, str]] = OrderedDict()
@@ -118,12 +134,18 @@ class Core:
             return [Reply(text("busy", "en"), "en")]
 
     async def language(self, msg: Incoming, body: str = "") -> str | None:
-        """A /lang choice wins, then the words, then the platform locale; None if none says."""
+        """A /lang choice wins, then the words, then the language the chat last wrote in, then
+        the platform locale; None if none says."""
         chosen = await self._chosen_language(msg)
         if chosen:
             return chosen
+        key = (msg.channel.platform, msg.channel.chat_id)
+        said = detect_language(body)
+        if said:
+            _keep(self._spoken, key, said)
+            return said
         locale = (msg.language or "")[:2].lower()
-        return detect_language(body, locale if locale in LANGUAGES else None)
+        return self._spoken.get(key) or (locale if locale in LANGUAGES else None)
 
     async def answer(self, msg: Incoming, body: str) -> list[Reply]:
         lang = await self.language(msg, body)
@@ -238,9 +260,7 @@ class Core:
 
     def _offer(self, question: str, lang: str) -> str:
         token = secrets.token_hex(4)
-        self._offered[token] = (question, lang)
-        while len(self._offered) > _MAX_REMEMBERED_CHATS:
-            self._offered.popitem(last=False)
+        _keep(self._offered, token, (question, lang))
         return token
 
     def referral_reply(self, match: Match) -> Reply:
@@ -360,9 +380,7 @@ class Core:
         now = self.clock.now().timestamp()
         recent = [t for t in self._recent.pop(key, []) if now - t < FLOOD_SECONDS]
         recent.append(now)
-        self._recent[key] = recent
-        while len(self._recent) > _MAX_REMEMBERED_CHATS:
-            self._recent.popitem(last=False)
+        _keep(self._recent, key, recent)
         if len(recent) <= FLOOD_MESSAGES:
             return None
         if len(recent) == FLOOD_MESSAGES + 1:
@@ -373,10 +391,7 @@ class Core:
 
     def _remember(self, msg: Incoming, entry_id: str) -> None:
         key = (msg.channel.platform, msg.channel.chat_id)
-        self._last[key] = entry_id
-        self._last.move_to_end(key)
-        while len(self._last) > _MAX_REMEMBERED_CHATS:
-            self._last.popitem(last=False)
+        _keep(self._last, key, entry_id)
 
     async def _chosen_language(self, msg: Incoming) -> str | None:
         """The chat's /lang choice, read once and then kept in memory (a few bytes a chat)."""
@@ -390,9 +405,7 @@ class Core:
         except StoreError as exc:
             log.warning("language choice unavailable: %s", exc)
             return None
-        self._languages[key] = chosen
-        while len(self._languages) > _MAX_REMEMBERED_CHATS:
-            self._languages.popitem(last=False)
+        _keep(self._languages, key, chosen)
         return chosen
 
     # Built-in commands ------------------------------------------------------------------
@@ -421,7 +434,7 @@ class Core:
             return [Reply(text("lang_usage", ctx.lang), ctx.lang)]
         try:
             await self.store.set_language(ctx.msg.channel.platform, ctx.msg.channel.chat_id, choice)
-            self._languages[(ctx.msg.channel.platform, ctx.msg.channel.chat_id)] = choice
+            _keep(self._languages, (ctx.msg.channel.platform, ctx.msg.channel.chat_id), choice)
         except StoreError as exc:
             log.warning("language choice not saved: %s", exc)
             return [Reply(text("busy", ctx.lang), ctx.lang)]

@@ -179,3 +179,13 @@ def test_a_model_that_cannot_load_is_logged_once_and_words_answer(
     assert match.matched
     assert match.best
     assert match.best.entry.id == "sb54-what-it-is"
+
+
+async def test_words_that_do_not_say_a_language_keep_the_chats_last_one(testbot: TestBot) -> None:
+    first = await testbot.ask("¿Qué es la ley SB 54?")
+    assert "Fuentes:" in first
+    for loose in ("SB 54", "ICE?", "7284.6"):
+        reply = await testbot.ask(loose)
+        assert "Sources:" not in reply and "Did you mean" not in reply, (loose, reply)
+    await testbot.ask("what is the TRUTH Act")
+    assert "Sources:" in await testbot.ask("SB 54")
