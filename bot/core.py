@@ -11,8 +11,10 @@ import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from difflib import get_close_matches
+from functools import partial
 from typing import Any, TypeVar
 
 from bot.bands import REFERRAL, SUGGEST
@@ -97,6 +99,10 @@ class Core:
         self._offered: OrderedDict[str, tuple[str, str]] = OrderedDict()
         # lang → the next scheduled event in a sentence, or None; set by the reminders feature
         self.schedule_note: Callable[[str], str | None] | None = None
+        # questions handed to the model and not yet answered; past matcher.queue, words alone
+        self._waiting = 0
+        self._shedding = False
+        self._words = ThreadPoolExecutor(1, thread_name_prefix="words")
         # person → times of their recent messages, in memory only, for the flood limit
         self._recent: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         for name, handler, role in (
@@ -151,8 +157,25 @@ class Core:
         lang = await self.language(msg, body)
         if self.matcher.embedder is None:
             match, reply = self.respond(body, lang)
+        elif self._waiting >= self.matcher.config.queue:
+            # a burst: the model answers one question at a time, so the rest would queue for
+            # seconds; the words alone answer them at once (about 1 ms each), in one worker
+            # thread: on the loop, hundreds in a row would hold it; in many threads, their
+            # fight for the GIL would
+            if not self._shedding:
+                self._shedding = True
+                log.info("model busy: answering with words alone until it catches up")
+            shed = partial(self.respond, body, lang, words_only=True)
+            match, reply = await asyncio.get_running_loop().run_in_executor(self._words, shed)
         else:  # embedding the question takes 10-20 ms: never on the event loop
-            match, reply = await asyncio.to_thread(self.respond, body, lang)
+            self._waiting += 1
+            try:
+                match, reply = await asyncio.to_thread(self.respond, body, lang)
+            finally:
+                self._waiting -= 1
+            if self._shedding and not self._waiting:
+                self._shedding = False
+                log.info("model caught up: answering with words and meaning")
         if match is None:
             return [reply]
         log.info(
@@ -177,7 +200,9 @@ class Core:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def respond(self, body: str, lang: str | None) -> tuple[Match | None, Reply]:
+    def respond(
+        self, body: str, lang: str | None, *, words_only: bool = False
+    ) -> tuple[Match | None, Reply]:
         """The answer to `body`, without I/O; Match is None for greetings and empty text.
 
         `lang` is the reply's language when known; otherwise the best match's language decides.
@@ -187,7 +212,7 @@ class Core:
             key = "start" if folded in _GREETINGS else "empty"
             lang = lang or detect_language(body) or "en"  # "hola" greets in Spanish
             return None, Reply(text(key, lang), lang)
-        match = self.matcher.match(self.knowledge.snapshot, body, lang)
+        match = self.matcher.match(self.knowledge.snapshot, body, lang, words_only=words_only)
         if match.band == REFERRAL:
             return match, self.referral_reply(match)
         if match.matched and match.best:

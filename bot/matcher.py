@@ -631,8 +631,16 @@ class Matcher:
         probability = 1 / (1 + math.exp(-logit)) if logit > -50 else 0.0
         return round(float(probability**_CONFIDENCE), 4)
 
-    def match(self, snapshot: Snapshot, question: str, lang: str | None = None) -> Match:
-        """`lang` is the answer's language; None lets the question decide, then English."""
+    def match(
+        self,
+        snapshot: Snapshot,
+        question: str,
+        lang: str | None = None,
+        *,
+        words_only: bool = False,
+    ) -> Match:
+        """`lang` is the answer's language; None lets the question decide, then English.
+        `words_only` skips the model (the core sheds load to the words when it is busy)."""
         question = question[:MAX_INPUT]
         candidates = self.candidates(snapshot, question)
         if candidates and _one_loose_word(candidates[0][1]):
@@ -642,7 +650,7 @@ class Matcher:
             if defined and defined[0][1].phrase >= _EXACT:
                 candidates = defined
         answer_lang = lang or detect_language(question) or "en"
-        if self.semantic_for(snapshot) is None:
+        if words_only or self.semantic_for(snapshot) is None:
             best, band, suggestions = self._lexical_band(candidates)
         else:
             best, band, suggestions = self._fused_band(snapshot, question, candidates)

@@ -3,7 +3,9 @@ someone's own case, the forms people write, and the fallback to words alone."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +18,7 @@ from bot.bands import ANSWER, NONE, REFERRAL, SUGGEST
 from bot.config import Config, ConfigError, MatcherConfig, from_mapping
 from bot.knowledge import Snapshot, load_knowledge
 from bot.matcher import Matcher, detect_language
+from bot.messages import ChannelRef, Incoming
 from bot.semantic import SemanticIndex, VectorCache, Vectors, spelled
 from tests.conftest import ROOT, FakeClock, TestBot, console_bot
 from tests.test_knowledge import GOOD, write
@@ -158,6 +161,9 @@ def test_config_names_a_wrong_model_or_flag(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"matcher\.semantic: expected true or false"):
         from_mapping({"matcher": {"semantic": "maybe"}}, tmp_path)
     assert not from_mapping({"matcher": {"semantic": False}}, tmp_path).matcher.semantic
+    with pytest.raises(ConfigError, match=r"matcher\.queue: expected a whole number"):
+        from_mapping({"matcher": {"queue": "lots"}}, tmp_path)
+    assert from_mapping({"matcher": {"queue": 0}}, tmp_path).matcher.queue == 0
 
 
 def test_a_model_that_cannot_load_is_logged_once_and_words_answer(
@@ -186,6 +192,41 @@ async def test_words_that_do_not_say_a_language_keep_the_chats_last_one(testbot:
     assert "Fuentes:" in first
     for loose in ("SB 54", "ICE?", "7284.6"):
         reply = await testbot.ask(loose)
-        assert "Sources:" not in reply and "Did you mean" not in reply, (loose, reply)
+        assert "Sources:" not in reply, (loose, reply)
+        assert "Did you mean" not in reply, (loose, reply)
     await testbot.ask("what is the TRUTH Act")
     assert "Sources:" in await testbot.ask("SB 54")
+
+
+class GatedEmbedder(CountingEmbedder):
+    """A model that, once closed, holds every question until it is opened: a busy model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open = threading.Event()
+        self.open.set()
+        self.entered = threading.Event()
+
+    def embed(self, texts: Sequence[str], *, passage: bool = False) -> Vectors:
+        self.entered.set()
+        assert self.open.wait(10), "the test never opened the model"
+        return super().embed(texts, passage=passage)
+
+
+async def test_a_busy_model_does_not_hold_the_next_question(testbot: TestBot) -> None:
+    core = testbot.app.core
+    busy = GatedEmbedder()
+    core.matcher = Matcher(replace(MatcherConfig(), queue=1), embedder=busy)
+    core.matcher.prepare(core.knowledge.snapshot)
+    busy.open.clear()
+    first = asyncio.create_task(
+        core.handle(Incoming(ChannelRef("console", "a"), "1", "what is sb 54"))
+    )
+    assert await asyncio.to_thread(busy.entered.wait, 5)
+    async with asyncio.timeout(2):  # words alone answer while the model is still busy
+        (second,) = await core.handle(Incoming(ChannelRef("console", "b"), "2", "what is sb 54"))
+    assert "California Values Act" in second.text
+    assert not first.done(), "the first question is still with the model"
+    busy.open.set()
+    (answered,) = await first
+    assert answered.text
