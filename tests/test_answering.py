@@ -73,9 +73,13 @@ def test_own_case_questions_are_referred_in_both_languages(engine: Matcher) -> N
         ("my brother is in jail with an ICE hold what do i do", "en"),
         ("will my conviction get me deported", "en"),
         ("me llegó una carta de inmigración, qué hago", "es"),
+        ("¿debo firmar la salida voluntaria que me ofrecen?", "es"),  # whose: only the verb
+        ("should I sign the papers ICE handed me", "en"),
     ):
         match = engine.match(SNAPSHOT, question)
         assert (match.band, match.lang) == (REFERRAL, lang), question
+    for how_to in ("how do I post bail at the county jail", "do I need to sign in at the meeting"):
+        assert engine.match(SNAPSHOT, how_to).band != REFERRAL, how_to
 
 
 async def test_referral_reply_gives_help_and_keeps_no_words(testbot: TestBot) -> None:
