@@ -145,16 +145,17 @@ class Core:
         chosen = await self._chosen_language(msg)
         if chosen:
             return chosen
-        key = (msg.channel.platform, msg.channel.chat_id)
         said = detect_language(body)
         if said:
-            _keep(self._spoken, key, said)
             return said
         locale = (msg.language or "")[:2].lower()
-        return self._spoken.get(key) or (locale if locale in LANGUAGES else None)
+        spoken = self._spoken.get((msg.channel.platform, msg.channel.chat_id))
+        return spoken or (locale if locale in LANGUAGES else None)
 
     async def answer(self, msg: Incoming, body: str) -> list[Reply]:
         lang = await self.language(msg, body)
+        if said := detect_language(body):  # questions only: a command's id is not a language
+            _keep(self._spoken, (msg.channel.platform, msg.channel.chat_id), said)
         if self.matcher.embedder is None:
             match, reply = self.respond(body, lang)
         elif self._waiting >= self.matcher.config.queue:
