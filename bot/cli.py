@@ -65,6 +65,11 @@ class _Redacting(logging.Formatter):
 COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor")
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """ "1 error", "2 errors": a count a person reads without stumbling."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _parser() -> _Parser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -260,13 +265,14 @@ def _validate(config: Config, args: argparse.Namespace) -> int:
             now=SystemClock().now(),
         )
         problems += planned.problems
-        events = len(planned.events)
+        events = planned.read
     for problem in sorted(problems, key=lambda p: (p.file, p.line)):
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     print(
-        f"{entries} entries and {events} events checked: {errors} errors, {warnings} warnings",
+        f"{_count(entries, 'entry', 'entries')} and {_count(events, 'event')} checked: "
+        f"{_count(errors, 'error')}, {_count(warnings, 'warning')}",
         file=sys.stderr,
     )
     return 1 if errors or (args.strict and warnings) else 0
@@ -380,7 +386,7 @@ def _doctor(config: Config, args: argparse.Namespace) -> int:
     knowledge = load_knowledge([config.knowledge_dir], stale_after=config.stale_after)
     print(
         f"knowledge: {config.knowledge_dir}: {len(knowledge.snapshot.entries)} entries, "
-        f"{len(knowledge.errors)} errors, {len(knowledge.warnings)} warnings"
+        f"{_count(len(knowledge.errors), 'error')}, {_count(len(knowledge.warnings), 'warning')}"
     )
     if knowledge.errors:
         problems.append(f"knowledge has errors: run '{PROG} validate' to see them")
@@ -395,7 +401,7 @@ def _doctor(config: Config, args: argparse.Namespace) -> int:
     )
     print(
         f"schedules: {config.schedules_dir}: {len(planned.events)} events, "
-        f"{len(planned.errors)} errors, {len(planned.warnings)} warnings"
+        f"{_count(len(planned.errors), 'error')}, {_count(len(planned.warnings), 'warning')}"
     )
     if planned.errors:
         problems.append(f"schedules have errors: run '{PROG} validate' to see them")

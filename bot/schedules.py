@@ -230,6 +230,7 @@ def _rule(recurrence: str, dtstart: datetime, timezone: str) -> rrule:
 class ScheduleResult(Checked):
     events: tuple[Event, ...]
     problems: tuple[Problem, ...]
+    read: int = 0  # events found in the files, those left out for errors included
 
 
 def schedule_files(path: Path) -> list[Path]:
@@ -414,9 +415,11 @@ def load_schedules(
     problems: list[Problem] = []
     events: list[Event] = []
     seen: dict[str, tuple[str, int]] = {}
+    read = 0
     for file in (f for p in paths for f in schedule_files(Path(p))):
         reader = _EventReader(str(file), problems, targets, default_timezone, now)
         for event_id, line, event in reader.file(file):
+            read += 1
             first = seen.get(event_id)
             if first:
                 problems.append(
@@ -431,7 +434,7 @@ def load_schedules(
             seen[event_id] = (str(file), line)
             if event is not None:
                 events.append(event)
-    return ScheduleResult(tuple(events), tuple(problems))
+    return ScheduleResult(tuple(events), tuple(problems), read)
 
 
 def _line(node: Node) -> int:

@@ -85,6 +85,19 @@ def test_validate_reports_file_and_line_and_fails(tmp_path: Path) -> None:
     assert f"{bad}:1: entry 'x': missing 'reviewed'" in done.stdout
 
 
+def test_validate_counts_every_event_read_and_says_one_error(tmp_path: Path) -> None:
+    schedule = tmp_path / "events.yaml"
+    schedule.write_text(
+        "events:\n"
+        "  - {id: good, title: Good, starts: 2030-01-08 18:00, targets: [console]}\n"
+        "  - {id: bad, title: Bad, starts: someday, targets: [console]}\n",
+        encoding="utf-8",
+    )
+    done = bot("validate", str(schedule))
+    assert done.returncode == 1
+    assert "2 events checked: 1 error, 0 warnings" in done.stderr
+
+
 def test_validate_strict_fails_on_warnings_only(tmp_path: Path) -> None:
     entry = (ROOT / "tests" / "test_knowledge.py").read_text(encoding="utf-8")
     body = entry.split('GOOD = """\\\n', 1)[1].split('"""', 1)[0].split("  es:")[0]
