@@ -40,14 +40,20 @@ class App:
     reminders: Reminders
     scheduler: Scheduler
 
+    @property
+    def by_name(self) -> dict[str, Adapter]:
+        return {a.name: a for a in self.adapters}
+
     async def notify(self, target: str | None, text: str) -> None:
         """The bot's own notices (to moderators, organizers); logged when no target is set."""
         channels = resolve_target(self.config, target) if target else []
         if not channels:
-            log.warning("notice with no target configured: %s", text.splitlines()[0])
-        by_platform = {a.name: a for a in self.adapters}
+            # the whole notice in the log, and on the console when it runs: the operator's
+            # terminal is where someone will read it
+            log.warning("notice with no target configured:\n%s", text)
+            channels = [ChannelRef("console", "console")] if "console" in self.by_name else []
         for channel in channels:
-            adapter = by_platform.get(channel.platform)
+            adapter = self.by_name.get(channel.platform)
             if adapter is None:
                 log.warning("notice target on %s, which is not running", channel.platform)
                 continue

@@ -242,7 +242,7 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
 
 def _validate(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.knowledge import Problem, yaml_files
+    from bot.knowledge import Problem, ordered, yaml_files
     from bot.schedules import load_schedules
 
     paths = [Path(p) for p in args.paths] or [config.knowledge_dir, config.schedules_dir]
@@ -266,7 +266,7 @@ def _validate(config: Config, args: argparse.Namespace) -> int:
         )
         problems += planned.problems
         events = planned.read
-    for problem in sorted(problems, key=lambda p: (p.file, p.line)):
+    for problem in ordered(problems):
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors

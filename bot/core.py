@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from bot.bands import REFERRAL, SUGGEST
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.knowledge import Entry, KnowledgeHolder
+from bot.knowledge import Entry, KnowledgeHolder, ordered
 from bot.matcher import MAX_INPUT, Match, Matcher, detect_language, fold, terms
 from bot.messages import MAX_ACTION, Button, Incoming, Reply, Role
 from bot.store import Store, StoreError
@@ -34,6 +34,7 @@ WHEN_TAG = "when"  # "when is the next meeting": the schedule's next event goes 
 _GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"})
 _MAX_RELATED_BUTTONS = 2
 _MAX_REMEMBERED_CHATS = 10_000
+_SHOWN_PROBLEMS = 10  # in a rejected reload's notice; `validate` lists them all
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -511,7 +512,11 @@ class Core:
         """Reload now and say what happened, in words a moderator can act on."""
         result = await asyncio.to_thread(self.knowledge.reload)
         if result.errors:
-            shown = "\n".join(str(p) for p in result.errors[:10])
+            errors = ordered(result.errors)
+            shown = "\n".join(str(p) for p in errors[:_SHOWN_PROBLEMS])
+            if len(errors) > _SHOWN_PROBLEMS:
+                more = text("and_more", lang, count=len(errors) - _SHOWN_PROBLEMS)
+                shown = f"{shown}\n{more}"
             return text(
                 "reload_failed",
                 lang,

@@ -49,6 +49,7 @@ class Problem:
     line: int
     message: str
     severity: Literal["error", "warning"] = "error"
+    unreadable: bool = False  # the whole file could not be read: the cause of what follows
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
@@ -138,8 +139,16 @@ def load_knowledge(
         problems.append(Problem(where, 0, "no knowledge files (*.yaml) found"))
     for file in files:
         entries.extend(_load_file(file, problems, stale_after, today))
-    entries = _check_across(entries, problems)
+    # an id defined in a file that could not be read is not unknown: checking links against
+    # what was read would bury the one real cause under errors about other files
+    readable = not any(p.unreadable for p in problems)
+    entries = _check_across(entries, problems, links=readable)
     return LoadResult(Snapshot.of(entries), tuple(problems))
+
+
+def ordered(problems: Iterable[Problem]) -> list[Problem]:
+    """Unreadable files first (fixing them may clear the rest), then by file and line."""
+    return sorted(problems, key=lambda p: (not p.unreadable, p.file, p.line))
 
 
 def _load_file(
@@ -162,7 +171,7 @@ def _load_file(
     return [e for node in root.value if (e := reader.entry(node)) is not None]
 
 
-def _check_across(entries: list[Entry], problems: list[Problem]) -> list[Entry]:
+def _check_across(entries: list[Entry], problems: list[Problem], *, links: bool) -> list[Entry]:
     seen: dict[str, Entry] = {}
     kept: list[Entry] = []
     for entry in entries:
@@ -179,7 +188,7 @@ def _check_across(entries: list[Entry], problems: list[Problem]) -> list[Entry]:
             continue
         seen[entry.id] = entry
         kept.append(entry)
-    for entry in kept:
+    for entry in kept if links else ():
         for rel in entry.related:
             if rel not in seen:
                 hint = get_close_matches(rel, list(seen), n=1)
@@ -197,9 +206,10 @@ def compose(file: Path) -> tuple[Node | None, Problem | None]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        return None, Problem(str(file), line, f"not valid YAML: {exc.problem or exc.context}")
+        message = f"not valid YAML: {exc.problem or exc.context}"
+        return None, Problem(str(file), line, message, unreadable=True)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return None, Problem(str(file), 0, f"cannot read: {exc}")
+        return None, Problem(str(file), 0, f"cannot read: {exc}", unreadable=True)
 
 
 def _line(node: Node) -> int:

@@ -180,10 +180,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "es": " {count} advertencias (ejecute `python -m bot validate` para verlas).",
     },
     "reload_failed": {
-        "en": "Not reloaded: the files have {count} errors, so I keep serving the last good "
+        "en": "Not reloaded: the files have errors ({count}), so I keep serving the last good "
         "version ({entries} entries). Fix these and try again:\n{problems}",
-        "es": "No recargué: los archivos tienen {count} errores, así que sigo usando la última "
+        "es": "No recargué: los archivos tienen errores ({count}), así que sigo usando la última "
         "versión buena ({entries} entradas). Corrija esto y vuelva a intentarlo:\n{problems}",
+    },
+    "and_more": {
+        "en": "… and {count} more (python -m bot validate lists them all)",
+        "es": "… y {count} más (python -m bot validate los muestra todos)",
     },
     "forgotten": {
         "en": "Done: I deleted this chat's language choice, its reminder subscription and your "

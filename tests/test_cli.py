@@ -98,6 +98,23 @@ def test_validate_counts_every_event_read_and_says_one_error(tmp_path: Path) -> 
     assert "2 events checked: 1 error, 0 warnings" in done.stderr
 
 
+def test_validate_names_an_unreadable_file_first_and_not_its_ids_as_unknown(
+    tmp_path: Path,
+) -> None:
+    entry = (ROOT / "tests" / "test_knowledge.py").read_text(encoding="utf-8")
+    good = entry.split('GOOD = """\\\n', 1)[1].split('"""', 1)[0]
+    linked = good.replace("  tags: [sb54]", "  tags: [sb54]\n  related: [second-entry]")
+    (tmp_path / "a.yaml").write_text(linked, encoding="utf-8")
+    broken = good.replace("first-entry", "second-entry").replace("\n  tags:", "\n tags:")
+    (tmp_path / "b.yaml").write_text(broken, encoding="utf-8")
+    done = bot("validate", str(tmp_path))
+    assert done.returncode == 1
+    first = done.stdout.splitlines()[0]
+    assert first.startswith(f"{tmp_path / 'b.yaml'}:")
+    assert "not valid YAML" in first
+    assert "unknown id" not in done.stdout
+
+
 def test_validate_strict_fails_on_warnings_only(tmp_path: Path) -> None:
     entry = (ROOT / "tests" / "test_knowledge.py").read_text(encoding="utf-8")
     body = entry.split('GOOD = """\\\n', 1)[1].split('"""', 1)[0].split("  es:")[0]

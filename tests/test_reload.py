@@ -70,3 +70,25 @@ async def test_reload_command_is_for_moderators_only(live: TestBot) -> None:
     moderator = replace(stranger, roles=frozenset({Role.MODERATOR}))
     (done,) = await live.app.core.handle(moderator)
     assert done.text.startswith("Knowledge reloaded")
+
+
+async def test_a_rejected_reload_reaches_the_console_cause_first_without_follow_on_errors(
+    config: Config, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default config names no moderators' target: the notice still reaches the console,
+    and one mis-indented line reads as one error, not as unknown links in other files."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.md"))
+    monkeypatch.setattr(app_module, "WATCH_INTERVAL", 0.05)
+    async with console_bot(replace(config, knowledge_dir=knowledge, notify={}), clock) as bot:
+        await _until(lambda: bot.app.knowledge.snapshot.entries)
+        linked = next(e for e in bot.app.knowledge.snapshot.entries if e.related)
+        source = Path(bot.app.knowledge.snapshot.by_id[linked.related[0]].file)
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text.replace("\n  tags:", "\n tags:", 1), encoding="utf-8")
+        notice = await bot.pop()
+    assert "Not reloaded" in notice
+    problems = [line for line in notice.splitlines() if ".yaml:" in line]
+    assert f"{source}:" in problems[0]
+    assert "not valid YAML" in problems[0]
+    assert "unknown id" not in notice
