@@ -84,11 +84,16 @@ async def test_a_rejected_reload_reaches_the_console_cause_first_without_follow_
         await _until(lambda: bot.app.knowledge.snapshot.entries)
         linked = next(e for e in bot.app.knowledge.snapshot.entries if e.related)
         source = Path(bot.app.knowledge.snapshot.by_id[linked.related[0]].file)
-        text = source.read_text(encoding="utf-8")
-        source.write_text(text.replace("\n  tags:", "\n tags:", 1), encoding="utf-8")
+        _misindent(source)
         notice = await bot.pop()
     assert "Not reloaded" in notice
     problems = [line for line in notice.splitlines() if ".yaml:" in line]
     assert f"{source}:" in problems[0]
     assert "not valid YAML" in problems[0]
     assert "unknown id" not in notice
+
+
+def _misindent(path: Path) -> None:
+    """One line moved one space left, as a hurried edit does."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n  tags:", "\n tags:", 1), encoding="utf-8")
