@@ -19,7 +19,7 @@ from bot.config import Config, resolve_target
 from bot.knowledge import Problem
 from bot.messages import Button, ChannelRef, Moment, Reply
 from bot.outbox import Outbox, destination
-from bot.schedules import Event, load_schedules, parse_recurrence
+from bot.schedules import Event, load_schedules, parse_recurrence, schedule_files
 from bot.store import DeliveryKey, Store, StoreError, iso
 from bot.texts import text
 
@@ -83,31 +83,23 @@ class Reminders:
         self.chat_events: tuple[Event, ...] = ()
         self.going: dict[str, int] = {}
         self._problems: tuple[Problem, ...] = ()
+        self._by_file: dict[str, tuple[Event, ...]] = {}  # each file's last good events
 
     @property
     def events(self) -> dict[str, Event]:
         return {e.id: e for e in (*self.file_events, *self.chat_events)}
 
     async def load(self) -> None:
-        """Read schedules/ and the database again; a file with errors never drops good events."""
-        result = await asyncio.to_thread(
-            load_schedules,
-            [self.config.schedules_dir],
-            targets=self.config.targets,
-            default_timezone=self.config.timezone,
-            now=self.clock.now(),
-        )
-        if result.problems != self._problems:  # said once, not at every sweep
-            for problem in result.problems:
+        """Read schedules/ and the database again. A mistake costs only its own events: an
+        event with an error keeps its last good version (a new one waits until it is fixed),
+        a file that cannot be read keeps all its last good events, and every other change
+        loads."""
+        events, problems = await asyncio.to_thread(self._read_files)
+        if problems != self._problems:  # said once, not at every sweep
+            for problem in problems:
                 log.warning("schedules: %s", problem)
-            self._problems = result.problems
-        if result.errors and self.file_events:
-            # like knowledge: a typo must not silently drop the reminders of the last good files
-            log.warning(
-                "schedules have errors; keeping the %d events loaded before", len(self.file_events)
-            )
-        else:
-            self.file_events = result.events
+            self._problems = problems
+        self.file_events = events
         rows = await self.store.load_events()
         chat_events = []
         for row in rows:
@@ -117,6 +109,36 @@ class Reminders:
                 log.warning("stored event %s unreadable: %s", row.get("id"), exc)
         self.chat_events = tuple(chat_events)
         self.going = await self.store.going_counts()
+
+    def _read_files(self) -> tuple[tuple[Event, ...], tuple[Problem, ...]]:
+        """File by file, so one file's mistake never holds back another's changes."""
+        problems: list[Problem] = []
+        by_file: dict[str, tuple[Event, ...]] = {}
+        for file in schedule_files(self.config.schedules_dir):
+            result = load_schedules(
+                [file],
+                targets=self.config.targets,
+                default_timezone=self.config.timezone,
+                now=self.clock.now(),
+            )
+            problems += result.problems
+            before = {e.id: e for e in self._by_file.get(str(file), ())}
+            if any(p.unreadable for p in result.problems):
+                kept = tuple(before.values())
+            else:
+                kept = (*result.events, *(before[i] for i in result.broken if i in before))
+            if result.errors and before:
+                log.info("schedules: %s has errors; its last good events stay", file)
+            by_file[str(file)] = kept
+        self._by_file = by_file
+        events: dict[str, Event] = {}
+        for name, kept in by_file.items():
+            for event in kept:
+                if event.id in events:  # `validate` names both places; the first file wins
+                    problems.append(Problem(name, 0, f"duplicate id '{event.id}' in another file"))
+                    continue
+                events[event.id] = event
+        return tuple(events.values()), tuple(problems)
 
     def upcoming(self, after: datetime, limit: int = 10) -> list[tuple[Event, datetime]]:
         """The next occurrences of every event, soonest first."""

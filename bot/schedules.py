@@ -231,6 +231,7 @@ class ScheduleResult(Checked):
     events: tuple[Event, ...]
     problems: tuple[Problem, ...]
     read: int = 0  # events found in the files, those left out for errors included
+    broken: tuple[str, ...] = ()  # ids of the events left out for errors
 
 
 def schedule_files(path: Path) -> list[Path]:
@@ -416,6 +417,7 @@ def load_schedules(
     events: list[Event] = []
     seen: dict[str, tuple[str, int]] = {}
     read = 0
+    broken: list[str] = []
     for file in (f for p in paths for f in schedule_files(Path(p))):
         reader = _EventReader(str(file), problems, targets, default_timezone, now)
         for event_id, line, event in reader.file(file):
@@ -434,7 +436,9 @@ def load_schedules(
             seen[event_id] = (str(file), line)
             if event is not None:
                 events.append(event)
-    return ScheduleResult(tuple(events), tuple(problems), read)
+            else:
+                broken.append(event_id)
+    return ScheduleResult(tuple(events), tuple(problems), read, tuple(broken))
 
 
 def _line(node: Node) -> int:

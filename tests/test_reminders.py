@@ -283,6 +283,31 @@ async def test_a_typo_in_a_schedule_file_keeps_the_last_good_events(  # type: ig
     assert [c.chat_id for c, _ in bot.platform.sent] == ["-100"], "still reminded"
 
 
+async def test_a_broken_schedule_file_holds_back_only_its_own_events(  # type: ignore[no-untyped-def]
+    make_bot, reminder_config: Config
+) -> None:
+    bot = await make_bot()
+    folder = reminder_config.schedules_dir
+
+    def event(event_id: str, title: str) -> str:
+        return (
+            f"events:\n  - id: {event_id}\n    title: {title}\n    starts: 2026-11-25 12:00\n"
+            "    remind: [1h]\n    targets: [group]\n"
+        )
+
+    (folder / "a.yaml").write_text(event("rally-a", "Rally A"), encoding="utf-8")
+    (folder / "b.yaml").write_text(event("rally-b", "Rally B"), encoding="utf-8")
+    await bot.app.reminders.load()
+    (folder / "a.yaml").write_text("events:\n  - id: rally-a\n   title: [", encoding="utf-8")
+    (folder / "b.yaml").write_text(event("rally-b", "Rally B, new time"), encoding="utf-8")
+    (folder / "c.yaml").write_text(event("rally-c", "Rally C"), encoding="utf-8")
+    await bot.app.reminders.load()
+    titles = {e.id: e.title for e in bot.app.reminders.events.values()}
+    assert titles["rally-a"] == "Rally A", "the unreadable file keeps its last good events"
+    assert titles["rally-b"] == "Rally B, new time", "other files' changes load"
+    assert titles["rally-c"] == "Rally C"
+
+
 async def test_a_ledger_error_for_one_chat_does_not_stop_the_others(make_bot) -> None:  # type: ignore[no-untyped-def]
     """A database hiccup while claiming one destination (say "database is locked" under load)
     costs that one chat a sweep's delay, not the whole broadcast."""
