@@ -312,7 +312,8 @@ def _ics(config: Config, args: argparse.Namespace) -> int:
     async def events() -> bytes:
         async with app.store:
             await app.reminders.load()
-        return calendar_bytes(app.reminders.events.values(), SystemClock().now())
+        events = app.reminders.events.values()
+        return calendar_bytes(events, SystemClock().now(), config.event_length)
 
     data = asyncio.run(events())
     if args.out:

@@ -79,6 +79,7 @@ class Config:
     database_url: str = "sqlite:///data/bot.db"
     timezone: str = "America/Los_Angeles"
     grace: timedelta = timedelta(minutes=15)
+    event_length: timedelta = timedelta(hours=2)  # a calendar entry's end (ICS DTEND)
     targets: Mapping[str, Any] = field(default_factory=dict)
     telegram: PlatformConfig = PlatformConfig()
     discord: PlatformConfig = PlatformConfig()
@@ -100,7 +101,7 @@ _KNOWN = {
     "schedules": {"path"},
     "database": {"url"},
     "timezone": None,
-    "reminders": {"grace"},
+    "reminders": {"grace", "event_length"},
     "targets": None,
     "telegram": {"enabled", "base_url"},
     "discord": {"enabled", "guild_id", "message_content", "embeds", "base_url"},
@@ -162,6 +163,9 @@ def from_mapping(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
         ),
         timezone=timezone,
         grace=parse_duration(_section(raw, "reminders").get("grace", "15m"), "reminders.grace"),
+        event_length=parse_duration(
+            _section(raw, "reminders").get("event_length", "2h"), "reminders.event_length"
+        ),
         targets=dict(raw.get("targets") or {"console": {"platform": "console"}}),
         telegram=_platform(raw, "telegram"),
         discord=_platform(raw, "discord"),

@@ -124,7 +124,8 @@ class EventCommands:
         return [Reply(text("unsubscribed", ctx.lang), ctx.lang, private=True)]
 
     async def calendar(self, ctx: Context) -> list[Reply]:
-        data = calendar_bytes(self.reminders.events.values(), self.clock.now())
+        events = self.reminders.events.values()
+        data = calendar_bytes(events, self.clock.now(), self.reminders.config.event_length)
         attachment = Attachment("forum-prep-events.ics", data, "text/calendar")
         return [Reply(text("calendar", ctx.lang), ctx.lang, attachment=attachment)]
 

@@ -185,6 +185,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "es": "No recargué: los archivos tienen errores ({count}), así que sigo usando la última "
         "versión buena ({entries} entradas). Corrija esto y vuelva a intentarlo:\n{problems}",
     },
+    "file_saved": {"en": "Saved: {path}", "es": "Guardado: {path}"},
+    "file_not_saved": {
+        "en": "Could not save {path} ({reason}); run the bot from a folder you can write to.",
+        "es": "No pude guardar {path} ({reason}); inicie el bot en una carpeta donde pueda "
+        "escribir.",
+    },
     "and_more": {
         "en": "… and {count} more (python -m bot validate lists them all)",
         "es": "… y {count} más (python -m bot validate los muestra todos)",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -129,7 +130,9 @@ async def console_bot(config: Config, clock: FakeClock) -> AsyncIterator[TestBot
     tasks, and a TaskGroup reports a child's crash by cancelling the task that entered it.
     """
     stdin, out = asyncio.StreamReader(), asyncio.Queue[str]()
-    app = build(config, clock=clock, adapters=[ConsoleAdapter(stdin, write=out.put_nowait)])
+    files = Path(tempfile.mkdtemp(prefix="console-files-"))  # /calendar writes its file here
+    console = ConsoleAdapter(stdin, write=out.put_nowait, folder=files)
+    app = build(config, clock=clock, adapters=[console])
     stop, ready = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(serve(app, stop, ready=ready))
     async with asyncio.timeout(10):

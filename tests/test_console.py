@@ -223,3 +223,12 @@ async def test_when_questions_show_the_next_scheduled_event(
     assert f"Lo próximo en el calendario del bot: {event.title}" in spanish
     unrelated = await testbot.ask("what is sb54")
     assert "Next on the bot's schedule" not in unrelated
+
+
+async def test_calendar_on_the_console_writes_the_file_and_says_where(testbot: TestBot) -> None:
+    shown = await testbot.ask("/calendar")
+    assert ".ics" in shown
+    saved = await testbot.pop()
+    assert saved.startswith("Saved: ")
+    path = Path(saved.removeprefix("Saved: "))
+    assert (await asyncio.to_thread(path.read_bytes)).startswith(b"BEGIN:VCALENDAR")

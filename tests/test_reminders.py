@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 
 from bot.adapters.base import DeliveryError, Handler
 from bot.app import App, build
@@ -243,6 +244,11 @@ async def test_calendar_is_an_ics_attachment(make_bot) -> None:  # type: ignore[
     assert "BEGIN:VTIMEZONE" in ics
     assert "TZID:America/Los_Angeles" in ics
     assert "RRULE:FREQ=MONTHLY" in ics
+    calendar = Calendar.from_ical(ics)
+    (event,) = calendar.walk("VEVENT")
+    length = event.decoded("dtend") - event.decoded("dtstart")
+    assert length == bot.app.config.event_length, "calendar apps get an end time"
+    assert "only works" not in ics, "no note that the time zone stops working in 2038"
 
 
 async def test_next_shows_when_where_and_how_to_comment(make_bot) -> None:  # type: ignore[no-untyped-def]

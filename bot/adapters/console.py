@@ -15,9 +15,11 @@ import stat
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.adapters.base import Handler, choices, plain_text
-from bot.messages import ChannelRef, Incoming, Reply, Role
+from bot.messages import Attachment, ChannelRef, Incoming, Reply, Role
+from bot.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,9 @@ class ConsoleAdapter:
         *,
         on_eof: Callable[[], object] | None = None,
         prompt: bool = False,
+        folder: Path | None = None,
     ) -> None:
+        self._folder = folder or Path.cwd()  # where files such as /calendar are written
         self._stdin = stdin
         self._write = write
         self._on_eof = on_eof
@@ -58,6 +62,9 @@ class ConsoleAdapter:
             msg = self._incoming(line)
             for reply in await handle(msg):
                 self._show(reply)
+                if reply.attachment:
+                    saved = await asyncio.to_thread(self._save, reply.attachment, reply.lang)
+                    self._write(saved)
         if self._on_eof:
             self._on_eof()
         await asyncio.Event().wait()  # stdin closed, but reminders keep printing until stopped
@@ -73,6 +80,17 @@ class ConsoleAdapter:
     def _show(self, reply: Reply) -> None:
         self._choices = choices(reply) or self._choices
         self._write(plain_text(reply))
+
+    def _save(self, attachment: Attachment, lang: str) -> str:
+        """A file (the /calendar) cannot be shown in a terminal: it is written to the folder
+        the bot runs in, and its path printed."""
+        path = (self._folder / attachment.filename).resolve()
+        try:
+            path.write_bytes(attachment.data)
+        except OSError as exc:
+            log.warning("could not save %s: %s", path, exc)
+            return text("file_not_saved", lang, path=str(path), reason=exc.strerror or exc)
+        return text("file_saved", lang, path=str(path))
 
     async def send(self, channel: ChannelRef, reply: Reply) -> None:
         """Reminders and notices: one line each, so logs and tests can count them."""
