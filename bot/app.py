@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,7 +88,8 @@ def build(
 
 
 def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]:
-    """Every adapter the config enables and has a token for; the console when none is."""
+    """Every adapter the config enables and has a token for; the console when none is, or
+    when standard input is a terminal or a pipe (an operator trying the bot)."""
     adapters: list[Adapter] = []
     store = core.store
 
@@ -121,9 +123,10 @@ def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]
         )
     elif config.discord.enabled:
         log.error("discord is enabled but DISCORD_TOKEN is not set; not starting it")
-    if not adapters:
-        from bot.adapters.console import ConsoleAdapter, interactive, quit_process
+    from bot.adapters.console import ConsoleAdapter, interactive, quit_process, stdin_readable
 
+    # the console when no platform runs, and beside them when someone can type or pipe to it
+    if not adapters or stdin_readable():
         at_terminal = interactive()  # Ctrl-D quits there; elsewhere reminders go on
         adapters.append(
             ConsoleAdapter(prompt=at_terminal, on_eof=quit_process if at_terminal else None)
@@ -145,7 +148,8 @@ class Notices:
 async def serve(
     app: App, stop: asyncio.Event, *, reminders: bool = True, ready: asyncio.Event | None = None
 ) -> None:
-    """Run until `stop` is set; a crashing adapter stops everything, loudly.
+    """Run until `stop` is set. Each platform connects on its own (`_supervise`): one that
+    cannot be reached never takes the others or the reminders down.
 
     With `reminders=False` (the `chat` command) events are read for /next and /events, but
     nothing is scheduled and APScheduler is never imported.
@@ -163,12 +167,15 @@ async def serve(
             else:
                 await app.reminders.load()
             async with asyncio.TaskGroup() as tg:
-                tasks = [tg.create_task(a.run(app.core.handle), name=a.name) for a in app.adapters]
+                tasks = [tg.create_task(_supervise(app, a), name=a.name) for a in app.adapters]
                 tasks.append(tg.create_task(_watch_knowledge(app, seen), name="knowledge-watch"))
                 tasks.append(tg.create_task(_purge_old_questions(app), name="purge"))
                 model = tg.create_task(_load_model(app), name="model")
-                if ready:  # ready means answering at full strength: words and meaning
+                if ready:  # ready: every platform connected, answering with words and meaning
                     await model
+                    for adapter in app.adapters:
+                        if (connected := getattr(adapter, "connected", None)) is not None:
+                            await connected.wait()
                     ready.set()
                 await stop.wait()
                 await draining  # the adapters stay up while sends in flight finish
@@ -188,6 +195,49 @@ async def main(app: App) -> None:
         loop.add_signal_handler(sig, stop.set)
     await serve(app, stop)
     log.info("stopped; database closed")
+
+
+async def _supervise(app: App, adapter: Adapter) -> None:
+    """Run one adapter; when it fails (its API unreachable, a wrong base_url), try again after
+    `reconnect.first`, doubling up to `reconnect.max`, with jitter so several bots do not
+    retry in step. Logged once per change of state. While it is not connected its reminders
+    wait unclaimed (`Reminders.down`), so they go out when it is back, within the grace."""
+    name = adapter.name
+    connected: asyncio.Event | None = getattr(adapter, "connected", None)
+    delay = app.config.reconnect_first.total_seconds()
+    most = max(delay, app.config.reconnect_most.total_seconds())
+    failing = False
+    while True:
+        announce = None
+        if connected is not None:
+            app.reminders.down.add(name)
+            announce = asyncio.create_task(_when_connected(app, name, connected, failing))
+        try:
+            await adapter.run(app.core.handle)
+            return  # it stopped on purpose (a refused token, said by the adapter)
+        except Exception as exc:  # any failure to connect or stay connected: retry
+            was_up = connected is not None and connected.is_set()
+            if was_up:
+                delay = app.config.reconnect_first.total_seconds()
+            wait = delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not secrecy
+            if not failing or was_up:
+                log.warning("%s: cannot reach the API (%s); retrying in %.0f s", name, exc, wait)
+            else:
+                log.debug("%s: still unreachable (%s); retrying in %.0f s", name, exc, wait)
+            failing = True
+            app.reminders.down.add(name)
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, most)
+        finally:
+            if announce is not None:
+                announce.cancel()
+
+
+async def _when_connected(app: App, name: str, connected: asyncio.Event, after: bool) -> None:
+    await connected.wait()
+    app.reminders.down.discard(name)
+    if after:
+        log.info("%s: connected", name)
 
 
 async def _load_model(app: App) -> None:

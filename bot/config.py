@@ -80,6 +80,9 @@ class Config:
     timezone: str = "America/Los_Angeles"
     grace: timedelta = timedelta(minutes=15)
     event_length: timedelta = timedelta(hours=2)  # a calendar entry's end (ICS DTEND)
+    # a platform that cannot be reached is tried again after `first`, doubling up to `most`
+    reconnect_first: timedelta = timedelta(seconds=2)
+    reconnect_most: timedelta = timedelta(minutes=5)
     targets: Mapping[str, Any] = field(default_factory=dict)
     telegram: PlatformConfig = PlatformConfig()
     discord: PlatformConfig = PlatformConfig()
@@ -109,6 +112,7 @@ _KNOWN = {
     "notify": {"organizers", "moderators"},
     "contacts": {"rapid_response", "legal_help"},
     "logging": {"level"},
+    "reconnect": {"first", "max"},
     "matcher": {"threshold", "margin", "semantic", "model", "cache", "queue"},
 }
 _ROLE_KEYS = {
@@ -163,6 +167,10 @@ def from_mapping(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
         ),
         timezone=timezone,
         grace=parse_duration(_section(raw, "reminders").get("grace", "15m"), "reminders.grace"),
+        reconnect_first=parse_duration(
+            _section(raw, "reconnect").get("first", "2s"), "reconnect.first"
+        ),
+        reconnect_most=parse_duration(_section(raw, "reconnect").get("max", "5m"), "reconnect.max"),
         event_length=parse_duration(
             _section(raw, "reminders").get("event_length", "2h"), "reminders.event_length"
         ),

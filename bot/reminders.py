@@ -84,6 +84,8 @@ class Reminders:
         self.going: dict[str, int] = {}
         self._problems: tuple[Problem, ...] = ()
         self._by_file: dict[str, tuple[Event, ...]] = {}  # each file's last good events
+        # platforms not connected now: their reminders wait unclaimed for the next sweep
+        self.down: set[str] = set()
 
     @property
     def events(self) -> dict[str, Event]:
@@ -211,6 +213,9 @@ class Reminders:
         limit = asyncio.Semaphore(SEND_CONCURRENCY)
 
         async def one(channel: ChannelRef, lang: str) -> None:
+            if channel.platform in self.down:  # not claimed: sent when it is back, in grace
+                outcomes["waiting"] = outcomes.get("waiting", 0) + 1
+                return
             async with limit:
                 key = DeliveryKey(event.id, occurrence, offset, destination(channel))
                 reply = self.reminder_reply(event, occurrence, lang)

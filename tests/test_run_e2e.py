@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -131,3 +132,59 @@ async def test_sigkill_during_a_broadcast_to_500_never_doubles(tmp_path: Path) -
     assert set(chats) | uncertain == everyone, "everyone got it, or is listed as uncertain"
     assert len(uncertain) <= 10, "only the few in flight at the kill are uncertain"
     assert everyone - uncertain <= set(chats), "everyone not in flight got it exactly once"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_platforms_down_at_start_do_not_stop_the_others(tmp_path: Path) -> None:
+    """Telegram's API and Discord unreachable at start: the console answers at once, Telegram
+    answers once its API is up, and SIGTERM still stops it all cleanly."""
+    import asyncio
+
+    from tests.fakes.bot_api import FakeBotApi
+
+    telegram_port, discord_port = _free_port(), _free_port()  # nothing listens there yet
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: {tmp_path / 'none'}}}\n"
+        "database: {url: 'sqlite:///bot.db'}\nmatcher: {semantic: false}\n"
+        "reconnect: {first: 1s, max: 2s}\n"
+        f"telegram: {{enabled: true, base_url: 'http://127.0.0.1:{telegram_port}/bot'}}\n"
+        f"discord: {{enabled: true, base_url: 'http://127.0.0.1:{discord_port}'}}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:DOWN", "DISCORD_TOKEN": "x.y.z"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=env, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.stdin
+    assert proc.stdout
+    assert proc.stderr
+    api = FakeBotApi()
+    try:
+        proc.stdin.write(b"what is sb 54\n")
+        await proc.stdin.drain()
+        async with asyncio.timeout(30):
+            while b"California Values Act" not in await proc.stdout.readline():
+                pass
+        await asyncio.sleep(1.5)  # a retry or two against nothing
+        await api.start(telegram_port)
+        api.push_message("what is the truth act")
+        (sent,) = await api.wait_sent(1, seconds=30)
+        assert "TRUTH" in sent["text"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            code = await proc.wait()
+        await api.stop()
+    log = (await proc.stderr.read()).decode()
+    assert code == 0, log[-2000:]
+    assert "Traceback" not in log
+    assert log.count("telegram: cannot reach the API") == 1, "said once per change of state"
+    assert "telegram: connected" in log

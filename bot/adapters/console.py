@@ -123,6 +123,14 @@ def interactive() -> bool:
         return False
 
 
+def stdin_readable() -> bool:
+    """A terminal or a pipe on standard input (not /dev/null, a file, or nothing)."""
+    try:
+        return sys.stdin is not None and _pollable(sys.stdin.fileno())
+    except (ValueError, OSError):
+        return False
+
+
 def quit_process() -> None:
     """Stop as Ctrl-C does: `bot.app.main` turns SIGINT into a graceful shutdown."""
     signal.raise_signal(signal.SIGINT)

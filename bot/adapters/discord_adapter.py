@@ -62,6 +62,9 @@ class ForumClient(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.on_message(message)
 
+    async def on_ready(self) -> None:
+        self.adapter.connected.set()
+
 
 class ActionButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
@@ -124,6 +127,7 @@ class DiscordAdapter:
         self._on_blocked = on_blocked
         self._on_notice = on_notice
         self._handle: Handler | None = None
+        self.connected = asyncio.Event()  # set once the gateway is ready: reminders wait for it
         if config.discord.base_url:  # discord.py reads these class attributes for every request
             base = config.discord.base_url.rstrip("/")
             Route.BASE = f"{base}/api/v10"
@@ -139,6 +143,9 @@ class DiscordAdapter:
     async def run(self, handle: Handler) -> None:
         """Until cancelled (SIGTERM); `async with` closes the gateway and HTTP session."""
         self._handle = handle
+        self.connected.clear()
+        if self.client.is_closed():  # a retry after a failed start: the same client, reopened
+            self.client.clear()
         try:
             async with self.client:
                 await self.client.start(self._token)

@@ -31,6 +31,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -100,6 +101,7 @@ class TelegramAdapter:
         on_notice: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.config = config
+        self.connected = asyncio.Event()  # set while the Bot API answers: reminders wait for it
         builder: ApplicationBuilder = (  # type: ignore[type-arg]
             Application.builder()
             .token(token)
@@ -125,7 +127,19 @@ class TelegramAdapter:
         self._pieces_sent: dict[str, int] = {}  # ledger row → pieces of it already delivered
 
     async def run(self, handle: Handler) -> None:
+        """Until cancelled. A Bot API that cannot be reached raises (the app retries later);
+        a refused token is said once, with what to fix, and Telegram stays off."""
         self._handle = handle
+        self.connected.clear()
+        try:
+            await self._serve()
+        except InvalidToken:
+            log.error(
+                "telegram refused TELEGRAM_BOT_TOKEN; Telegram is not running (set a valid "
+                "token from @BotFather in the environment and restart)"
+            )
+
+    async def _serve(self) -> None:
         async with self.application:
             await self._publish_commands()
             updater = self.application.updater
@@ -135,6 +149,7 @@ class TelegramAdapter:
                 allowed_updates=["message", "callback_query", "my_chat_member"]
             )
             await self.application.start()
+            self.connected.set()
             try:
                 await asyncio.Event().wait()
             finally:

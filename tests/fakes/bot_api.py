@@ -36,12 +36,13 @@ class FakeBotApi:
     _runner: web.AppRunner | None = None
     base_url: str = ""
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
+        """Listen on `port` (0: any free one); the bot's base_url is returned."""
         app = web.Application()
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}/bot"
