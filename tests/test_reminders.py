@@ -262,6 +262,21 @@ async def test_next_shows_when_where_and_how_to_comment(make_bot) -> None:  # ty
     assert "public comment" in shown
 
 
+async def test_a_platform_that_is_down_gets_its_reminders_when_back_in_grace(  # type: ignore[no-untyped-def]
+    make_bot,
+) -> None:
+    bot = await make_bot()
+    await bot.say(ADD)
+    bot.clock.advance(hours=2)
+    bot.app.reminders.down.add("fake")  # what the supervisor marks while it reconnects
+    await bot.tick()
+    assert bot.platform.sent == [], "nothing sent, and nothing claimed, while it is down"
+    bot.app.reminders.down.discard("fake")
+    bot.clock.advance(minutes=1)
+    await bot.tick()
+    assert len(bot.platform.sent) == 2, "both targets get it once it is back, within the grace"
+
+
 async def test_delivery_is_never_doubled_by_concurrent_ticks(make_bot) -> None:  # type: ignore[no-untyped-def]
     first, second = await make_bot(), await make_bot()  # two instances, one database
     await first.say(ADD)
