@@ -202,7 +202,9 @@ def test_doctor_names_what_to_fix(tmp_path: Path) -> None:
 
 def test_ics_writes_the_calendar(tmp_path: Path) -> None:
     out = tmp_path / "events.ics"
-    done = bot("ics", "--out", str(out))
+    config = tmp_path / "config.yaml"
+    config.write_text(f"schedules: {{path: {ROOT / 'tests' / 'fixtures' / 'schedules'}}}\n")
+    done = bot("ics", "--config", str(config), "--out", str(out))
     assert done.returncode == 0, done.stderr
     calendar = out.read_text(encoding="utf-8")
     assert calendar.startswith("BEGIN:VCALENDAR")
