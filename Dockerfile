@@ -14,5 +14,7 @@ USER bot
 RUN python -m bot ask "what is SB 54" >/dev/null
 VOLUME ["/app/data"]
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=60s --timeout=10s CMD ["python", "-m", "bot", "doctor", "--quick"]
+# `health` asks the running bot (GET /healthz) when health.port is set in the config, and runs
+# the offline checks otherwise.
+HEALTHCHECK --interval=60s --timeout=10s CMD ["python", "-m", "bot", "health"]
 CMD ["python", "-m", "bot", "run"]

@@ -7,7 +7,7 @@ import logging
 import random
 import signal
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.adapters.base import Adapter
@@ -40,6 +40,8 @@ class App:
     clock: Clock
     reminders: Reminders
     scheduler: Scheduler
+    # adapter name → connecting, connected, running (the console), retrying (why) or off
+    status: dict[str, str] = field(default_factory=dict)
 
     @property
     def by_name(self) -> dict[str, Adapter]:
@@ -170,6 +172,11 @@ async def serve(
                 tasks = [tg.create_task(_supervise(app, a), name=a.name) for a in app.adapters]
                 tasks.append(tg.create_task(_watch_knowledge(app, seen), name="knowledge-watch"))
                 tasks.append(tg.create_task(_purge_old_questions(app), name="purge"))
+                if app.config.health_port:
+                    from bot.health import serve_health
+
+                    health = serve_health(app, app.config.health_listen, app.config.health_port)
+                    tasks.append(tg.create_task(health, name="health"))
                 model = tg.create_task(_load_model(app), name="model")
                 if ready:  # ready: every platform connected, answering with words and meaning
                     await model
@@ -207,6 +214,7 @@ async def _supervise(app: App, adapter: Adapter) -> None:
     delay = app.config.reconnect_first.total_seconds()
     most = max(delay, app.config.reconnect_most.total_seconds())
     failing = False
+    app.status[name] = "connecting" if connected is not None else "running"
     while True:
         announce = None
         if connected is not None:
@@ -214,6 +222,7 @@ async def _supervise(app: App, adapter: Adapter) -> None:
             announce = asyncio.create_task(_when_connected(app, name, connected, failing))
         try:
             await adapter.run(app.core.handle)
+            app.status[name] = "off (stopped: see the log)"
             return  # it stopped on purpose (a refused token, said by the adapter)
         except Exception as exc:  # any failure to connect or stay connected: retry
             was_up = connected is not None and connected.is_set()
@@ -225,6 +234,7 @@ async def _supervise(app: App, adapter: Adapter) -> None:
             else:
                 log.debug("%s: still unreachable (%s); retrying in %.0f s", name, exc, wait)
             failing = True
+            app.status[name] = f"retrying ({exc})"[:200]
             app.reminders.down.add(name)
             await asyncio.sleep(wait)
             delay = min(delay * 2, most)
@@ -236,6 +246,7 @@ async def _supervise(app: App, adapter: Adapter) -> None:
 async def _when_connected(app: App, name: str, connected: asyncio.Event, after: bool) -> None:
     await connected.wait()
     app.reminders.down.discard(name)
+    app.status[name] = "connected"
     if after:
         log.info("%s: connected", name)
 

@@ -62,7 +62,7 @@ class _Redacting(logging.Formatter):
         return line.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
-COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor")
+COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor", "health")
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
@@ -113,6 +113,12 @@ def _parser() -> _Parser:
     ics.add_argument("--out", metavar="PATH", help="write here instead of stdout")
     sub.add_parser(
         "report", parents=[common], help="unanswered questions, unhelpful and stale answers"
+    )
+    sub.add_parser(
+        "health",
+        parents=[common],
+        help="how the running bot is doing (its /healthz when health.port is set; otherwise "
+        "the offline checks of doctor --quick); exit 1 when not healthy",
     )
     doctor = sub.add_parser(
         "doctor", parents=[common], help="check config, secrets, database, knowledge"
@@ -426,6 +432,40 @@ def _doctor(config: Config, args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _health(config: Config, args: argparse.Namespace) -> int:
+    """Asks the running bot (its /healthz) when it has one; else checks what can be checked
+    without it, as doctor --quick does."""
+    if not config.health_port:
+        print("health.port is not set: no running bot to ask; offline checks only")
+        args.quick = True
+        return _doctor(config, args)
+    import json
+    import urllib.error
+    import urllib.request
+
+    anywhere = config.health_listen in ("0.0.0.0", "::")  # noqa: S104 - read, not bound
+    host = "127.0.0.1" if anywhere else config.health_listen
+    url = f"http://{host}:{config.health_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            found = json.load(response)
+    except urllib.error.HTTPError as exc:  # 503: it answered, and is not healthy
+        found = json.load(exc)
+    except (OSError, ValueError) as exc:
+        print(f"the bot does not answer at {url} ({exc}): is it running?")
+        return 1
+    for name, state in found["adapters"].items():
+        print(f"{name}: {state}")
+    print(f"database: {found['database']}")
+    print(
+        f"knowledge: {found['knowledge']['entries']} entries, "
+        f"{_count(found['knowledge']['errors'], 'error')} in the last reload"
+    )
+    print(f"last reminder sweep: {found['last_sweep'] or 'not yet'}")
+    print("healthy" if found["healthy"] else "NOT healthy")
+    return 0 if found["healthy"] else 1
+
+
 _COMMANDS = {
     "run": _run,
     "chat": _chat,
@@ -434,4 +474,5 @@ _COMMANDS = {
     "ics": _ics,
     "report": _report,
     "doctor": _doctor,
+    "health": _health,
 }

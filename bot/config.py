@@ -83,6 +83,8 @@ class Config:
     # a platform that cannot be reached is tried again after `first`, doubling up to `most`
     reconnect_first: timedelta = timedelta(seconds=2)
     reconnect_most: timedelta = timedelta(minutes=5)
+    health_port: int | None = None  # GET /healthz on this port (None: no HTTP endpoint)
+    health_listen: str = "127.0.0.1"
     targets: Mapping[str, Any] = field(default_factory=dict)
     telegram: PlatformConfig = PlatformConfig()
     discord: PlatformConfig = PlatformConfig()
@@ -113,6 +115,7 @@ _KNOWN = {
     "contacts": {"rapid_response", "legal_help"},
     "logging": {"level"},
     "reconnect": {"first", "max"},
+    "health": {"port", "listen"},
     "matcher": {"threshold", "margin", "semantic", "model", "cache", "queue"},
 }
 _ROLE_KEYS = {
@@ -170,6 +173,8 @@ def from_mapping(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
         reconnect_first=parse_duration(
             _section(raw, "reconnect").get("first", "2s"), "reconnect.first"
         ),
+        health_port=_port(_section(raw, "health").get("port")),
+        health_listen=str(_section(raw, "health").get("listen") or "127.0.0.1"),
         reconnect_most=parse_duration(_section(raw, "reconnect").get("max", "5m"), "reconnect.max"),
         event_length=parse_duration(
             _section(raw, "reminders").get("event_length", "2h"), "reminders.event_length"
@@ -253,6 +258,14 @@ def _number(section: Mapping[str, Any], key: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ConfigError(f"matcher.{key}: expected a number between 0 and 1, got {value!r}")
     return float(value)
+
+
+def _port(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        raise ConfigError(f"health.port: expected a port number from 1 to 65535, got {value!r}")
+    return value
 
 
 def _queue(section: Mapping[str, Any]) -> int:

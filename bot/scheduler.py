@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.reminders import Reminders
@@ -25,12 +25,14 @@ class Scheduler:
         self.reminders = reminders
         self._lock = asyncio.Lock()
         self._scheduler: Any = None
+        self.last_sweep: datetime | None = None  # for health: reminders are being looked at
 
     async def start(self) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         await self.reminders.load()
         await self.tick()  # catch up: send what is due within grace, skip what is older
+        self.last_sweep = self.reminders.clock.now()
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._scheduler.add_job(
             self.sweep,
@@ -81,6 +83,7 @@ class Scheduler:
         except Exception:
             log.exception("reloading events failed; keeping the last ones")
         await self.tick()
+        self.last_sweep = self.reminders.clock.now()
 
     async def changed(self) -> None:
         """After an organizer adds, edits or cancels an event."""

@@ -25,7 +25,7 @@ def test_dockerfile_essentials() -> None:
     assert re.search(r"^FROM python:3\.\d+-slim", DOCKERFILE, re.M)
     assert re.search(r"^USER (?!root)\w+", DOCKERFILE, re.M), "runs as a non-root user"
     assert 'VOLUME ["/app/data"]' in DOCKERFILE
-    assert re.search(r"^HEALTHCHECK .*doctor", DOCKERFILE, re.M)
+    assert re.search(r"^HEALTHCHECK .*\"bot\", \"health\"", DOCKERFILE, re.M)
     assert "STOPSIGNAL SIGTERM" in DOCKERFILE
     assert 'CMD ["python", "-m", "bot", "run"]' in DOCKERFILE
 

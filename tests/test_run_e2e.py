@@ -3,6 +3,7 @@ in between, and every reminder appears exactly once."""
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -188,3 +190,41 @@ async def test_platforms_down_at_start_do_not_stop_the_others(tmp_path: Path) ->
     assert "Traceback" not in log
     assert log.count("telegram: cannot reach the API") == 1, "said once per change of state"
     assert "telegram: connected" in log
+
+
+def test_health_answers_while_running_and_says_when_it_is_not(tmp_path: Path) -> None:
+    port = _free_port()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: {tmp_path / 'none'}}}\n"
+        f"database: {{url: 'sqlite:///bot.db'}}\nmatcher: {{semantic: false}}\n"
+        f"health: {{port: {port}}}\n",
+        encoding="utf-8",
+    )
+
+    def health() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "health", "--config", str(config)],
+            capture_output=True, text=True, timeout=60, cwd=ROOT, check=False,
+        )  # fmt: skip
+
+    proc = start(config)
+    try:
+        deadline = time.monotonic() + 30
+        while (done := health()).returncode != 0 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "console: running" in done.stdout
+        assert "database: ok" in done.stdout
+        assert "healthy" in done.stdout
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            found = json.load(response)
+        assert found["healthy"] is True
+        assert found["knowledge"]["entries"] > 0
+        assert found["last_sweep"], "the reminder sweep has run"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    gone = health()
+    assert gone.returncode == 1
+    assert "is it running?" in gone.stdout
