@@ -425,6 +425,14 @@ def _doctor(config: Config, args: argparse.Namespace) -> int:
             print(f"database: {asyncio.run(check())}: ok")
         except StoreError as exc:
             problems.append(str(exc))
+        token = config.token("telegram")
+        if config.telegram.enabled and token:  # a refused token is said here, not only at run
+            from bot.adapters.telegram_adapter import token_problem
+
+            refused = asyncio.run(token_problem(config, token))
+            print(f"telegram: token {'accepted' if refused is None else 'NOT accepted'}")
+            if refused:
+                problems.append(refused)
     enabled = [p for p in ("telegram", "discord") if getattr(config, p).enabled]
     print(f"would start: {', '.join(enabled) or 'console'}")
     for problem in problems:

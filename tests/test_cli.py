@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -198,6 +199,41 @@ def test_doctor_names_what_to_fix(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr
+
+
+async def test_doctor_says_when_telegram_refuses_the_token(tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.fakes.bot_api import FakeBotApi
+
+    api = FakeBotApi(refused={"123:REVOKED"})
+    base_url = await api.start()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\n"
+        f"schedules: {{path: {ROOT / 'tests' / 'fixtures' / 'schedules'}}}\n"
+        f"telegram: {{enabled: true, base_url: '{base_url}'}}\n",
+        encoding="utf-8",
+    )
+
+    async def doctor(token: str) -> tuple[int, str, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "doctor", "--config", str(config),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+            env={**os.environ, "TELEGRAM_BOT_TOKEN": token},
+        )  # fmt: skip
+        out, err = await proc.communicate()
+        return proc.returncode or 0, out.decode(), err.decode()
+
+    try:
+        code, out, err = await doctor("123:REVOKED")
+        assert code == 1
+        assert "telegram refused TELEGRAM_BOT_TOKEN" in err
+        code, out, err = await doctor("123:GOOD")
+        assert code == 0, err
+        assert "telegram: token accepted" in out
+    finally:
+        await api.stop()
 
 
 def test_ics_writes_the_calendar(tmp_path: Path) -> None:

@@ -427,3 +427,18 @@ def keyboard_for(reply: Reply) -> InlineKeyboardMarkup | None:
     rows = [[InlineKeyboardButton(b.label[:64], callback_data=b.action) for b in feedback]]
     rows += [[InlineKeyboardButton(b.label[:64], callback_data=b.action)] for b in others]
     return InlineKeyboardMarkup([row for row in rows if row])
+
+
+async def token_problem(config: Config, token: str) -> str | None:
+    """What `doctor` says about the token: None when the Bot API accepts it."""
+    from telegram import Bot
+
+    bot = Bot(token, base_url=config.telegram.base_url or "https://api.telegram.org/bot")
+    try:
+        async with asyncio.timeout(15):
+            await bot.get_me()
+    except InvalidToken:
+        return "telegram refused TELEGRAM_BOT_TOKEN: set the token @BotFather gave you"
+    except (TelegramError, TimeoutError) as exc:
+        return f"telegram: cannot reach the Bot API to check the token ({exc})"
+    return None

@@ -29,6 +29,7 @@ class FakeBotApi:
     delivered: list[dict[str, Any]] = field(default_factory=list)  # sends that succeeded
     per_second: int | None = None  # like Telegram's flood control: 429 above this rate
     too_many: int = 0  # 429s answered by that flood control
+    refused: set[str] = field(default_factory=set)  # tokens answered 401 Unauthorized
     _recent: list[float] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
@@ -149,6 +150,9 @@ class FakeBotApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if request.match_info["token"] in self.refused:
+            body = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            return web.json_response(body, status=401)
         params = await _params(request)
         self.calls.append((method, params))
         if method == "getUpdates":
