@@ -5,6 +5,7 @@ interactions as Discord payloads, which discord.py turns into its own objects.""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import signal
 from collections.abc import AsyncIterator
@@ -468,3 +469,86 @@ def test_any_text_renders_within_limits_and_pings_nobody(body: str) -> None:
                 shown = piece["content"]
                 assert 0 < len(shown) <= 2000
             assert not _PING.search(shown)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_discord_out_of_reach_at_start_connects_when_it_comes_up(
+    config: Config, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """discord.py against a closed port: retried with backoff, said once; once Discord is up,
+    the same adapter logs in, connects and answers (a closed client cannot log in again)."""
+    caplog.set_level(logging.INFO, logger="bot.app")
+    port = _closed_port()
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setattr(Route, "BASE", f"{url}/api/v10")
+    monkeypatch.setattr(
+        DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{port}/gateway")
+    )
+    config = replace(
+        config,
+        discord=PlatformConfig(enabled=True),
+        reconnect_first=timedelta(seconds=1),
+        reconnect_most=timedelta(seconds=2),
+    )
+    adapter = DiscordAdapter(config, "discord-test-token")
+    app = build(config, adapters=[adapter])
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(app, stop))
+    fake = FakeDiscord()
+    try:
+        async with asyncio.timeout(10):
+            while not app.status.get("discord", "").startswith("retrying"):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            assert "discord" in app.reminders.down, "its reminders wait while it is down"
+            await asyncio.sleep(2.5)  # a retry or two against nothing
+            await fake.start(port)
+            await adapter.connected.wait()
+        assert app.status["discord"] == "connected"
+        assert "discord" not in app.reminders.down
+        await fake.dispatch("MESSAGE_CREATE", message_create(fake, "what is sb 54", dm=True))
+        await fake.wait_for(lambda calls: fake.sent(f"/channels/{DM_CHANNEL_ID}/messages"))
+    finally:
+        stop.set()
+        await running
+        await fake.stop()
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert sum("discord: cannot reach the API" in m for m in said) == 1, said
+    assert "discord: connected" in said
+
+
+async def test_a_refused_discord_token_is_said_once_and_discord_stays_off(
+    config: Config, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = FakeDiscord(refused={"revoked-token"})
+    url = await fake.start()
+    monkeypatch.setattr(Route, "BASE", f"{url}/api/v10")
+    config = replace(
+        config, discord=PlatformConfig(enabled=True), reconnect_first=timedelta(seconds=1)
+    )
+    adapter = DiscordAdapter(config, "revoked-token")
+    app = build(config, adapters=[adapter])
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(app, stop))
+    try:
+        async with asyncio.timeout(10):
+            while not app.status.get("discord", "").startswith("off"):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(1.5)  # time for a retry, if there were one
+    finally:
+        stop.set()
+        await running
+        await fake.stop()
+    assert "DISCORD_TOKEN" in app.status["discord"]
+    logins = [c for c in fake.calls if c.path == "/users/@me"]
+    assert len(logins) == 1, "a refused token is not tried again"
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, errors
+    assert "discord refused DISCORD_TOKEN" in errors[0]
+    assert "Reset Token" in errors[0], "it says what to fix"
