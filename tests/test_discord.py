@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import signal
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -552,3 +554,36 @@ async def test_a_refused_discord_token_is_said_once_and_discord_stays_off(
     assert len(errors) == 1, errors
     assert "discord refused DISCORD_TOKEN" in errors[0]
     assert "Reset Token" in errors[0], "it says what to fix"
+
+
+async def test_doctor_says_when_discord_refuses_the_token(tmp_path: Path) -> None:
+    fake = FakeDiscord(refused={"revoked.token"})
+    url = await fake.start()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\n"
+        f"schedules: {{path: {ROOT / 'tests' / 'fixtures' / 'schedules'}}}\n"
+        f"discord: {{enabled: true, base_url: '{url}'}}\n",
+        encoding="utf-8",
+    )
+
+    async def doctor(token: str) -> tuple[int, str, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "doctor", "--config", str(config),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+            env={**os.environ, "DISCORD_TOKEN": token},
+        )  # fmt: skip
+        out, err = await proc.communicate()
+        return proc.returncode or 0, out.decode(), err.decode()
+
+    try:
+        code, out, err = await doctor("revoked.token")
+        assert code == 1
+        assert "discord: token NOT accepted" in out
+        assert "fix: discord refused DISCORD_TOKEN" in err
+        assert "revoked.token" not in out + err
+        code, out, err = await doctor("good.token")
+        assert code == 0, err
+        assert "discord: token accepted" in out
+    finally:
+        await fake.stop()
