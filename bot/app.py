@@ -50,13 +50,13 @@ class App:
         return {a.name: a for a in self.adapters}
 
     async def notify(self, target: str | None, text: str) -> None:
-        """The bot's own notices (to moderators, organizers); logged when no target is set."""
+        """The bot's own notices (to moderators, organizers). One that reaches no chat (no
+        target set, or only platforms that are not running) is logged whole and shown on the
+        console when it runs: the operator's terminal is where someone will read it."""
         channels = resolve_target(self.config, target) if target else []
         if not channels:
-            # the whole notice in the log, and on the console when it runs: the operator's
-            # terminal is where someone will read it
             log.warning("notice with no target configured:\n%s", text)
-            channels = [ChannelRef("console", "console")] if "console" in self.by_name else []
+        delivered = False
         for channel in channels:
             adapter = self.by_name.get(channel.platform)
             if adapter is None:
@@ -64,8 +64,19 @@ class App:
                 continue
             try:
                 await adapter.send(channel, Reply(text))
+                delivered = True
             except Exception:
                 log.exception("could not deliver a notice on %s", channel.platform)
+        if delivered:
+            return
+        if channels:
+            log.warning("notice reached no chat:\n%s", text)
+        console = self.by_name.get("console")
+        if console is not None and all(c.platform != "console" for c in channels):
+            try:
+                await console.send(ChannelRef("console", "console"), Reply(text))
+            except Exception:
+                log.exception("could not show a notice on the console")
 
 
 def build(

@@ -130,3 +130,35 @@ async def test_a_rejected_reload_lists_ten_problems_then_how_many_more(
     assert all("unknown key 'bogus'" in line for line in listed)
     assert notice.endswith("… and 3 more (python -m bot validate lists them all)")
     assert "first-entry" in app.knowledge.snapshot.by_id, "the last good version still serves"
+
+
+async def test_a_notice_for_a_platform_that_is_not_running_reaches_the_console_and_the_log(
+    config: Config,
+    clock: FakeClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """config.example.yaml's moderators' chat on Telegram, `make run` with no token: the
+    console is the only adapter, and the notice still reaches someone."""
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "a.yaml").write_text(GOOD, encoding="utf-8")
+    config = replace(
+        config,
+        knowledge_dir=knowledge,
+        notify={"moderators": "mods-tg"},
+        targets={
+            "console": {"platform": "console"},
+            "mods-tg": {"platform": "telegram", "chat_id": -5},
+        },
+    )
+    monkeypatch.setattr(app_module, "WATCH_INTERVAL", 0.05)
+    async with console_bot(config, clock) as bot:
+        await _until(lambda: bot.app.knowledge.snapshot.entries)
+        (knowledge / "a.yaml").write_text(GOOD.replace("  tags:", "  bogus: 1\n  tags:"), "utf-8")
+        notice = await bot.pop()
+    assert "Not reloaded" in notice
+    assert "unknown key 'bogus'" in notice
+    assert "notice reached no chat" in caplog.text
+    assert "unknown key 'bogus'" in caplog.text
