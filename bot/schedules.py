@@ -42,6 +42,7 @@ EVENT_KEYS = (
     "recurrence",
     "remind",
     "targets",
+    "duration",
 )
 PLAIN_FORMS = (
     "daily",
@@ -148,6 +149,7 @@ class Event:
     targets: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
+    duration: timedelta | None = None  # how long it lasts in calendar apps; None: the default
 
     def __post_init__(self) -> None:
         # a naive start would be read in the server's own zone by astimezone(): wrong silently
@@ -530,6 +532,7 @@ class _EventReader(Reporter):
                 self.error(fields["recurrence"], f"recurrence '{text}': {exc}")
         remind = self.offsets(fields.get("remind"))
         targets = self.target_names(fields.get("targets"))
+        duration = self.duration(fields.get("duration"))
         location = self.text(fields, node, "location") or None
         url = self.text(fields, node, "url") or None
         if url and not url.startswith("https://"):
@@ -548,6 +551,7 @@ class _EventReader(Reporter):
             targets,
             self.source,
             _line(node),
+            duration,
         )
         self.check_dates(event, fields["starts"], fields.get("recurrence"))
         return event_id, (event if self.ok else None)
@@ -644,6 +648,26 @@ class _EventReader(Reporter):
                 continue
             found.append(offset)
         return tuple(sorted(set(found), reverse=True))
+
+    def duration(self, node: Node | None) -> timedelta | None:
+        """How long the event lasts (the end time in calendar apps); reminders ignore it."""
+        if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
+            return None
+        if not isinstance(node, ScalarNode):
+            self.error(node, "duration: one value, like 2h or 90m")
+            return None
+        value = str(node.value).strip()
+        try:
+            length = parse_duration(value, "duration")
+        except ConfigError:
+            self.error(node, f"duration: '{value}' is not a length; write 90m, 2h or 3h")
+            return None
+        if length <= timedelta(0):
+            self.error(node, f"duration: '{value}' must be more than zero")
+            return None
+        if length > timedelta(days=1):
+            self.warn(node, f"duration: '{value}' is more than a day; 2h is two hours, 2d two days")
+        return length
 
     def target_names(self, node: Node | None) -> tuple[str, ...]:
         if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -249,6 +250,28 @@ async def test_calendar_is_an_ics_attachment(make_bot) -> None:  # type: ignore[
     length = event.decoded("dtend") - event.decoded("dtstart")
     assert length == bot.app.config.event_length, "calendar apps get an end time"
     assert "only works" not in ics, "no note that the time zone stops working in 2038"
+
+
+async def test_an_event_with_a_duration_ends_then_in_calendar_apps(  # type: ignore[no-untyped-def]
+    make_bot, reminder_config: Config
+) -> None:
+    bot = await make_bot()
+    (reminder_config.schedules_dir / "board.yaml").write_text(
+        "events:\n  - id: board\n    title: Board meeting\n    starts: 2026-12-09 09:30\n"
+        "    duration: 4h\n  - id: prep\n    title: Prep\n    starts: 2026-12-08 18:00\n",
+        encoding="utf-8",
+    )
+    await bot.app.reminders.load()
+    (reply,) = await bot.app.core.handle(Incoming(ChannelRef("fake", "dm-1"), "u1", "/calendar"))
+    assert reply.attachment is not None
+    events = {
+        str(e["uid"]): e.decoded("dtend") - e.decoded("dtstart")
+        for e in Calendar.from_ical(reply.attachment.data).walk("VEVENT")
+    }
+    assert events == {
+        "board@forum-prep-bot": timedelta(hours=4),
+        "prep@forum-prep-bot": bot.app.config.event_length,
+    }
 
 
 async def test_next_shows_when_where_and_how_to_comment(make_bot) -> None:  # type: ignore[no-untyped-def]
