@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import signal
@@ -10,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, Connects
 from bot.clock import Clock, SystemClock
-from bot.config import Config, resolve_target
+from bot.config import Config, redact, resolve_target
 from bot.core import Core
 from bot.event_commands import EventCommands
 from bot.knowledge import KnowledgeHolder, yaml_files
@@ -40,7 +41,8 @@ class App:
     clock: Clock
     reminders: Reminders
     scheduler: Scheduler
-    # adapter name → connecting, connected, running (the console), retrying (why) or off
+    # adapter name → connecting, connected, running (the console), retrying (why),
+    # reconnecting (why) or off (why)
     status: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -48,13 +50,13 @@ class App:
         return {a.name: a for a in self.adapters}
 
     async def notify(self, target: str | None, text: str) -> None:
-        """The bot's own notices (to moderators, organizers); logged when no target is set."""
+        """The bot's own notices (to moderators, organizers). One that reaches no chat (no
+        target set, or only platforms that are not running) is logged whole and shown on the
+        console when it runs: the operator's terminal is where someone will read it."""
         channels = resolve_target(self.config, target) if target else []
         if not channels:
-            # the whole notice in the log, and on the console when it runs: the operator's
-            # terminal is where someone will read it
             log.warning("notice with no target configured:\n%s", text)
-            channels = [ChannelRef("console", "console")] if "console" in self.by_name else []
+        delivered = False
         for channel in channels:
             adapter = self.by_name.get(channel.platform)
             if adapter is None:
@@ -62,8 +64,19 @@ class App:
                 continue
             try:
                 await adapter.send(channel, Reply(text))
+                delivered = True
             except Exception:
                 log.exception("could not deliver a notice on %s", channel.platform)
+        if delivered:
+            return
+        if channels:
+            log.warning("notice reached no chat:\n%s", text)
+        console = self.by_name.get("console")
+        if console is not None and all(c.platform != "console" for c in channels):
+            try:
+                await console.send(ChannelRef("console", "console"), Reply(text))
+            except Exception:
+                log.exception("could not show a notice on the console")
 
 
 def build(
@@ -164,6 +177,9 @@ async def serve(
             result = await asyncio.to_thread(app.knowledge.reload)
             for problem in result.problems:
                 log.warning("knowledge: %s", problem)
+            for adapter in app.adapters:  # the catch-up at start waits for them to connect
+                if isinstance(adapter, Connects) and not adapter.connected.is_set():
+                    app.reminders.down.add(adapter.name)
             if reminders:
                 await app.scheduler.start()
             else:
@@ -205,50 +221,62 @@ async def main(app: App) -> None:
 
 
 async def _supervise(app: App, adapter: Adapter) -> None:
-    """Run one adapter; when it fails (its API unreachable, a wrong base_url), try again after
-    `reconnect.first`, doubling up to `reconnect.max`, with jitter so several bots do not
-    retry in step. Logged once per change of state. While it is not connected its reminders
-    wait unclaimed (`Reminders.down`), so they go out when it is back, within the grace."""
+    """Run one adapter. A platform that cannot be reached (its API down, a wrong base_url) is
+    tried again after `reconnect.first`, doubling up to `reconnect.max`, with jitter so several
+    bots do not retry in step; one whose token is refused stays off (the adapter says what to
+    fix). Each change of state is logged once and kept in `app.status` for health; while the
+    platform is not connected its reminders wait unclaimed (`Reminders.down`), and go out as
+    soon as it is back, within the grace."""
     name = adapter.name
-    connected: asyncio.Event | None = getattr(adapter, "connected", None)
-    delay = app.config.reconnect_first.total_seconds()
-    most = max(delay, app.config.reconnect_most.total_seconds())
-    failing = False
-    app.status[name] = "connecting" if connected is not None else "running"
-    while True:
-        announce = None
-        if connected is not None:
+    if not isinstance(adapter, Connects):  # the console: nothing to reach
+        app.status[name] = "running"
+        await adapter.run(app.core.handle)
+        app.status[name] = "off (stopped)"
+        return
+    first = app.config.reconnect_first.total_seconds()
+    most = max(first, app.config.reconnect_most.total_seconds())
+    delay = first
+    app.status[name] = "connecting"
+    app.reminders.down.add(name)
+    adapter.on_link = functools.partial(_linked, app, name)
+    try:
+        while True:
+            try:
+                await adapter.run(app.core.handle)
+            except Exception as exc:  # it could not connect, or lost its connection
+                was_up = adapter.connected.is_set() or app.status[name] == "connected"
+                adapter.connected.clear()
+                app.reminders.down.add(name)
+                if was_up:
+                    delay = first
+                wait = delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not secrecy
+                why = redact(str(exc) or type(exc).__name__)
+                again = app.status[name].startswith("retrying")  # said when it began
+                level = logging.DEBUG if again else logging.WARNING
+                log.log(level, "%s: cannot reach the API (%s); retrying in %.0f s", name, why, wait)
+                app.status[name] = f"retrying ({why})"[:300]
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, most)
+                continue
+            adapter.connected.clear()
             app.reminders.down.add(name)
-            announce = asyncio.create_task(_when_connected(app, name, connected, failing))
-        try:
-            await adapter.run(app.core.handle)
-            app.status[name] = "off (stopped: see the log)"
-            return  # it stopped on purpose (a refused token, said by the adapter)
-        except Exception as exc:  # any failure to connect or stay connected: retry
-            was_up = connected is not None and connected.is_set()
-            if was_up:
-                delay = app.config.reconnect_first.total_seconds()
-            wait = delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not secrecy
-            if not failing or was_up:
-                log.warning("%s: cannot reach the API (%s); retrying in %.0f s", name, exc, wait)
-            else:
-                log.debug("%s: still unreachable (%s); retrying in %.0f s", name, exc, wait)
-            failing = True
-            app.status[name] = f"retrying ({exc})"[:200]
-            app.reminders.down.add(name)
-            await asyncio.sleep(wait)
-            delay = min(delay * 2, most)
-        finally:
-            if announce is not None:
-                announce.cancel()
+            app.status[name] = f"off ({adapter.stopped or 'stopped: see the log'})"
+            return
+    finally:
+        adapter.on_link = None  # a client closing at shutdown is no news
 
 
-async def _when_connected(app: App, name: str, connected: asyncio.Event, after: bool) -> None:
-    await connected.wait()
-    app.reminders.down.discard(name)
-    app.status[name] = "connected"
-    if after:
+def _linked(app: App, name: str, up: bool, why: str) -> None:
+    """A platform connected, or lost its connection while its library reconnects."""
+    if up:
+        app.reminders.down.discard(name)
+        app.status[name] = "connected"
         log.info("%s: connected", name)
+        app.scheduler.poke()  # its reminders held while it was down
+    else:
+        app.reminders.down.add(name)
+        app.status[name] = f"reconnecting ({redact(why)})"[:300]
+        log.warning("%s: lost the connection (%s)", name, why)
 
 
 async def _load_model(app: App) -> None:

@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from bot.config import SECRET_ENV, Config, ConfigError, load_config
+from bot.config import SECRET_ENV, Config, ConfigError, load_config, redact
 from bot.knowledge import Entry, KnowledgeHolder, load_knowledge
 from bot.matcher import Matcher
 from bot.store import Store, StoreError
@@ -55,10 +54,7 @@ class _Redacting(logging.Formatter):
     backslash and an n, so every line a log tool reads is one whole event."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        for secret in (os.environ.get(name) for name in SECRET_ENV.values()):
-            if secret:
-                line = line.replace(secret, "[secret]")
+        line = redact(super().format(record))
         return line.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
@@ -156,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for library, floor in (
         ("telegram", "INFO"),
         ("discord", "INFO"),
+        ("discord.client", "WARNING"),  # "logging in using static token" at every retry
         ("aiosqlite", "INFO"),
         ("httpcore", "WARNING"),
         ("httpx", "WARNING"),
@@ -388,7 +385,7 @@ def _doctor(config: Config, args: argparse.Namespace) -> int:
             state = "set" if config.token(platform) else "MISSING"
             print(f"{platform}: enabled, token {state}")
             if not config.token(platform):
-                env = "TELEGRAM_BOT_TOKEN" if platform == "telegram" else "DISCORD_TOKEN"
+                env = SECRET_ENV[platform]
                 problems.append(f"{platform} is enabled but {env} is not set in the environment")
     knowledge = load_knowledge([config.knowledge_dir], stale_after=config.stale_after)
     print(
@@ -425,19 +422,31 @@ def _doctor(config: Config, args: argparse.Namespace) -> int:
             print(f"database: {asyncio.run(check())}: ok")
         except StoreError as exc:
             problems.append(str(exc))
-        token = config.token("telegram")
-        if config.telegram.enabled and token:  # a refused token is said here, not only at run
-            from bot.adapters.telegram_adapter import token_problem
-
-            refused = asyncio.run(token_problem(config, token))
-            print(f"telegram: token {'accepted' if refused is None else 'NOT accepted'}")
-            if refused:
-                problems.append(refused)
+        for problem in _token_problems(config):  # a refused token is said here, not only at run
+            problems.append(problem)
     enabled = [p for p in ("telegram", "discord") if getattr(config, p).enabled]
     print(f"would start: {', '.join(enabled) or 'console'}")
     for problem in problems:
         print(f"fix: {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _token_problems(config: Config) -> list[str]:
+    """Ask each enabled platform whether it accepts its token (one request each)."""
+    problems = []
+    for platform in ("telegram", "discord"):
+        token = config.token(platform)
+        if not (getattr(config, platform).enabled and token):
+            continue
+        if platform == "telegram":
+            from bot.adapters.telegram_adapter import token_problem
+        else:
+            from bot.adapters.discord_adapter import token_problem
+        refused = asyncio.run(token_problem(config, token))
+        print(f"{platform}: token {'accepted' if refused is None else 'NOT accepted'}")
+        if refused:
+            problems.append(refused)
+    return problems
 
 
 def _health(config: Config, args: argparse.Namespace) -> int:
@@ -453,25 +462,40 @@ def _health(config: Config, args: argparse.Namespace) -> int:
 
     anywhere = config.health_listen in ("0.0.0.0", "::")  # noqa: S104 - read, not bound
     host = "127.0.0.1" if anywhere else config.health_listen
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
     url = f"http://{host}:{config.health_port}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            found = json.load(response)
-    except urllib.error.HTTPError as exc:  # 503: it answered, and is not healthy
-        found = json.load(exc)
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                found = json.load(response)
+        except urllib.error.HTTPError as exc:  # 503: it answered, and is not healthy
+            found = json.load(exc)
+        shown = _show_health(found)
     except (OSError, ValueError) as exc:
         print(f"the bot does not answer at {url} ({exc}): is it running?")
         return 1
+    except (KeyError, TypeError, AttributeError):
+        print(f"something else answers at {url} (not this bot's /healthz): check health.port")
+        return 1
+    return 0 if shown else 1
+
+
+def _show_health(found: dict[str, Any]) -> bool:
+    """The /healthz answer for a person; True when healthy."""
     for name, state in found["adapters"].items():
         print(f"{name}: {state}")
     print(f"database: {found['database']}")
+    knowledge = found["knowledge"]
     print(
-        f"knowledge: {found['knowledge']['entries']} entries, "
-        f"{_count(found['knowledge']['errors'], 'error')} in the last reload"
+        f"knowledge: {knowledge['entries']} entries; last reload "
+        f"{knowledge.get('last_reload', 'ok')} ({_count(knowledge['errors'], 'error')})"
     )
     print(f"last reminder sweep: {found['last_sweep'] or 'not yet'}")
-    print("healthy" if found["healthy"] else "NOT healthy")
-    return 0 if found["healthy"] else 1
+    for problem in found.get("problems", []):
+        print(f"problem: {problem}")
+    healthy = found["healthy"] is True
+    print("healthy" if healthy else "NOT healthy")
+    return healthy
 
 
 _COMMANDS = {

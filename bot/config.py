@@ -25,6 +25,16 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([dhms])\s*$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
+def redact(line: str) -> str:
+    """Secrets out of a text shown anywhere (a log line, /healthz): a library's error message
+    may carry a request URL, and Telegram's contain the token."""
+    for name in SECRET_ENV.values():
+        secret = os.environ.get(name)
+        if secret:
+            line = line.replace(secret, "[secret]")
+    return line
+
+
 class ConfigError(ValueError):
     """A setting is missing or wrong; the message names the key."""
 
@@ -170,12 +180,10 @@ def from_mapping(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
         ),
         timezone=timezone,
         grace=parse_duration(_section(raw, "reminders").get("grace", "15m"), "reminders.grace"),
-        reconnect_first=parse_duration(
-            _section(raw, "reconnect").get("first", "2s"), "reconnect.first"
-        ),
+        reconnect_first=_reconnect(raw, "first", "2s"),
         health_port=_port(_section(raw, "health").get("port")),
         health_listen=str(_section(raw, "health").get("listen") or "127.0.0.1"),
-        reconnect_most=parse_duration(_section(raw, "reconnect").get("max", "5m"), "reconnect.max"),
+        reconnect_most=_reconnect(raw, "max", "5m"),
         event_length=parse_duration(
             _section(raw, "reminders").get("event_length", "2h"), "reminders.event_length"
         ),
@@ -258,6 +266,14 @@ def _number(section: Mapping[str, Any], key: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ConfigError(f"matcher.{key}: expected a number between 0 and 1, got {value!r}")
     return float(value)
+
+
+def _reconnect(raw: Mapping[str, Any], key: str, default: str) -> timedelta:
+    """At least a second: a zero would retry an unreachable platform in a busy loop."""
+    value = parse_duration(_section(raw, "reconnect").get(key, default), f"reconnect.{key}")
+    if value < timedelta(seconds=1):
+        raise ConfigError(f"reconnect.{key}: {value} is too short; write 1s or more")
+    return value
 
 
 def _port(value: object) -> int | None:

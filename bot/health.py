@@ -2,17 +2,20 @@
 
 Served as JSON on `GET /healthz` when `health.port` is set (200 healthy, 503 not), and read by
 `python -m bot health` and the Dockerfile's HEALTHCHECK. Healthy means: the database answers,
-knowledge is loaded, and at least one platform is connected (the others may be retrying).
+knowledge is loaded, at least one platform is connected (others may be retrying: that mends
+itself), none is off (a refused token needs a person), and the reminder sweep is running.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.scheduler import SWEEP_SECONDS
 from bot.store import StoreError
 
 if TYPE_CHECKING:
@@ -20,27 +23,43 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+STALE_SWEEP = timedelta(seconds=3 * SWEEP_SECONDS)  # the sweep runs every minute
+
 
 async def report(app: App) -> dict[str, Any]:
+    """The state as JSON-ready data; `problems` says, in words, what makes it not healthy."""
     try:
         await app.store.language("health", "health")  # any cheap read
         database = "ok"
     except StoreError as exc:
         database = str(exc)
-    errors = [p for p in app.knowledge.last_problems if p.severity == "error"]
+    problems = [] if database == "ok" else [f"database: {database}"]
+    last = app.knowledge.last_problems
+    errors = sum(p.severity == "error" for p in last)
+    entries = len(app.knowledge.snapshot.entries)
+    if not entries:
+        problems.append("knowledge: no entries loaded")
+    adapters = dict(app.status)
+    if not any(state in ("connected", "running") for state in adapters.values()):
+        problems.append("no platform is connected")
+    problems += [f"{name} is {state}" for name, state in adapters.items() if state[:3] == "off"]
     sweep = app.scheduler.last_sweep
-    found: dict[str, Any] = {
-        "adapters": dict(app.status),
+    if sweep is not None and app.clock.now() - sweep > STALE_SWEEP:
+        problems.append(f"reminders: no sweep since {sweep.isoformat(timespec='seconds')}")
+    return {
+        "adapters": adapters,
         "database": database,
-        "knowledge": {"entries": len(app.knowledge.snapshot.entries), "errors": len(errors)},
+        "knowledge": {
+            "entries": entries,
+            "errors": errors,
+            "warnings": len(last) - errors,
+            # a rejected reload keeps the last good snapshot serving
+            "last_reload": "ok" if not errors else "rejected; the last good files still serve",
+        },
         "last_sweep": sweep.isoformat() if sweep else None,
+        "problems": problems,
+        "healthy": not problems,
     }
-    found["healthy"] = (
-        database == "ok"
-        and found["knowledge"]["entries"] > 0
-        and any(state in ("connected", "running") for state in app.status.values())
-    )
-    return found
 
 
 async def serve_health(app: App, listen: str, port: int) -> None:

@@ -21,7 +21,7 @@ def calendar_bytes(
     events: Iterable[Event], now: datetime, length: timedelta = timedelta(hours=2)
 ) -> bytes:
     """Events with an occurrence after `now`; one-off events already over are left out. Each
-    lasts `length` (schedules give no end time; calendar apps want one)."""
+    lasts its own `duration`, else `length`: calendar apps want an end time."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -35,7 +35,7 @@ def calendar_bytes(
         item.add("uid", f"{event.id}@forum-prep-bot")
         item.add("dtstamp", now)
         item.add("dtstart", event.starts)
-        item.add("dtend", event.starts + length)
+        item.add("dtend", event.starts + (event.duration or length))
         item.add("summary", event.title)
         if event.location:
             item.add("location", event.location)

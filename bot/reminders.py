@@ -136,8 +136,12 @@ class Reminders:
         events: dict[str, Event] = {}
         for name, kept in by_file.items():
             for event in kept:
-                if event.id in events:  # `validate` names both places; the first file wins
-                    problems.append(Problem(name, 0, f"duplicate id '{event.id}' in another file"))
+                if first := events.get(event.id):  # the first file wins, as in `validate`
+                    message = (
+                        f"duplicate id '{event.id}' (kept the one at {first.file}:{first.line}); "
+                        "ids must be unique across all schedule files"
+                    )
+                    problems.append(Problem(name, event.line, message))
                     continue
                 events[event.id] = event
         return tuple(events.values()), tuple(problems)

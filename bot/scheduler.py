@@ -69,6 +69,15 @@ class Scheduler:
             misfire_grace_time=int(self.reminders.config.grace.total_seconds()) or 1,
         )
 
+    def poke(self) -> None:
+        """Look again now: a platform is back, and its reminders held while it was down go
+        out at once (within the grace) rather than at the next sweep."""
+        if self._scheduler is None:
+            return
+        self._scheduler.add_job(
+            self.tick, "date", id="poke", replace_existing=True, misfire_grace_time=SWEEP_SECONDS
+        )
+
     async def tick(self) -> None:
         async with self._lock:
             try:

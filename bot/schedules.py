@@ -42,6 +42,7 @@ EVENT_KEYS = (
     "recurrence",
     "remind",
     "targets",
+    "duration",
 )
 PLAIN_FORMS = (
     "daily",
@@ -148,6 +149,7 @@ class Event:
     targets: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
+    duration: timedelta | None = None  # how long it lasts in calendar apps; None: the default
 
     def __post_init__(self) -> None:
         # a naive start would be read in the server's own zone by astimezone(): wrong silently
@@ -420,8 +422,9 @@ def load_schedules(
     broken: list[str] = []
     for file in (f for p in paths for f in schedule_files(Path(p))):
         reader = _EventReader(str(file), problems, targets, default_timezone, now)
-        for event_id, line, event in reader.file(file):
-            read += 1
+        found = reader.file(file)
+        read += reader.read
+        for event_id, line, event in found:
             first = seen.get(event_id)
             if first:
                 problems.append(
@@ -459,6 +462,7 @@ class _EventReader(Reporter):
         super().__init__(file, problems)
         self.targets = targets
         self.default_timezone, self.now = default_timezone, now
+        self.read = 0  # every item of the list, one without a readable id included
 
     def file(self, path: Path) -> list[tuple[str, int, Event | None]]:
         """(id, line, event or None when it has errors) for each event with a readable id."""
@@ -472,6 +476,7 @@ class _EventReader(Reporter):
         if items is None:
             return []
         found = []
+        self.read = len(items.value)
         for node in items.value:
             self.ok = True
             event_id, event = self.event(node)
@@ -527,6 +532,7 @@ class _EventReader(Reporter):
                 self.error(fields["recurrence"], f"recurrence '{text}': {exc}")
         remind = self.offsets(fields.get("remind"))
         targets = self.target_names(fields.get("targets"))
+        duration = self.duration(fields.get("duration"))
         location = self.text(fields, node, "location") or None
         url = self.text(fields, node, "url") or None
         if url and not url.startswith("https://"):
@@ -545,6 +551,7 @@ class _EventReader(Reporter):
             targets,
             self.source,
             _line(node),
+            duration,
         )
         self.check_dates(event, fields["starts"], fields.get("recurrence"))
         return event_id, (event if self.ok else None)
@@ -641,6 +648,26 @@ class _EventReader(Reporter):
                 continue
             found.append(offset)
         return tuple(sorted(set(found), reverse=True))
+
+    def duration(self, node: Node | None) -> timedelta | None:
+        """How long the event lasts (the end time in calendar apps); reminders ignore it."""
+        if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
+            return None
+        if not isinstance(node, ScalarNode):
+            self.error(node, "duration: one value, like 2h or 90m")
+            return None
+        value = str(node.value).strip()
+        try:
+            length = parse_duration(value, "duration")
+        except ConfigError:
+            self.error(node, f"duration: '{value}' is not a length; write 90m, 2h or 3h")
+            return None
+        if length <= timedelta(0):
+            self.error(node, f"duration: '{value}' must be more than zero")
+            return None
+        if length > timedelta(days=1):
+            self.warn(node, f"duration: '{value}' is more than a day; 2h is two hours, 2d two days")
+        return length
 
     def target_names(self, node: Node | None) -> tuple[str, ...]:
         if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):

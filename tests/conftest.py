@@ -21,6 +21,9 @@ from bot.app import App, build, serve
 from bot.config import Config, from_mapping
 
 ROOT = Path(__file__).resolve().parent.parent
+# the tests' own copy of the bundled example events: organizers replace schedules/ with their
+# real meetings, and a test must not answer differently (or hear a reminder) when they do
+SCHEDULES = ROOT / "tests" / "fixtures" / "schedules"
 
 
 async def run_bot(
@@ -96,9 +99,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    """The bundled knowledge, a database of the test's own."""
+    """The bundled knowledge, the tests' own schedules, a database of the test's own."""
     base = from_mapping({}, ROOT)
-    return replace(base, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    return replace(base, schedules_dir=SCHEDULES, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
 
 
 class TestBot:

@@ -53,6 +53,8 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
         ),
         ("matcher: {threshold: 3}\n", "matcher.threshold: expected a number between 0 and 1"),
         ("knowledge: [1, 2\n", "config.yaml:2: not valid YAML"),
+        ("reconnect: {first: 0s}\n", "reconnect.first: 0:00:00 is too short; write 1s or more"),
+        ("health: {port: 99999}\n", "health.port: expected a port number"),
     ],
 )
 def test_errors_name_the_key(tmp_path: Path, body: str, message: str) -> None:

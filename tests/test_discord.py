@@ -5,8 +5,11 @@ interactions as Discord payloads, which discord.py turns into its own objects.""
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import re
 import signal
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -468,3 +471,119 @@ def test_any_text_renders_within_limits_and_pings_nobody(body: str) -> None:
                 shown = piece["content"]
                 assert 0 < len(shown) <= 2000
             assert not _PING.search(shown)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_discord_out_of_reach_at_start_connects_when_it_comes_up(
+    config: Config, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """discord.py against a closed port: retried with backoff, said once; once Discord is up,
+    the same adapter logs in, connects and answers (a closed client cannot log in again)."""
+    caplog.set_level(logging.INFO, logger="bot.app")
+    port = _closed_port()
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setattr(Route, "BASE", f"{url}/api/v10")
+    monkeypatch.setattr(
+        DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{port}/gateway")
+    )
+    config = replace(
+        config,
+        discord=PlatformConfig(enabled=True),
+        reconnect_first=timedelta(seconds=1),
+        reconnect_most=timedelta(seconds=2),
+    )
+    adapter = DiscordAdapter(config, "discord-test-token")
+    app = build(config, adapters=[adapter])
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(app, stop))
+    fake = FakeDiscord()
+    try:
+        async with asyncio.timeout(10):
+            while not app.status.get("discord", "").startswith("retrying"):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            assert "discord" in app.reminders.down, "its reminders wait while it is down"
+            await asyncio.sleep(2.5)  # a retry or two against nothing
+            await fake.start(port)
+            await adapter.connected.wait()
+        assert app.status["discord"] == "connected"
+        assert "discord" not in app.reminders.down
+        await fake.dispatch("MESSAGE_CREATE", message_create(fake, "what is sb 54", dm=True))
+        await fake.wait_for(lambda calls: fake.sent(f"/channels/{DM_CHANNEL_ID}/messages"))
+    finally:
+        stop.set()
+        await running
+        await fake.stop()
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert sum("discord: cannot reach the API" in m for m in said) == 1, said
+    assert "discord: connected" in said
+
+
+async def test_a_refused_discord_token_is_said_once_and_discord_stays_off(
+    config: Config, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = FakeDiscord(refused={"revoked-token"})
+    url = await fake.start()
+    monkeypatch.setattr(Route, "BASE", f"{url}/api/v10")
+    config = replace(
+        config, discord=PlatformConfig(enabled=True), reconnect_first=timedelta(seconds=1)
+    )
+    adapter = DiscordAdapter(config, "revoked-token")
+    app = build(config, adapters=[adapter])
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(app, stop))
+    try:
+        async with asyncio.timeout(10):
+            while not app.status.get("discord", "").startswith("off"):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(1.5)  # time for a retry, if there were one
+    finally:
+        stop.set()
+        await running
+        await fake.stop()
+    assert "DISCORD_TOKEN" in app.status["discord"]
+    logins = [c for c in fake.calls if c.path == "/users/@me"]
+    assert len(logins) == 1, "a refused token is not tried again"
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, errors
+    assert "discord refused DISCORD_TOKEN" in errors[0]
+    assert "Reset Token" in errors[0], "it says what to fix"
+
+
+async def test_doctor_says_when_discord_refuses_the_token(tmp_path: Path) -> None:
+    fake = FakeDiscord(refused={"revoked.token"})
+    url = await fake.start()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\n"
+        f"schedules: {{path: {ROOT / 'tests' / 'fixtures' / 'schedules'}}}\n"
+        f"discord: {{enabled: true, base_url: '{url}'}}\n",
+        encoding="utf-8",
+    )
+
+    async def doctor(token: str) -> tuple[int, str, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "doctor", "--config", str(config),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+            env={**os.environ, "DISCORD_TOKEN": token},
+        )  # fmt: skip
+        out, err = await proc.communicate()
+        return proc.returncode or 0, out.decode(), err.decode()
+
+    try:
+        code, out, err = await doctor("revoked.token")
+        assert code == 1
+        assert "discord: token NOT accepted" in out
+        assert "fix: discord refused DISCORD_TOKEN" in err
+        assert "revoked.token" not in out + err
+        code, out, err = await doctor("good.token")
+        assert code == 0, err
+        assert "discord: token accepted" in out
+    finally:
+        await fake.stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import _Redacting
-from tests.conftest import ROOT, run_bot
+from tests.conftest import ROOT, SCHEDULES, run_bot
 
 LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) \S+: "
@@ -46,7 +46,7 @@ async def test_python_m_bot_run_logs_one_line_per_event_at_the_configured_level(
 ) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(
-        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: {ROOT / 'schedules'}}}\n"
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: {SCHEDULES}}}\n"
         f"database: {{url: 'sqlite:///bot.db'}}\nlogging: {{level: {level}}}\n",
         encoding="utf-8",
     )

@@ -53,12 +53,13 @@ async def test_garbage_keeps_the_old_snapshot_and_tells_moderators(live: TestBot
     await _until(lambda: live.app.knowledge.snapshot.entries)
     good = live.app.knowledge.snapshot
     target = sorted(live.app.config.knowledge_dir.glob("*.yaml"))[0]
+    served = next(e for e in good.entries if e.file == str(target))  # whatever moderators wrote
     target.write_bytes(b"- id: [\x00garbage")
     notice = await live.pop()
     assert "Not reloaded" in notice
     assert f"{target}:" in notice
     assert live.app.knowledge.snapshot is good
-    assert "Sources:" in await live.ask("what is sb54")
+    assert "Sources:" in await live.ask(served.text("en").question), "its entries still serve"
 
 
 async def test_reload_command_is_for_moderators_only(live: TestBot) -> None:
@@ -78,12 +79,19 @@ async def test_a_rejected_reload_reaches_the_console_cause_first_without_follow_
     """The default config names no moderators' target: the notice still reaches the console,
     and one mis-indented line reads as one error, not as unknown links in other files."""
     knowledge = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.md"))
+    knowledge.mkdir()
+    # entries in a.yaml and c.yaml link to one in b.yaml, which a hurried edit then breaks
+    for name, entry in (("a", "first-entry"), ("c", "third-entry")):
+        linked = GOOD.replace("first-entry", entry).replace(
+            "  tags: [sb54]", "  tags: [sb54]\n  related: [second-entry]"
+        )
+        (knowledge / f"{name}.yaml").write_text(linked, encoding="utf-8")
+    source = knowledge / "b.yaml"
+    source.write_text(GOOD.replace("first-entry", "second-entry"), encoding="utf-8")
     monkeypatch.setattr(app_module, "WATCH_INTERVAL", 0.05)
     async with console_bot(replace(config, knowledge_dir=knowledge, notify={}), clock) as bot:
         await _until(lambda: bot.app.knowledge.snapshot.entries)
-        linked = next(e for e in bot.app.knowledge.snapshot.entries if e.related)
-        source = Path(bot.app.knowledge.snapshot.by_id[linked.related[0]].file)
+        assert len(bot.app.knowledge.snapshot.entries) == 3
         _misindent(source)
         notice = await bot.pop()
     assert "Not reloaded" in notice
@@ -97,3 +105,60 @@ def _misindent(path: Path) -> None:
     """One line moved one space left, as a hurried edit does."""
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("\n  tags:", "\n tags:", 1), encoding="utf-8")
+
+
+async def test_a_rejected_reload_lists_ten_problems_then_how_many_more(
+    config: Config, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A notice a moderator can read in a chat: the first ten, then where to see the rest."""
+    from bot.app import build
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "a.yaml").write_text(GOOD, encoding="utf-8")
+    app = build(replace(config, knowledge_dir=knowledge), clock=clock, adapters=[])
+    app.knowledge.reload()
+    broken = "".join(
+        GOOD.replace("first-entry", f"entry-{n}").replace("  tags:", "  bogus: 1\n  tags:")
+        for n in range(13)
+    )
+    (knowledge / "a.yaml").write_text(broken, encoding="utf-8")
+    notice = await app.core.reload_report("en")
+    assert notice.startswith("Not reloaded: the files have errors (13)")
+    listed = [line for line in notice.splitlines() if line.startswith(f"{knowledge / 'a.yaml'}:")]
+    assert len(listed) == 10
+    assert all("unknown key 'bogus'" in line for line in listed)
+    assert notice.endswith("… and 3 more (python -m bot validate lists them all)")
+    assert "first-entry" in app.knowledge.snapshot.by_id, "the last good version still serves"
+
+
+async def test_a_notice_for_a_platform_that_is_not_running_reaches_the_console_and_the_log(
+    config: Config,
+    clock: FakeClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """config.example.yaml's moderators' chat on Telegram, `make run` with no token: the
+    console is the only adapter, and the notice still reaches someone."""
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "a.yaml").write_text(GOOD, encoding="utf-8")
+    config = replace(
+        config,
+        knowledge_dir=knowledge,
+        notify={"moderators": "mods-tg"},
+        targets={
+            "console": {"platform": "console"},
+            "mods-tg": {"platform": "telegram", "chat_id": -5},
+        },
+    )
+    monkeypatch.setattr(app_module, "WATCH_INTERVAL", 0.05)
+    async with console_bot(config, clock) as bot:
+        await _until(lambda: bot.app.knowledge.snapshot.entries)
+        (knowledge / "a.yaml").write_text(GOOD.replace("  tags:", "  bogus: 1\n  tags:"), "utf-8")
+        notice = await bot.pop()
+    assert "Not reloaded" in notice
+    assert "unknown key 'bogus'" in notice
+    assert "notice reached no chat" in caplog.text
+    assert "unknown key 'bogus'" in caplog.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -251,6 +252,28 @@ async def test_calendar_is_an_ics_attachment(make_bot) -> None:  # type: ignore[
     assert "only works" not in ics, "no note that the time zone stops working in 2038"
 
 
+async def test_an_event_with_a_duration_ends_then_in_calendar_apps(  # type: ignore[no-untyped-def]
+    make_bot, reminder_config: Config
+) -> None:
+    bot = await make_bot()
+    (reminder_config.schedules_dir / "board.yaml").write_text(
+        "events:\n  - id: board\n    title: Board meeting\n    starts: 2026-12-09 09:30\n"
+        "    duration: 4h\n  - id: prep\n    title: Prep\n    starts: 2026-12-08 18:00\n",
+        encoding="utf-8",
+    )
+    await bot.app.reminders.load()
+    (reply,) = await bot.app.core.handle(Incoming(ChannelRef("fake", "dm-1"), "u1", "/calendar"))
+    assert reply.attachment is not None
+    events = {
+        str(e["uid"]): e.decoded("dtend") - e.decoded("dtstart")
+        for e in Calendar.from_ical(reply.attachment.data).walk("VEVENT")
+    }
+    assert events == {
+        "board@forum-prep-bot": timedelta(hours=4),
+        "prep@forum-prep-bot": bot.app.config.event_length,
+    }
+
+
 async def test_next_shows_when_where_and_how_to_comment(make_bot) -> None:  # type: ignore[no-untyped-def]
     bot = await make_bot()
     assert "No upcoming events" in await bot.say("/next")
@@ -327,6 +350,50 @@ async def test_a_broken_schedule_file_holds_back_only_its_own_events(  # type: i
     assert titles["rally-a"] == "Rally A", "the unreadable file keeps its last good events"
     assert titles["rally-b"] == "Rally B, new time", "other files' changes load"
     assert titles["rally-c"] == "Rally C"
+
+
+async def test_an_event_with_an_error_costs_only_that_event(  # type: ignore[no-untyped-def]
+    make_bot, reminder_config: Config
+) -> None:
+    """What schedules/README.md promises: in a file that reads, the broken event keeps its
+    last good version, a new broken one waits, and the file's other changes load."""
+    bot = await make_bot()
+    path = reminder_config.schedules_dir / "meetings.yaml"
+
+    def event(event_id: str, title: str, target: str = "group") -> str:
+        return (
+            f"  - id: {event_id}\n    title: {title}\n    starts: 2026-11-25 12:00\n"
+            f"    remind: [1h]\n    targets: [{target}]\n"
+        )
+
+    path.write_text("events:\n" + event("prep", "Prep") + event("rally", "Rally"), "utf-8")
+    await bot.app.reminders.load()
+    path.write_text(
+        "events:\n"
+        + event("prep", "Prep, new room")
+        + event("rally", "Rally, moved", target="gruop")
+        + event("vigil", "Vigil", target="gruop"),
+        encoding="utf-8",
+    )
+    await bot.app.reminders.load()
+    titles = {e.id: e.title for e in bot.app.reminders.events.values()}
+    assert titles == {"prep": "Prep, new room", "rally": "Rally"}
+
+
+async def test_the_same_id_in_two_files_names_where_it_was_kept(  # type: ignore[no-untyped-def]
+    make_bot, reminder_config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await make_bot()
+    folder = reminder_config.schedules_dir
+    body = "events:\n  - id: rally\n    title: {}\n    starts: 2026-11-25 12:00\n"
+    (folder / "a.yaml").write_text(body.format("Rally A"), encoding="utf-8")
+    (folder / "b.yaml").write_text("\n" + body.format("Rally B"), encoding="utf-8")
+    await bot.app.reminders.load()
+    assert bot.app.reminders.events["rally"].title == "Rally A", "the first file wins"
+    assert (
+        f"{folder / 'b.yaml'}:3: duplicate id 'rally' (kept the one at {folder / 'a.yaml'}:2)"
+        in (caplog.text)
+    )
 
 
 async def test_a_ledger_error_for_one_chat_does_not_stop_the_others(make_bot) -> None:  # type: ignore[no-untyped-def]

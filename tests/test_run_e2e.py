@@ -144,10 +144,11 @@ def _free_port() -> int:
 
 async def test_platforms_down_at_start_do_not_stop_the_others(tmp_path: Path) -> None:
     """Telegram's API and Discord unreachable at start: the console answers at once, Telegram
-    answers once its API is up, and SIGTERM still stops it all cleanly."""
+    and then Discord answer once each is up, and SIGTERM still stops it all cleanly."""
     import asyncio
 
     from tests.fakes.bot_api import FakeBotApi
+    from tests.fakes.discord_api import DM_CHANNEL_ID, FakeDiscord, message_create
 
     telegram_port, discord_port = _free_port(), _free_port()  # nothing listens there yet
     config = tmp_path / "config.yaml"
@@ -168,7 +169,7 @@ async def test_platforms_down_at_start_do_not_stop_the_others(tmp_path: Path) ->
     assert proc.stdin
     assert proc.stdout
     assert proc.stderr
-    api = FakeBotApi()
+    api, discord = FakeBotApi(), FakeDiscord()
     try:
         proc.stdin.write(b"what is sb 54\n")
         await proc.stdin.drain()
@@ -180,16 +181,97 @@ async def test_platforms_down_at_start_do_not_stop_the_others(tmp_path: Path) ->
         api.push_message("what is the truth act")
         (sent,) = await api.wait_sent(1, seconds=30)
         assert "TRUTH" in sent["text"]
+        await discord.start(discord_port)
+        async with asyncio.timeout(30):
+            await discord.connected.wait()
+        await discord.dispatch("MESSAGE_CREATE", message_create(discord, "what is sb 54", dm=True))
+        path = f"/channels/{DM_CHANNEL_ID}/messages"
+        await discord.wait_for(lambda calls: discord.sent(path))
+        assert "SB 54" in discord.sent(path)[0]["embeds"][0]["title"]
+        await asyncio.sleep(3)  # discord.py is ready 2 s after the last server streams in
     finally:
         proc.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             code = await proc.wait()
         await api.stop()
+        await discord.stop()
     log = (await proc.stderr.read()).decode()
     assert code == 0, log[-2000:]
     assert "Traceback" not in log
-    assert log.count("telegram: cannot reach the API") == 1, "said once per change of state"
-    assert "telegram: connected" in log
+    for platform in ("telegram", "discord"):
+        assert log.count(f"{platform}: cannot reach the API") == 1, "said once per change"
+        assert f"{platform}: connected" in log
+    assert "logging in using static token" not in log, "no line per retry"
+
+
+async def test_refused_tokens_keep_those_platforms_off_and_the_rest_running(
+    tmp_path: Path,
+) -> None:
+    """Both tokens refused: each is said once with the variable to fix, never retried; the
+    console answers; `health` names both and exits 1; SIGTERM exits 0."""
+    import asyncio
+
+    from tests.fakes.bot_api import FakeBotApi
+    from tests.fakes.discord_api import FakeDiscord
+
+    api, discord = FakeBotApi(refused={"123:REVOKED"}), FakeDiscord(refused={"x.y.z"})
+    telegram_url, discord_url = await api.start(), await discord.start()
+    port = _free_port()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: {tmp_path / 'none'}}}\n"
+        "database: {url: 'sqlite:///bot.db'}\nmatcher: {semantic: false}\n"
+        f"reconnect: {{first: 1s}}\nhealth: {{port: {port}}}\n"
+        f"telegram: {{enabled: true, base_url: '{telegram_url}'}}\n"
+        f"discord: {{enabled: true, base_url: '{discord_url}'}}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:REVOKED", "DISCORD_TOKEN": "x.y.z"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=env, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.stdin
+    assert proc.stdout
+    assert proc.stderr
+    try:
+        proc.stdin.write(b"what is sb 54\n")
+        await proc.stdin.drain()
+        async with asyncio.timeout(30):
+            while b"California Values Act" not in await proc.stdout.readline():
+                pass
+        async with asyncio.timeout(30):
+            while True:
+                health = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot", "health", "--config", str(config),
+                    stdout=asyncio.subprocess.PIPE, cwd=ROOT,
+                )  # fmt: skip
+                out = (await health.communicate())[0].decode()
+                if out.count(": off (") == 2:
+                    break
+                await asyncio.sleep(0.3)
+        assert health.returncode == 1, out
+        assert "telegram: off (telegram refused TELEGRAM_BOT_TOKEN" in out
+        assert "discord: off (discord refused DISCORD_TOKEN" in out
+        assert "console: running" in out
+        assert "NOT healthy" in out
+        await asyncio.sleep(1.5)  # time for a retry, if there were one
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            code = await proc.wait()
+        await api.stop()
+        await discord.stop()
+    log = (await proc.stderr.read()).decode()
+    assert code == 0, log[-2000:]
+    assert "Traceback" not in log
+    assert "cannot reach" not in log
+    assert log.count("refused TELEGRAM_BOT_TOKEN") == 1
+    assert log.count("refused DISCORD_TOKEN") == 1
+    assert [name for name, _ in api.calls].count("getMe") == 1, "not tried again"
+    assert [c.path for c in discord.calls].count("/users/@me") == 1, "not tried again"
+    assert "123:REVOKED" not in log + out
 
 
 def test_health_answers_while_running_and_says_when_it_is_not(tmp_path: Path) -> None:
@@ -220,6 +302,8 @@ def test_health_answers_while_running_and_says_when_it_is_not(tmp_path: Path) ->
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
             found = json.load(response)
         assert found["healthy"] is True
+        assert found["problems"] == []
+        assert found["knowledge"]["last_reload"] == "ok"
         assert found["knowledge"]["entries"] > 0
         assert found["last_sweep"], "the reminder sweep has run"
     finally:
@@ -228,3 +312,32 @@ def test_health_answers_while_running_and_says_when_it_is_not(tmp_path: Path) ->
     gone = health()
     assert gone.returncode == 1
     assert "is it running?" in gone.stdout
+
+
+async def test_health_says_so_when_something_else_answers_on_its_port(tmp_path: Path) -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    async def other(request: web.Request) -> web.Response:
+        return web.json_response({"status": "fine"})
+
+    server = web.Application()
+    server.router.add_get("/healthz", other)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    port = _free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    config = tmp_path / "config.yaml"
+    config.write_text(f"health: {{port: {port}}}\n", encoding="utf-8")
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "health", "--config", str(config),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+        )  # fmt: skip
+        out, err = await proc.communicate()
+    finally:
+        await runner.cleanup()
+    assert proc.returncode == 1
+    assert "not this bot's /healthz" in out.decode(), out + err
+    assert b"Traceback" not in err

@@ -83,11 +83,39 @@ def test_a_good_file_loads_with_every_field(tmp_path: Path) -> None:
     assert (event.file, event.line) == (str(tmp_path / "events.yaml"), 2)
 
 
+@pytest.mark.parametrize(
+    ("value", "length", "problem"),
+    [
+        ("3h", timedelta(hours=3), None),
+        ("90m", timedelta(minutes=90), None),
+        (
+            "2d",
+            timedelta(days=2),
+            "warning: duration: '2d' is more than a day; 2h is two hours, 2d two days",
+        ),
+        ("3 hours", None, "duration: '3 hours' is not a length; write 90m, 2h or 3h"),
+        ("0m", None, "duration: '0m' must be more than zero"),
+        ("[1h, 2h]", None, "duration: one value, like 2h or 90m"),
+    ],
+)
+def test_duration_is_optional_and_checked(
+    tmp_path: Path, value: str, length: timedelta | None, problem: str | None
+) -> None:
+    """How long an event lasts, for calendar apps: added to the format, never required."""
+    result, path = load_text(tmp_path, GOOD + f"    duration: {value}\n")
+    assert [str(p) for p in result.problems] == ([f"{path}:11: {problem}"] if problem else [])
+    if length is None:
+        assert result.events == ()
+    else:
+        assert result.events[0].duration == length
+
+
 def test_optional_fields_default_sensibly(tmp_path: Path) -> None:
     body = "events:\n  - {id: x, title: X, starts: '2026-12-08 18:00', timezone: Europe/Madrid}\n"
     result, _ = load_text(tmp_path, body)
     (event,) = result.events
     assert (event.location, event.url, event.recurrence) == (None, None, None)
+    assert event.duration is None, "calendar apps get reminders.event_length"
     assert (event.remind, event.targets) == ((), ())
     assert event.starts.utcoffset() == timedelta(hours=1)  # 18:00 in Madrid, not Sacramento
 
@@ -136,7 +164,7 @@ NUMBERS = (
             "    colour: red",
             [
                 "6: unknown key 'colour'; known: id, title, starts, timezone, location, url, "
-                "recurrence, remind, targets"
+                "recurrence, remind, targets, duration"
             ],
         ),
         (

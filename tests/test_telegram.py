@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -345,3 +346,79 @@ async def test_a_long_reminder_cut_off_midway_resumes_without_repeating(
     )
     assert outcome == "sent"
     assert [p["text"] for p in telegram.api.delivered] == [first, second]
+
+
+async def test_a_lost_bot_api_is_said_once_and_telegram_comes_back(
+    config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The Bot API goes away mid-run: said once (not PTB's traceback at every poll), its
+    reminders wait, and once it answers again the same adapter reconnects and answers."""
+    caplog.set_level(logging.INFO, logger="bot.app")
+    api = FakeBotApi()
+    base_url = await api.start()
+    port = int(base_url.rsplit(":", 1)[1].split("/")[0])
+    config = replace(
+        config,
+        telegram=PlatformConfig(enabled=True, base_url=base_url),
+        reconnect_first=timedelta(seconds=1),
+        reconnect_most=timedelta(seconds=2),
+    )
+    adapter = TelegramAdapter(config, "123:TEST")
+    app = build(config, adapters=[adapter])
+    stop, ready = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(serve(app, stop, ready=ready))
+    back = FakeBotApi()
+    try:
+        async with asyncio.timeout(20):
+            await ready.wait()
+            assert app.status["telegram"] == "connected"
+            await api.stop()
+            while not app.status["telegram"].startswith("retrying"):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            assert "telegram" in app.reminders.down
+            await asyncio.sleep(2.5)  # a retry or two against nothing
+            await back.start(port)
+            back.push_message("what is the truth act")
+            (sent,) = await back.wait_sent(1, seconds=15)
+        assert "TRUTH" in sent["text"]
+        assert app.status["telegram"] == "connected"
+        assert "telegram" not in app.reminders.down
+    finally:
+        stop.set()
+        await running
+        await back.stop()
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    assert sum("telegram: cannot reach the API" in m for m in said) == 1, said
+    assert said.count("telegram: connected") == 2  # at start, and when it came back
+    polling = [r for r in caplog.records if r.name.startswith("telegram") and r.exc_info]
+    assert not polling, "no traceback from PTB's own polling retries"
+
+
+async def test_a_refused_telegram_token_is_said_once_and_telegram_stays_off(
+    config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = FakeBotApi(refused={"123:REVOKED"})
+    base_url = await api.start()
+    config = replace(
+        config,
+        telegram=PlatformConfig(enabled=True, base_url=base_url),
+        reconnect_first=timedelta(seconds=1),
+    )
+    app = build(config, adapters=[TelegramAdapter(config, "123:REVOKED")])
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(app, stop))
+    try:
+        async with asyncio.timeout(10):
+            while not app.status.get("telegram", "").startswith("off"):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(1.5)  # time for a retry, if there were one
+    finally:
+        stop.set()
+        await running
+        await api.stop()
+    assert "TELEGRAM_BOT_TOKEN" in app.status["telegram"]
+    assert "telegram" in app.reminders.down, "its reminders are not claimed, nor marked failed"
+    assert [name for name, _ in api.calls].count("getMe") == 1, "not tried again"
+    errors = [r.getMessage() for r in caplog.records if r.name == "bot.adapters.telegram_adapter"]
+    assert len(errors) == 1, errors
+    assert "@BotFather" in errors[0], "it says what to fix"

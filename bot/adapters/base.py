@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.messages import ChannelRef, Incoming, Reply
 from bot.texts import text
@@ -47,6 +48,35 @@ class Adapter(Protocol):
     async def send(self, channel: ChannelRef, reply: Reply) -> None:
         """Raise DeliveryError so the outbox decides whether to retry."""
         ...
+
+
+LinkListener = Callable[[bool, str], None]
+"""Told (connected?, why not) at each change of a platform's link; set by the app."""
+
+
+@runtime_checkable
+class Connects(Protocol):
+    """An adapter whose platform can be out of reach. `connected` is set while its API answers
+    and `on_link` hears every change, so the app logs each change once, holds that platform's
+    reminders (unclaimed) while it is down, and health can say why. `run` raises when the API
+    cannot be reached (the app tries again later) and returns when trying again cannot help (a
+    refused token), with `stopped` saying what to fix."""
+
+    connected: asyncio.Event
+    on_link: LinkListener | None
+    stopped: str | None
+
+
+def say_link(adapter: Connects, up: bool, why: str = "") -> None:
+    """Set `connected` and tell the app, only when it changes."""
+    if up == adapter.connected.is_set():
+        return
+    if up:
+        adapter.connected.set()
+    else:
+        adapter.connected.clear()
+    if adapter.on_link is not None:
+        adapter.on_link(up, why)
 
 
 def choices(reply: Reply) -> list[str]:

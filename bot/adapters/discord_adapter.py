@@ -26,7 +26,15 @@ from discord.app_commands import locale_str as _t
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.base import DELIVERY, FEEDBACK_PREFIX, DeliveryError, Handler, split_text
+from bot.adapters.base import (
+    DELIVERY,
+    FEEDBACK_PREFIX,
+    DeliveryError,
+    Handler,
+    LinkListener,
+    say_link,
+    split_text,
+)
 from bot.config import Config
 from bot.messages import ChannelRef, Incoming, Moment, Reply, Role
 from bot.texts import text
@@ -43,6 +51,14 @@ NONCE_LENGTH = 25
 DEFER_AFTER = 2.0  # Discord wants an interaction answered within 3 s
 SPANISH = frozenset({discord.Locale.spain_spanish, discord.Locale.latin_american_spanish})
 COLOUR = discord.Colour(0x2B6CB0)
+REFUSED_HELP = (
+    "discord refused DISCORD_TOKEN: set it to the bot's token from the Discord developer "
+    "portal (your application → Bot → Reset Token) and restart"
+)
+NO_INTENT = (
+    "discord.message_content is on but the Message Content intent is off in the developer "
+    "portal: switch it on (Bot → Privileged Gateway Intents) or set message_content: false"
+)
 
 Complete = Callable[[str, str], Sequence[str]]  # (what was typed, language) → questions
 
@@ -63,7 +79,14 @@ class ForumClient(discord.Client):
         await self.adapter.on_message(message)
 
     async def on_ready(self) -> None:
-        self.adapter.connected.set()
+        say_link(self.adapter, True)
+
+    async def on_resumed(self) -> None:
+        say_link(self.adapter, True)
+
+    async def on_disconnect(self) -> None:
+        """discord.py reconnects (and resumes) by itself; meanwhile reminders wait."""
+        say_link(self.adapter, False, "the gateway connection dropped; discord.py reconnects")
 
 
 class ActionButton(
@@ -127,13 +150,17 @@ class DiscordAdapter:
         self._on_blocked = on_blocked
         self._on_notice = on_notice
         self._handle: Handler | None = None
-        self.connected = asyncio.Event()  # set once the gateway is ready: reminders wait for it
-        if config.discord.base_url:  # discord.py reads these class attributes for every request
-            base = config.discord.base_url.rstrip("/")
-            Route.BASE = f"{base}/api/v10"
-            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"{base.replace('http', 'ws', 1)}/gateway")
+        self.connected = asyncio.Event()  # set while the gateway is ready: reminders wait for it
+        self.on_link: LinkListener | None = None
+        self.stopped: str | None = None  # why it gave up for good, with what to fix
+        use_base_url(config)
+        self._new_client()
+
+    def _new_client(self) -> None:
+        """A client and its command tree. A closed client cannot log in again (its HTTP
+        connector stays closed), so each retry after a failed start gets a new one."""
         intents = discord.Intents.default()  # no privileged intent unless asked for
-        intents.message_content = config.discord.message_content
+        intents.message_content = self.config.discord.message_content
         self.client = ForumClient(self, intents)
         self.tree = app_commands.CommandTree(self.client)
         self._add_commands()
@@ -141,21 +168,25 @@ class DiscordAdapter:
     # Lifecycle ---------------------------------------------------------------------------
 
     async def run(self, handle: Handler) -> None:
-        """Until cancelled (SIGTERM); `async with` closes the gateway and HTTP session."""
+        """Until cancelled (SIGTERM); `async with` closes the gateway and HTTP session. Discord
+        out of reach at start raises (the app tries again later); once connected, discord.py
+        reconnects by itself. A refused token is said once, with what to fix."""
         self._handle = handle
         self.connected.clear()
-        if self.client.is_closed():  # a retry after a failed start: the same client, reopened
-            self.client.clear()
+        if self.client.is_closed():  # a retry after a failed start
+            self._new_client()
         try:
             async with self.client:
                 await self.client.start(self._token)
         except discord.LoginFailure:
-            log.error("discord refused DISCORD_TOKEN; Discord is not running (check the token)")
+            self.stopped = REFUSED_HELP
         except discord.PrivilegedIntentsRequired:
-            log.error(
-                "discord.message_content is on but the Message Content intent is off in the "
-                "developer portal (Bot → Privileged Gateway Intents); Discord is not running"
-            )
+            self.stopped = NO_INTENT
+        else:  # closed without being asked to: try again
+            raise ConnectionError("the Discord connection closed")
+        finally:
+            self.connected.clear()
+        log.error("%s; Discord is off, the rest keeps running", self.stopped)
 
     async def setup(self) -> None:
         """Buttons first (they must work from the first event), then the command sync."""
@@ -544,6 +575,33 @@ class EventGroup(app_commands.Group):
     )
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         await self.adapter.respond(interaction, "/event status")
+
+
+def use_base_url(config: Config) -> None:
+    """Another Discord (tests' loopback server, a proxy): discord.py reads these class
+    attributes for every request and gateway connection."""
+    if config.discord.base_url:
+        base = config.discord.base_url.rstrip("/")
+        Route.BASE = f"{base}/api/v10"
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"{base.replace('http', 'ws', 1)}/gateway")
+
+
+async def token_problem(config: Config, token: str) -> str | None:
+    """What `doctor` says about DISCORD_TOKEN: None when Discord accepts it."""
+    from discord.http import HTTPClient
+
+    use_base_url(config)
+    http = HTTPClient(asyncio.get_running_loop())
+    try:
+        async with asyncio.timeout(15):
+            await http.static_login(token)
+    except discord.LoginFailure:
+        return REFUSED_HELP
+    except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+        return f"discord: cannot reach Discord to check the token ({exc or type(exc).__name__})"
+    finally:
+        await http.close()
+    return None
 
 
 # Rendering ------------------------------------------------------------------------------

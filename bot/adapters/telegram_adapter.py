@@ -47,7 +47,14 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.adapters.base import DELIVERY, DeliveryError, Handler, split_text
+from bot.adapters.base import (
+    DELIVERY,
+    DeliveryError,
+    Handler,
+    LinkListener,
+    say_link,
+    split_text,
+)
 from bot.config import Config
 from bot.messages import ChannelRef, Incoming, Reply, Role
 from bot.texts import text
@@ -86,6 +93,10 @@ COMMANDS = {
     ],
 }
 _FIVE_XX = ("Bad Gateway", "Internal Server Error", "Service Unavailable", "Gateway Timeout")
+REFUSED_HELP = (
+    "telegram refused TELEGRAM_BOT_TOKEN: set it to the token @BotFather gave you "
+    "(/mybots → API Token) and restart"
+)
 
 
 class TelegramAdapter:
@@ -102,6 +113,8 @@ class TelegramAdapter:
     ) -> None:
         self.config = config
         self.connected = asyncio.Event()  # set while the Bot API answers: reminders wait for it
+        self.on_link: LinkListener | None = None
+        self.stopped: str | None = None  # why it gave up for good, with what to fix
         builder: ApplicationBuilder = (  # type: ignore[type-arg]
             Application.builder()
             .token(token)
@@ -127,17 +140,16 @@ class TelegramAdapter:
         self._pieces_sent: dict[str, int] = {}  # ledger row → pieces of it already delivered
 
     async def run(self, handle: Handler) -> None:
-        """Until cancelled. A Bot API that cannot be reached raises (the app retries later);
-        a refused token is said once, with what to fix, and Telegram stays off."""
+        """Until cancelled. A Bot API that cannot be reached, at start or later, raises (the
+        app tries again after a while); a refused token is said once, with what to fix, and
+        Telegram stays off."""
         self._handle = handle
         self.connected.clear()
         try:
             await self._serve()
         except InvalidToken:
-            log.error(
-                "telegram refused TELEGRAM_BOT_TOKEN; Telegram is not running (set a valid "
-                "token from @BotFather in the environment and restart)"
-            )
+            self.stopped = REFUSED_HELP
+            log.error("%s; Telegram is off, the rest keeps running", REFUSED_HELP)
 
     async def _serve(self) -> None:
         async with self.application:
@@ -145,15 +157,40 @@ class TelegramAdapter:
             updater = self.application.updater
             if updater is None:
                 raise RuntimeError("the telegram Application was built without an updater")
+            lost: asyncio.Future[NetworkError] = asyncio.get_running_loop().create_future()
+            said: set[str] = set()
+
+            def polling_failed(exc: TelegramError) -> None:
+                """PTB would retry on its own, logging a traceback each time: a network error
+                ends this run instead, so the app says it once and reconnects with backoff."""
+                if isinstance(exc, NetworkError):
+                    if not lost.done():
+                        lost.set_result(exc)
+                elif exc.message not in said:  # e.g. another instance polls with this token
+                    said.add(exc.message)
+                    log.warning("telegram: polling refused: %s", exc.message)
+
             await updater.start_polling(
-                allowed_updates=["message", "callback_query", "my_chat_member"]
+                allowed_updates=["message", "callback_query", "my_chat_member"],
+                error_callback=polling_failed,
             )
             await self.application.start()
-            self.connected.set()
+            say_link(self, True)
             try:
-                await asyncio.Event().wait()
+                failure = await lost
+                raise ConnectionError(f"lost the Bot API: {failure.message}") from failure
             finally:
-                await updater.stop()
+                self.connected.clear()
+                # With the API gone, PTB's last call to confirm updates fails with a
+                # traceback; nothing is lost (the Updater keeps its offset for the next start)
+                quiet = _Without("one more time") if lost.done() else None
+                if quiet:
+                    _UPDATER_LOG.addFilter(quiet)
+                try:
+                    await updater.stop()
+                finally:
+                    if quiet:
+                        _UPDATER_LOG.removeFilter(quiet)
                 await self.application.stop()
 
     async def _publish_commands(self) -> None:
@@ -366,6 +403,20 @@ class TelegramAdapter:
         self._pieces_sent[row] = count
 
 
+_UPDATER_LOG = logging.getLogger("telegram.ext.Updater")
+
+
+class _Without(logging.Filter):
+    """Drops the records whose message contains `words`."""
+
+    def __init__(self, words: str) -> None:
+        super().__init__()
+        self.words = words
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.words not in str(record.msg)
+
+
 def default_rate_limiter() -> AIORateLimiter:
     """Evenly spaced sends a little under Telegram's ~30 messages/s and 20/min per group.
 
@@ -438,7 +489,7 @@ async def token_problem(config: Config, token: str) -> str | None:
         async with asyncio.timeout(15):
             await bot.get_me()
     except InvalidToken:
-        return "telegram refused TELEGRAM_BOT_TOKEN: set the token @BotFather gave you"
+        return REFUSED_HELP
     except (TelegramError, TimeoutError) as exc:
         return f"telegram: cannot reach the Bot API to check the token ({exc})"
     return None

@@ -150,11 +150,11 @@ class FakeBotApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        params = await _params(request)
+        self.calls.append((method, params))
         if request.match_info["token"] in self.refused:
             body = {"ok": False, "error_code": 401, "description": "Unauthorized"}
             return web.json_response(body, status=401)
-        params = await _params(request)
-        self.calls.append((method, params))
         if method == "getUpdates":
             return _ok(await self._get_updates(params))
         if method in ("sendMessage", "sendDocument") and self.failures:

@@ -59,6 +59,7 @@ class FakeDiscord:
     gateway_closed: asyncio.Event = field(default_factory=asyncio.Event)
     fail: dict[int, int] = field(default_factory=dict)  # channel id → status to answer with
     known_channels: set[int] = field(default_factory=lambda: {CHANNEL_ID, DM_CHANNEL_ID})
+    refused: set[str] = field(default_factory=set)  # tokens answered 401 Unauthorized
     _ids: itertools.count[int] = field(
         default_factory=lambda: itertools.count(1_000_000_000_000_000_001)
     )
@@ -68,13 +69,14 @@ class FakeDiscord:
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     url: str = ""
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
+        """Listen on `port` (0: any free one); the base URL is returned."""
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
@@ -149,6 +151,8 @@ class FakeDiscord:
             self.calls.append(Call(request.method, path, body))
             self.changed.notify_all()
         parts = path.strip("/").split("/")
+        if request.headers.get("Authorization", "").removeprefix("Bot ") in self.refused:
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         if path == "/users/@me":
             return _json(BOT_USER)
         if path == "/oauth2/applications/@me":
