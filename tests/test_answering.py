@@ -150,6 +150,45 @@ def test_a_reload_embeds_only_what_changed(tmp_path: Path) -> None:
     assert embedder.embedded[first:] == ["values act rules"]
 
 
+def test_switching_knowledge_sets_on_one_cache_embeds_nothing_again(tmp_path: Path) -> None:
+    """A test run or a second checkout with other entries must not throw the first one's
+    vectors away (they then took half a minute to embed again at the next start)."""
+    first, second, cache = tmp_path / "one", tmp_path / "two", VectorCache(tmp_path / "cache")
+    for folder, alias in ((first, '"sb54 rules"'), (second, '"values act rules"')):
+        folder.mkdir()
+        write(folder, "a.yaml", GOOD.replace('"sb54 rules"', alias))
+    embedder = CountingEmbedder()
+    for folder in (first, second):
+        SemanticIndex.build(load_knowledge([folder]).snapshot, embedder, cache)
+    embedded = len(embedder.embedded)
+    for folder in (first, second):
+        SemanticIndex.build(load_knowledge([folder]).snapshot, embedder, cache)
+    assert len(embedder.embedded) == embedded
+
+
+def test_a_stop_ends_embedding_and_keeps_what_was_done(tmp_path: Path) -> None:
+    """Shutting down on a cold cache: embedding stops at once, and the next start goes on
+    from where it stopped."""
+    knowledge, cache = tmp_path / "knowledge", VectorCache(tmp_path / "cache")
+    knowledge.mkdir()
+    write(knowledge, "a.yaml", GOOD)
+    snapshot, stop = load_knowledge([knowledge]).snapshot, threading.Event()
+
+    class StopsAfterOne(CountingEmbedder):
+        def embed(self, texts: Sequence[str], *, passage: bool = False) -> Vectors:
+            stop.set()  # the bot is told to stop while this batch is embedded
+            return super().embed(texts, passage=passage)
+
+    interrupted = StopsAfterOne()
+    with pytest.raises(semantic.Stopped):
+        SemanticIndex.build(snapshot, interrupted, cache, stop)
+    done = len(interrupted.embedded)
+    assert 0 < done < 6, "it stopped before the passages"
+    later = CountingEmbedder()
+    SemanticIndex.build(snapshot, later, cache)
+    assert len(later.embedded) == 6 - done, "only what was left"
+
+
 def test_semantic_off_answers_with_words_alone() -> None:
     words = Matcher(MatcherConfig(semantic=False))
     assert not words.load_model()

@@ -341,3 +341,26 @@ async def test_health_says_so_when_something_else_answers_on_its_port(tmp_path: 
     assert proc.returncode == 1
     assert "not this bot's /healthz" in out.decode(), out + err
     assert b"Traceback" not in err
+
+
+def test_sigterm_while_the_model_embeds_a_cold_cache_stops_at_once(tmp_path: Path) -> None:
+    """The first start on a new machine embeds every phrase (half a minute on 2 cores);
+    `docker stop` then must not wait for it, and the next start keeps what was done."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: {tmp_path / 'none'}}}\n"
+        f"database: {{url: 'sqlite:///bot.db'}}\nmatcher: {{cache: {tmp_path / 'vectors'}}}\n",
+        encoding="utf-8",
+    )
+    proc = start(config)
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "new texts" not in proc.stderr.readline():
+        pass  # "embedding N new texts": the cold cache is being filled
+    time.sleep(1)
+    stopped_at = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert time.monotonic() - stopped_at < 5, "stopped within seconds, not after the embedding"
+    assert list((tmp_path / "vectors").glob("vectors-*.npz")), "what was embedded is kept"
