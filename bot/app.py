@@ -46,9 +46,8 @@ class App:
     # reconnecting (why) or off (why)
     status: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def by_name(self) -> dict[str, Adapter]:
-        return {a.name: a for a in self.adapters}
+    def adapter(self, name: str) -> Adapter | None:
+        return next((a for a in self.adapters if a.name == name), None)
 
     async def notify(self, target: str | None, text: str) -> None:
         """The bot's own notices (to moderators, organizers). One that reaches no chat (no
@@ -59,7 +58,7 @@ class App:
             log.warning("notice with no target configured:\n%s", text)
         delivered = False
         for channel in channels:
-            adapter = self.by_name.get(channel.platform)
+            adapter = self.adapter(channel.platform)
             if adapter is None:
                 log.warning("notice target on %s, which is not running", channel.platform)
                 continue
@@ -72,7 +71,7 @@ class App:
             return
         if channels:
             log.warning("notice reached no chat:\n%s", text)
-        console = self.by_name.get("console")
+        console = self.adapter("console")
         if console is not None and all(c.platform != "console" for c in channels):
             try:
                 await console.send(ChannelRef("console", "console"), Reply(text))

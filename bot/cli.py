@@ -258,6 +258,10 @@ def _validate(config: Config, args: argparse.Namespace) -> int:
         loaded = load_knowledge(knowledge, stale_after=config.stale_after)
         problems += loaded.problems
         entries = len(loaded.snapshot.entries)
+        if not loaded.errors:
+            from bot.matcher import look_alikes
+
+            problems += look_alikes(loaded.snapshot)
         if args.pairs:
             _print_pairs(loaded.snapshot.entries)
     if schedules:

@@ -140,13 +140,16 @@ class Core:
             log.exception("failed to handle a message on %s", msg.channel.platform)
             return [Reply(text("busy", "en"), "en")]
 
-    async def language(self, msg: Incoming, body: str = "") -> str | None:
-        """A /lang choice wins, then the words, then the language the chat last wrote in, then
-        the platform locale; None if none says."""
+    async def language(
+        self, msg: Incoming, body: str = "", *, said: str | None = None
+    ) -> str | None:
+        """A /lang choice wins, then the words (`said`, when the caller detected it already),
+        then the language the chat last wrote in, then the platform locale; None if none
+        says."""
         chosen = await self._chosen_language(msg)
         if chosen:
             return chosen
-        said = detect_language(body)
+        said = said or detect_language(body)
         if said:
             return said
         locale = (msg.language or "")[:2].lower()
@@ -154,8 +157,9 @@ class Core:
         return spoken or (locale if locale in LANGUAGES else None)
 
     async def answer(self, msg: Incoming, body: str) -> list[Reply]:
-        lang = await self.language(msg, body)
-        if said := detect_language(body):  # questions only: a command's id is not a language
+        said = detect_language(body)
+        lang = await self.language(msg, said=said)
+        if said:  # questions only: a command's id is not a language
             _keep(self._spoken, (msg.channel.platform, msg.channel.chat_id), said)
         if self.matcher.embedder is None:
             match, reply = self.respond(body, lang)

@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 from bot.bands import ANSWER, NONE, REFERRAL, SUGGEST, Bands, LexicalView, candidate_features
 from bot.char_model import CharModel
 from bot.config import MatcherConfig
-from bot.knowledge import Entry, Snapshot
+from bot.knowledge import Entry, Problem, Snapshot
 from bot.personal import is_personal
 from bot.semantic import Embedder, SemanticIndex, VectorCache, default_cache, open_embedder
 
@@ -729,3 +729,30 @@ class Matcher:
         if band == SUGGEST and related:
             return best, SUGGEST, related
         return best, NONE, ()
+
+
+def look_alikes(snapshot: Snapshot, matcher: Matcher | None = None) -> list[Problem]:
+    """Entries the bot cannot tell apart, as warnings for `validate`: two that share a way of
+    asking (the same words in another order), or one whose own question finds another entry
+    first. Either way the bot would pick between them by chance."""
+    matcher = matcher or Matcher(MatcherConfig(semantic=False))
+    problems: list[Problem] = []
+    owners: dict[frozenset[str], Entry] = {}
+    for entry in snapshot.entries:
+        for content in entry.texts.values():
+            for phrase in content.phrases:
+                words = frozenset(terms(fold(phrase)))
+                first = owners.setdefault(words, entry)
+                if first is not entry and words:
+                    message = f"'{phrase}' asks the same as an alias of '{first.id}'"
+                    problems.append(Problem(entry.file, entry.line, message, "warning"))
+    for entry in snapshot.entries:
+        for lang, content in entry.texts.items():
+            ranked = matcher.rank(snapshot, content.question)
+            if ranked and ranked[0].entry.id != entry.id:
+                message = (
+                    f"its {lang} question finds '{ranked[0].entry.id}' first; "
+                    "word the two questions apart"
+                )
+                problems.append(Problem(entry.file, entry.line, message, "warning"))
+    return problems

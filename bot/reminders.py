@@ -19,7 +19,7 @@ from bot.config import Config, resolve_target
 from bot.knowledge import Problem
 from bot.messages import Button, ChannelRef, Moment, Reply
 from bot.outbox import Outbox, destination
-from bot.schedules import Event, load_schedules, parse_recurrence, schedule_files
+from bot.schedules import Event, duplicate_id, load_schedules, parse_recurrence, schedule_files
 from bot.store import DeliveryKey, Store, StoreError, iso
 from bot.texts import text
 
@@ -137,11 +137,8 @@ class Reminders:
         for name, kept in by_file.items():
             for event in kept:
                 if first := events.get(event.id):  # the first file wins, as in `validate`
-                    message = (
-                        f"duplicate id '{event.id}' (kept the one at {first.file}:{first.line}); "
-                        "ids must be unique across all schedule files"
-                    )
-                    problems.append(Problem(name, event.line, message))
+                    where = (name, event.line)
+                    problems.append(duplicate_id(event.id, where, (first.file, first.line)))
                     continue
                 events[event.id] = event
         return tuple(events.values()), tuple(problems)

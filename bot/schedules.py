@@ -402,6 +402,16 @@ def _byday(value: str) -> str:
     return ",".join(f"{p or ''}{d}" for p, d in sorted(items, key=order))
 
 
+def duplicate_id(event_id: str, at: tuple[str, int], first: tuple[str, int]) -> Problem:
+    """An id seen again at `at` (file, line): the one `first` seen is the one kept."""
+    return Problem(
+        at[0],
+        at[1],
+        f"duplicate id '{event_id}' (kept the one at {first[0]}:{first[1]}); "
+        "ids must be unique across all schedule files",
+    )
+
+
 def load_schedules(
     paths: Iterable[Path],
     *,
@@ -427,14 +437,7 @@ def load_schedules(
         for event_id, line, event in found:
             first = seen.get(event_id)
             if first:
-                problems.append(
-                    Problem(
-                        str(file),
-                        line,
-                        f"duplicate id '{event_id}' (first at {first[0]}:{first[1]}); "
-                        "ids must be unique across all schedule files",
-                    )
-                )
+                problems.append(duplicate_id(event_id, (str(file), line), first))
                 continue
             seen[event_id] = (str(file), line)
             if event is not None:

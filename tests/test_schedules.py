@@ -353,7 +353,7 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(GOOD, encoding="utf-8")
     result, path = load_text(tmp_path, GOOD)  # events.yaml, read after a.yaml
     assert [str(p) for p in result.errors] == [
-        f"{path}:2: duplicate id 'forum-prep-night' (first at {tmp_path / 'a.yaml'}:2); "
+        f"{path}:2: duplicate id 'forum-prep-night' (kept the one at {tmp_path / 'a.yaml'}:2); "
         "ids must be unique across all schedule files"
     ]
     assert [e.file for e in result.events] == [str(tmp_path / "a.yaml")]
@@ -365,7 +365,7 @@ def test_a_duplicate_id_is_caught_even_when_the_first_has_errors(tmp_path: Path)
     result, path = load_text(tmp_path, broken + GOOD.removeprefix("events:\n"))
     assert [(p.line, p.message.split(";")[0]) for p in result.errors] == [
         (10, "unknown target 'sac-genral'"),
-        (11, f"duplicate id 'forum-prep-night' (first at {path}:2)"),
+        (11, f"duplicate id 'forum-prep-night' (kept the one at {path}:2)"),
     ]
 
 
