@@ -75,6 +75,10 @@ def test_own_case_questions_are_referred_in_both_languages(engine: Matcher) -> N
         ("me llegó una carta de inmigración, qué hago", "es"),
         ("¿debo firmar la salida voluntaria que me ofrecen?", "es"),  # whose: only the verb
         ("should I sign the papers ICE handed me", "en"),
+        ("a friend of mine was picked up by ICE, will he be deported?", "en"),  # not family
+        ("someone I know has a court date next week, can ICE arrest him there?", "en"),
+        ("a mi cuñado lo detuvieron anoche, lo van a deportar?", "es"),
+        ("mi vecina tiene una audiencia de inmigración, ¿la pueden arrestar ahí?", "es"),
     ):
         match = engine.match(SNAPSHOT, question)
         assert (match.band, match.lang) == (REFERRAL, lang), question
