@@ -8,9 +8,9 @@ over every question and alias, answering at a fixed, untuned cutoff of 80.
     python bench/bench.py --tune     # sweep threshold and margin on the tuning split only
     python bench/bench.py --cv       # nested 5-fold cross-validation on the tuning split only
                                      # of the ranking and abstention models, and the adopted
-                                     # abstainer's constants for bot/matcher.py
-    python bench/bench.py --fit      # fit the ranker and decider of bot/bands.json on the tuning
-                                     # parts of both evaluation sets (never the blind part)
+                                     # abstainer's constants for bot/answering/matcher.py
+    python bench/bench.py --fit      # fit the ranker and decider (bot/answering/bands.json) on
+                                     # the tuning parts of both evaluation sets (never the blind)
     python bench/bench.py --real     # only the real-question figures, engine beside its parts
     python bench/bench.py --aliases [FILE ...]
                                      # leave-one-alias-out: each alias asked with itself removed
@@ -43,11 +43,11 @@ from rapidfuzz import fuzz, process
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.answering.knowledge import Entry, LangText, Snapshot, load_knowledge  # noqa: E402
+from bot.answering.matcher import Matcher  # noqa: E402
+from bot.answering.semantic import SemanticIndex, VectorCache, open_embedder  # noqa: E402
 from bot.config import Config, MatcherConfig, load_config  # noqa: E402
-from bot.knowledge import Entry, LangText, Snapshot, load_knowledge  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
 from bot.messages import Source  # noqa: E402
-from bot.semantic import SemanticIndex, VectorCache, open_embedder  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 import real  # noqa: E402
@@ -596,7 +596,9 @@ def cv(snapshot: Snapshot, questions: list[Question]) -> None:
     (_, abstainer), threshold = fit_final(FINAL, items)
     assert abstainer is not None
     assert FINAL.abstain_features is not None
-    print("\nThe adopted abstainer fitted on the whole tuning split (bot/matcher.py _ABSTAIN):")
+    print(
+        "\nThe adopted abstainer fitted on the whole tuning split (answering/matcher.py _ABSTAIN):"
+    )
     print(f"  features {FINAL.abstain_features}")
     print(f"  bias {abstainer[0]:.4f}, coefficients {', '.join(f'{c:.4f}' for c in abstainer[1:])}")
     print(f"  threshold (chosen on out-of-fold decisions) {threshold:.4f}")
@@ -611,7 +613,7 @@ def cv(snapshot: Snapshot, questions: list[Question]) -> None:
 def leave_one_alias_out(snapshot: Snapshot, files: list[str]) -> None:
     from functools import lru_cache
 
-    import bot.matcher as matcher_module
+    import bot.answering.matcher as matcher_module
 
     # Every trial rebuilds the index over the same texts; folding each text once keeps the
     # ~1,300 rebuilds to seconds rather than minutes.
@@ -1044,7 +1046,7 @@ def old_asked(questions: list[Question]) -> list[real.Asked]:
 
 
 def fit_bands(snapshot: Snapshot, config: Config, questions: list[Question]) -> None:
-    """bot/bands.json from the tuning parts of both sets; the blind part is not even loaded."""
+    """bands.json from the tuning parts of both sets; the blind part is not even loaded."""
     matcher = semantic_matcher(snapshot, config)
     tuning = [a for a in real.load_real() if not a.blind]
     real_cases = real.featurize(matcher, snapshot, tuning)
@@ -1057,7 +1059,7 @@ def fit_bands(snapshot: Snapshot, config: Config, questions: list[Question]) -> 
         "tests/eval/real.yaml and tests/eval/questions.yaml; do not edit by hand",
         _model=matcher.embedder.model_id if matcher.embedder else None,
     )
-    print(f"bot/bands.json written: {bands}")
+    print(f"bot/answering/bands.json written: {bands}")
 
 
 def real_engines(snapshot: Snapshot, config: Config, questions: list[Question]) -> None:

@@ -2,7 +2,7 @@
 
 tests/eval/real.yaml holds questions people wrote on public pages. Its `blind` part is read
 here only to print figures: `fit` takes the tuning part of it and of tests/eval/questions.yaml,
-and nothing else. `python bench/bench.py --fit` runs `fit` and writes bot/bands.json.
+and nothing else. `python bench/bench.py --fit` runs `fit` and writes bot/answering/bands.json.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 from numpy.typing import NDArray
 
-from bot.bands import (
+from bot.answering.bands import (
     ANSWER,
     CANDIDATE_FEATURES,
     DECISION_FEATURES,
@@ -25,9 +25,9 @@ from bot.bands import (
     Bands,
     LexicalView,
 )
-from bot.knowledge import Snapshot
-from bot.matcher import MAX_SUGGESTIONS, Match, Matcher
-from bot.semantic import SemanticIndex
+from bot.answering.knowledge import Snapshot
+from bot.answering.matcher import MAX_SUGGESTIONS, Match, Matcher
+from bot.answering.semantic import SemanticIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "eval" / "real.yaml"

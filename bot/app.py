@@ -12,18 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.adapters.base import Adapter, Connects
+from bot.answering.knowledge import KnowledgeHolder
+from bot.answering.matcher import Matcher
+from bot.answering.semantic import Stopped
 from bot.clock import Clock, SystemClock
 from bot.config import Config, redact, resolve_target
 from bot.core import Core
 from bot.event_commands import EventCommands
-from bot.knowledge import KnowledgeHolder, yaml_files
-from bot.matcher import Matcher
 from bot.messages import ChannelRef, Reply
 from bot.outbox import Outbox
 from bot.reminders import Reminders
 from bot.scheduler import Scheduler
-from bot.semantic import Stopped
 from bot.store import Store
+from bot.yamlcheck import yaml_files
 
 log = logging.getLogger(__name__)
 

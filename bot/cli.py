@@ -17,9 +17,9 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from bot.answering.knowledge import Entry, KnowledgeHolder, load_knowledge
+from bot.answering.matcher import Matcher
 from bot.config import SECRET_ENV, Config, ConfigError, load_config, redact
-from bot.knowledge import Entry, KnowledgeHolder, load_knowledge
-from bot.matcher import Matcher
 from bot.store import Store, StoreError
 
 PROG = "python -m bot"
@@ -245,8 +245,8 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
 
 def _validate(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.knowledge import Problem, ordered, yaml_files
     from bot.schedules import load_schedules
+    from bot.yamlcheck import Problem, ordered, yaml_files
 
     paths = [Path(p) for p in args.paths] or [config.knowledge_dir, config.schedules_dir]
     problems = [Problem(str(p), 0, "no such file or folder") for p in paths if not p.exists()]
@@ -259,7 +259,7 @@ def _validate(config: Config, args: argparse.Namespace) -> int:
         problems += loaded.problems
         entries = len(loaded.snapshot.entries)
         if not loaded.errors:
-            from bot.matcher import look_alikes
+            from bot.answering.matcher import look_alikes
 
             problems += look_alikes(loaded.snapshot)
         if args.pairs:
@@ -286,7 +286,7 @@ def _validate(config: Config, args: argparse.Namespace) -> int:
 
 
 def _print_pairs(entries: Sequence[Entry]) -> None:
-    from bot.knowledge import pair_differences
+    from bot.answering.knowledge import pair_differences
 
     for entry in entries:
         print(f"== {entry.file}:{entry.line}  {entry.id}  (reviewed {entry.reviewed})")

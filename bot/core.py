@@ -17,14 +17,15 @@ from difflib import get_close_matches
 from functools import partial
 from typing import Any, TypeVar
 
-from bot.bands import REFERRAL, SUGGEST
+from bot.answering.bands import REFERRAL, SUGGEST
+from bot.answering.knowledge import Entry, KnowledgeHolder
+from bot.answering.matcher import MAX_INPUT, Match, Matcher, detect_language, fold, terms
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.knowledge import Entry, KnowledgeHolder, ordered
-from bot.matcher import MAX_INPUT, Match, Matcher, detect_language, fold, terms
 from bot.messages import MAX_ACTION, Button, Incoming, Reply, Role
 from bot.store import Store, StoreError
 from bot.texts import LANGUAGES, text
+from bot.yamlcheck import ordered
 
 log = logging.getLogger(__name__)
 

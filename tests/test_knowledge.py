@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeHolder, load_knowledge, pair_differences
+from bot.answering.knowledge import KnowledgeHolder, load_knowledge, pair_differences
 
 TODAY = date(2026, 11, 25)
 

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
-from bot.knowledge import Snapshot
+from bot.answering.knowledge import Snapshot
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ from datetime import date, timedelta
 from difflib import get_close_matches
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.messages import Source
+from bot.yamlcheck import Checked, Problem, Reporter, compose, line_of, yaml_files
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +36,9 @@ _LANG = re.compile(r"^[a-z]{2,3}$")
 _FIGURES = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\d+(?:[-.,:]\d+)*(?:[A-Z](?![a-z]))?(?:\(\w+\))*"
 )
-# libyaml's loader when PyYAML was built with it: ten times faster, same nodes and line marks
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _STR_TAG = "tag:yaml.org,2002:str"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    file: str
-    line: int
-    message: str
-    severity: Literal["error", "warning"] = "error"
-    unreadable: bool = False  # the whole file could not be read: the cause of what follows
-
-    def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}: {prefix}{self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,32 +80,10 @@ class Snapshot:
         return cls(entries, MappingProxyType({e.id: e for e in entries}))
 
 
-class Checked:
-    """What a validated load returns besides its content: every problem, split by severity."""
-
-    __slots__ = ()
-    problems: tuple[Problem, ...]
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "warning")
-
-
 @dataclass(frozen=True, slots=True)
 class LoadResult(Checked):
     snapshot: Snapshot
     problems: tuple[Problem, ...]
-
-
-def yaml_files(path: Path) -> list[Path]:
-    """A file as given, or a folder's *.yaml and *.yml files in name order."""
-    if path.is_file():
-        return [path]
-    return sorted(p for p in path.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
 
 
 def load_knowledge(
@@ -146,11 +109,6 @@ def load_knowledge(
     return LoadResult(Snapshot.of(entries), tuple(problems))
 
 
-def ordered(problems: Iterable[Problem]) -> list[Problem]:
-    """Unreadable files first (fixing them may clear the rest), then by file and line."""
-    return sorted(problems, key=lambda p: (not p.unreadable, p.file, p.line))
-
-
 def _load_file(
     file: Path, problems: list[Problem], stale_after: timedelta, today: date
 ) -> list[Entry]:
@@ -164,7 +122,7 @@ def _load_file(
         return []
     if not isinstance(root, SequenceNode):
         problems.append(
-            Problem(name, _line(root), "expected a list of entries (lines starting with '- id:')")
+            Problem(name, line_of(root), "expected a list of entries (lines starting with '- id:')")
         )
         return []
     reader = _EntryReader(name, problems, stale_after, today)
@@ -199,43 +157,11 @@ def _check_across(entries: list[Entry], problems: list[Problem], *, links: bool)
     return kept
 
 
-def compose(file: Path) -> tuple[Node | None, Problem | None]:
-    """The file's node tree (with line marks), or the problem that stops reading it."""
-    try:
-        return yaml.compose(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER), None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        message = f"not valid YAML: {exc.problem or exc.context}"
-        return None, Problem(str(file), line, message, unreadable=True)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return None, Problem(str(file), 0, f"cannot read: {exc}", unreadable=True)
-
-
-def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
 _constructor = yaml.constructor.SafeConstructor()
 
 
 def _value(node: Node) -> object:
     return _constructor.construct_object(node, deep=True)
-
-
-class Reporter:
-    """Collects one file's problems at their lines; `ok` turns False at the first error."""
-
-    def __init__(self, file: str, problems: list[Problem]) -> None:
-        self.source, self.problems = file, problems
-        self.ok = True
-
-    def error(self, node: Node, message: str) -> None:
-        self.ok = False
-        self.problems.append(Problem(self.source, _line(node), message))
-
-    def warn(self, node: Node, message: str) -> None:
-        self.problems.append(Problem(self.source, _line(node), message, "warning"))
 
 
 class _EntryReader(Reporter):
@@ -290,7 +216,7 @@ class _EntryReader(Reporter):
             tags=frozenset(tags),
             related=tuple(related),
             file=self.source,
-            line=_line(node),
+            line=line_of(node),
         )
 
     def mapping(

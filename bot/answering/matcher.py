@@ -7,7 +7,7 @@ cover together and with the answer, an IDF-weighted F1 against the single closes
 alias (extra words on either side count against it), how much IDF mass that is (one common word
 is not specific), rapidfuzz similarity to the entry's question and aliases, the candidate's
 BM25 relative to the best, and how much the question's letters look like the entry's phrasings
-(bot/char_model.py; a question that says an alias word for word gives that entry this vote).
+(char_model.py; a question that says an alias word for word gives that entry this vote).
 Stems keep seven letters, so "detained" and "detainer", "cooperate" and "Cooper", "governor"
 and "government" stay apart.
 Whether to answer is a small logistic regression (best score, lead over the runner-up, unknown
@@ -31,12 +31,27 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
-from bot.bands import ANSWER, NONE, REFERRAL, SUGGEST, Bands, LexicalView, candidate_features
-from bot.char_model import CharModel
+from bot.answering.bands import (
+    ANSWER,
+    NONE,
+    REFERRAL,
+    SUGGEST,
+    Bands,
+    LexicalView,
+    candidate_features,
+)
+from bot.answering.char_model import CharModel
+from bot.answering.knowledge import Entry, Snapshot
+from bot.answering.personal import is_personal
+from bot.answering.semantic import (
+    Embedder,
+    SemanticIndex,
+    VectorCache,
+    default_cache,
+    open_embedder,
+)
 from bot.config import MatcherConfig
-from bot.knowledge import Entry, Problem, Snapshot
-from bot.personal import is_personal
-from bot.semantic import Embedder, SemanticIndex, VectorCache, default_cache, open_embedder
+from bot.yamlcheck import Problem
 
 MAX_INPUT = 1000  # characters scored; a 50,000-character message costs no more than this
 MAX_SUGGESTIONS = 3
@@ -331,7 +346,7 @@ class Match:
     best: Scored | None  # None when nothing in the knowledge relates at all
     matched: bool  # the reply carries best's answer (band answer, or a referral with its rule)
     suggestions: tuple[Entry, ...]
-    band: str = NONE  # answer, suggest, referral or none (bot/bands.py)
+    band: str = NONE  # answer, suggest, referral or none (bot/answering/bands.py)
 
     @property
     def score(self) -> float:
