@@ -515,7 +515,7 @@ class _EventReader(Reporter):
         if not isinstance(node, MappingNode):
             self.error(node, "each event must be a mapping starting with 'id:'")
             return "", None
-        fields = self.fields(node)
+        fields = self.mapping(node, EVENT_KEYS, "event")
         event_id = self.text(fields, node, "id", required=True)
         if event_id and not _ID.match(event_id):
             self.error(fields["id"], f"id '{event_id}' must be kebab-case (lowercase, digits, '-')")
@@ -554,20 +554,6 @@ class _EventReader(Reporter):
         )
         self.check_dates(event, fields["starts"], fields.get("recurrence"))
         return event_id, (event if self.ok else None)
-
-    def fields(self, node: MappingNode) -> dict[str, Node]:
-        fields: dict[str, Node] = {}
-        for key, value in node.value:
-            name = str(key.value)
-            if name in fields:
-                self.error(key, f"'{name}' appears twice in this event")
-            elif name not in EVENT_KEYS:
-                hint = get_close_matches(name, EVENT_KEYS, n=1)
-                more = f"did you mean '{hint[0]}'?" if hint else f"known: {', '.join(EVENT_KEYS)}"
-                self.error(key, f"unknown key '{name}'; {more}")
-            else:
-                fields[name] = value
-        return fields
 
     def text(
         self, fields: dict[str, Node], parent: Node, key: str, *, required: bool = False

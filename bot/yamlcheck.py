@@ -7,13 +7,14 @@ keeps its line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node
 
 # libyaml's loader when PyYAML was built with it: ten times faster, same nodes and line marks
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -89,3 +90,25 @@ class Reporter:
 
     def warn(self, node: Node, message: str) -> None:
         self.problems.append(Problem(self.source, line_of(node), message, "warning"))
+
+    def mapping(
+        self,
+        node: MappingNode,
+        known: tuple[str, ...],
+        what: str,
+        is_lang_key: Callable[[str], object] | None = None,
+    ) -> dict[str, Node]:
+        """A mapping's fields by key; a repeated or unknown key is an error at its line, with
+        the nearest known key (`is_lang_key` admits keys such as language codes)."""
+        fields: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in fields:
+                self.error(key_node, f"'{key}' appears twice in this {what}")
+            elif key not in known and not (is_lang_key and is_lang_key(key)):
+                hint = get_close_matches(key, known, n=1)
+                more = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
+                self.error(key_node, f"unknown key '{key}' in {what}{more}")
+            else:
+                fields[key] = value_node
+        return fields

@@ -92,7 +92,12 @@ def test_good_file(tmp_path: Path) -> None:
         ),
         ("starts: 2026-12-08 18:00", "starts: next tuesday", 4, "is not a local date and time"),
         ("    title: Forum prep night\n", "", 2, "missing 'title'"),
-        ("    location:", "    locaton:", 5, "unknown key 'locaton'; did you mean 'location'?"),
+        (
+            "    location:",
+            "    locaton:",
+            5,
+            "unknown key 'locaton' in event; did you mean 'location'?",
+        ),
         ("id: forum-prep-night", "id: Forum Prep", 2, "must be kebab-case"),
     ],
 )

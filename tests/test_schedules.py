@@ -158,12 +158,16 @@ NUMBERS = (
             "    location: Room: 5",
             ["6: not valid YAML: mapping values are not allowed"],  # libyaml: "in this context"
         ),
-        ("    location:", "    locaton:", ["6: unknown key 'locaton'; did you mean 'location'?"]),
+        (
+            "    location:",
+            "    locaton:",
+            ["6: unknown key 'locaton' in event; did you mean 'location'?"],
+        ),
         (
             "    location: Community room",
             "    colour: red",
             [
-                "6: unknown key 'colour'; known: id, title, starts, timezone, location, url, "
+                "6: unknown key 'colour' in event; known: id, title, starts, timezone, location, url, "
                 "recurrence, remind, targets, duration"
             ],
         ),

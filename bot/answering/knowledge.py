@@ -219,26 +219,6 @@ class _EntryReader(Reporter):
             line=line_of(node),
         )
 
-    def mapping(
-        self,
-        node: MappingNode,
-        known: tuple[str, ...],
-        what: str,
-        is_lang_key: Callable[[str], object] | None = None,
-    ) -> dict[str, Node]:
-        fields: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in fields:
-                self.error(key_node, f"'{key}' appears twice in this {what}")
-            elif key not in known and not (is_lang_key and is_lang_key(key)):
-                hint = get_close_matches(key, known, n=1)
-                more = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
-                self.error(key_node, f"unknown key '{key}' in {what}{more}")
-            else:
-                fields[key] = value_node
-        return fields
-
     def string(self, node: Node | None, parent: Node, key: str, where: str = "entry") -> str:
         if node is None:
             self.error(parent, f"{where}: missing '{key}'")
