@@ -20,9 +20,9 @@ from bot.config import Config, redact, resolve_target
 from bot.core import Core
 from bot.event_commands import EventCommands
 from bot.messages import ChannelRef, Reply
-from bot.outbox import Outbox
-from bot.reminders import Reminders
-from bot.scheduler import Scheduler
+from bot.reminders.calendar import Reminders
+from bot.reminders.outbox import Outbox
+from bot.reminders.scheduler import Scheduler
 from bot.store import Store
 from bot.yamlcheck import yaml_files
 

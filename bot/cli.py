@@ -245,7 +245,7 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
 
 def _validate(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.schedules import load_schedules
+    from bot.reminders.schedule_files import load_schedules
     from bot.yamlcheck import Problem, ordered, yaml_files
 
     paths = [Path(p) for p in args.paths] or [config.knowledge_dir, config.schedules_dir]
@@ -312,7 +312,7 @@ def _ics(config: Config, args: argparse.Namespace) -> int:
     """The same calendar `/calendar` sends: events from schedules/ and from chat."""
     from bot.app import build
     from bot.clock import SystemClock
-    from bot.ics import calendar_bytes
+    from bot.reminders.ics import calendar_bytes
 
     app = build(config, adapters=[])
 
@@ -333,7 +333,7 @@ def _ics(config: Config, args: argparse.Namespace) -> int:
 
 def _report(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.outbox import FAILED, SKIPPED, UNCERTAIN
+    from bot.reminders.outbox import FAILED, SKIPPED, UNCERTAIN
 
     async def read() -> tuple[Any, ...]:
         async with Store(config.database_url) as store:
@@ -399,7 +399,7 @@ def _doctor(config: Config, args: argparse.Namespace) -> int:
     if knowledge.errors:
         problems.append(f"knowledge has errors: run '{PROG} validate' to see them")
     from bot.clock import SystemClock
-    from bot.schedules import load_schedules
+    from bot.reminders.schedule_files import load_schedules
 
     planned = load_schedules(
         [config.schedules_dir],

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import ConfigError, parse_duration, resolve_target
 from bot.core import Context, Core
-from bot.ics import calendar_bytes
 from bot.messages import Attachment, Reply, Role
-from bot.outbox import FAILED, SKIPPED, UNCERTAIN, destination
-from bot.reminders import Reminders, event_row, format_when
-from bot.schedules import Event, parse_recurrence
+from bot.reminders.calendar import Reminders, event_row, format_when
+from bot.reminders.ics import calendar_bytes
+from bot.reminders.outbox import FAILED, SKIPPED, UNCERTAIN, destination
+from bot.reminders.schedule_files import Event, parse_recurrence
 from bot.store import DeliveryKey, StoreError
 from bot.texts import text
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.scheduler import SWEEP_SECONDS
+from bot.reminders.scheduler import SWEEP_SECONDS
 from bot.store import StoreError
 
 if TYPE_CHECKING:

@@ -95,7 +95,7 @@ async def test_sigkill_during_a_broadcast_to_500_never_doubles(tmp_path: Path) -
     as uncertain, and everyone else gets it exactly once."""
     import asyncio
 
-    from bot.outbox import UNCERTAIN
+    from bot.reminders.outbox import UNCERTAIN
     from bot.store import Store
     from tests.fakes.bot_api import FakeBotApi
 

@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import from_mapping
-from bot.schedules import Event, ScheduleResult, load_schedules, parse_recurrence, schedule_files
+from bot.reminders.schedule_files import (
+    Event,
+    ScheduleResult,
+    load_schedules,
+    parse_recurrence,
+    schedule_files,
+)
 from tests.conftest import ROOT
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -167,8 +173,8 @@ NUMBERS = (
             "    location: Community room",
             "    colour: red",
             [
-                "6: unknown key 'colour' in event; known: id, title, starts, timezone, location, url, "
-                "recurrence, remind, targets, duration"
+                "6: unknown key 'colour' in event; known: id, title, starts, timezone, location, "
+                "url, recurrence, remind, targets, duration"
             ],
         ),
         (

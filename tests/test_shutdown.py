@@ -21,7 +21,7 @@ from bot.adapters.base import DeliveryError
 from bot.app import build, serve
 from bot.config import Config
 from bot.messages import ChannelRef, Reply
-from bot.outbox import DUPLICATE, RELEASED, SENT, UNCERTAIN, Outbox
+from bot.reminders.outbox import DUPLICATE, RELEASED, SENT, UNCERTAIN, Outbox
 from bot.store import DeliveryKey, Store
 from tests.conftest import FakeClock, broadcast_config, run_bot
 from tests.fakes.bot_api import FakeBotApi, _params, error

@@ -232,8 +232,8 @@ async def test_spanish_and_huge_messages(telegram: Telegram) -> None:
 async def test_429_storm_during_a_broadcast_reaches_everyone_once(telegram: Telegram) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from bot.reminders import event_row
-    from bot.schedules import Event
+    from bot.reminders.calendar import event_row
+    from bot.reminders.schedule_files import Event
 
     store = telegram.app.store
     for n in range(200):

@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.reminders import Reminders
+from bot.reminders.calendar import Reminders
 
 log = logging.getLogger(__name__)
 

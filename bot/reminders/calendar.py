@@ -1,4 +1,4 @@
-"""What is due at clock.now(), and to whom. APScheduler (bot/scheduler.py) only decides when
+"""What is due at clock.now(), and to whom. APScheduler (scheduler.py) only decides when
 to call `tick()`; the events come from schedules/ and the database, so nothing goes stale.
 
 On every tick, each reminder whose time has come is sent if it is at most `reminders.grace`
@@ -17,8 +17,14 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.config import Config, resolve_target
 from bot.messages import Button, ChannelRef, Moment, Reply
-from bot.outbox import Outbox, destination
-from bot.schedules import Event, duplicate_id, load_schedules, parse_recurrence, schedule_files
+from bot.reminders.outbox import Outbox, destination
+from bot.reminders.schedule_files import (
+    Event,
+    duplicate_id,
+    load_schedules,
+    parse_recurrence,
+    schedule_files,
+)
 from bot.store import DeliveryKey, Store, StoreError, iso
 from bot.texts import text
 from bot.yamlcheck import Problem
