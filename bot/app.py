@@ -15,10 +15,10 @@ from bot.adapters.base import Adapter, Connects
 from bot.answering.knowledge import KnowledgeHolder
 from bot.answering.matcher import Matcher
 from bot.answering.semantic import Stopped
+from bot.chat.core import Core
+from bot.chat.event_commands import EventCommands
 from bot.clock import Clock, SystemClock
 from bot.config import Config, redact, resolve_target
-from bot.core import Core
-from bot.event_commands import EventCommands
 from bot.messages import ChannelRef, Reply
 from bot.reminders.calendar import Reminders
 from bot.reminders.outbox import Outbox

@@ -189,7 +189,7 @@ def _chat(config: Config, args: argparse.Namespace) -> int:
 
 def _ask(config: Config, args: argparse.Namespace) -> int:
     from bot.adapters.base import plain_text
-    from bot.core import Core
+    from bot.chat.core import Core
 
     knowledge = KnowledgeHolder.load([config.knowledge_dir], stale_after=config.stale_after)
     matcher = Matcher(config.matcher)

@@ -12,8 +12,8 @@ from bot.adapters.base import plain_text
 from bot.adapters.telegram_adapter import render
 from bot.answering.knowledge import KnowledgeHolder
 from bot.answering.matcher import Matcher
+from bot.chat.core import Core
 from bot.config import load_config
-from bot.core import Core
 from bot.messages import ChannelRef, Incoming
 from tests.conftest import ROOT
 

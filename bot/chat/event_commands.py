@@ -12,8 +12,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.chat.core import Context, Core
 from bot.config import ConfigError, parse_duration, resolve_target
-from bot.core import Context, Core
 from bot.messages import Attachment, Reply, Role
 from bot.reminders.calendar import Reminders, event_row, format_when
 from bot.reminders.ics import calendar_bytes
