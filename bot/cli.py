@@ -333,12 +333,12 @@ def _ics(config: Config, args: argparse.Namespace) -> int:
 
 def _report(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.reminders.outbox import FAILED, SKIPPED, UNCERTAIN
+    from bot.store import TO_CHECK, DeliveryStatus
 
     async def read() -> tuple[Any, ...]:
         async with Store(config.database_url) as store:
             await store.purge_unanswered(SystemClock().now().date() - config.retention)
-            deliveries = await store.deliveries_by_status(UNCERTAIN, FAILED, SKIPPED, "claimed")
+            deliveries = await store.deliveries_by_status(*TO_CHECK)
             return (
                 await store.top_unanswered(),
                 await store.top_choices(),
@@ -369,7 +369,7 @@ def _report(config: Config, args: argparse.Namespace) -> int:
         (
             "Reminders not known to be delivered (uncertain, failed, skipped):",
             [
-                f"{'uncertain' if d['status'] == 'claimed' else d['status']}: {d['event_id']} "
+                f"{DeliveryStatus(d['status']).shown}: {d['event_id']} "
                 f"at {d['occurrence']} to {d['destination']}"
                 for d in deliveries
             ],

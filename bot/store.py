@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -128,6 +129,31 @@ rsvps = Table(
     Column("platform", String(20), primary_key=True),
     Column("user_id", String(64), primary_key=True),
 )
+
+
+class DeliveryStatus(StrEnum):
+    """One vocabulary for the delivery ledger's rows and for what `Outbox.deliver` returns."""
+
+    CLAIMED = "claimed"  # a send began; a process that died before marking it leaves this
+    SENT = "sent"
+    UNCERTAIN = "uncertain"  # it may or may not have arrived: never sent again, listed instead
+    FAILED = "failed"
+    SKIPPED = "skipped"  # past the grace, never sent
+    DUPLICATE = "duplicate"  # returned only: another claim had it already
+    RELEASED = "released"  # returned only: shutting down before the send began; no row
+
+    @property
+    def shown(self) -> DeliveryStatus:
+        """What people are told: a claim never marked is, to them, uncertain."""
+        return DeliveryStatus.UNCERTAIN if self is DeliveryStatus.CLAIMED else self
+
+
+TO_CHECK = (
+    DeliveryStatus.UNCERTAIN,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.SKIPPED,
+    DeliveryStatus.CLAIMED,
+)  # not known to be delivered: what `report` and `/event status` list
 
 
 class StoreError(RuntimeError):
@@ -403,7 +429,9 @@ class Store:
 
     # Reminders ---------------------------------------------------------------------------
 
-    async def claim(self, key: DeliveryKey, now: datetime, status: str = "claimed") -> bool:
+    async def claim(
+        self, key: DeliveryKey, now: datetime, status: DeliveryStatus = DeliveryStatus.CLAIMED
+    ) -> bool:
         """Insert the ledger row; False when any instance, at any time, already did."""
         row = {**key.columns(), "status": status, "attempts": 0, "updated": iso(now)}
         try:
@@ -416,7 +444,13 @@ class Store:
         return True
 
     async def mark(
-        self, key: DeliveryKey, status: str, now: datetime, *, attempts: int = 1, detail: str = ""
+        self,
+        key: DeliveryKey,
+        status: DeliveryStatus,
+        now: datetime,
+        *,
+        attempts: int = 1,
+        detail: str = "",
     ) -> None:
         where = [getattr(deliveries.c, k) == v for k, v in key.columns().items()]
         statement = (
@@ -432,7 +466,7 @@ class Store:
         Only a row still `claimed` goes: a row another step already marked stays as it is.
         """
         where = [getattr(deliveries.c, k) == v for k, v in key.columns().items()]
-        statement = delete(deliveries).where(*where, deliveries.c.status == "claimed")
+        statement = delete(deliveries).where(*where, deliveries.c.status == DeliveryStatus.CLAIMED)
         await self._run("release a delivery", [statement])
 
     async def deliveries_by_status(self, *statuses: str, limit: int = 100) -> list[dict[str, Any]]:
@@ -445,7 +479,11 @@ class Store:
         return [dict(r._mapping) for r in await self._read("read the deliveries", query)]
 
     async def sent_count(self, event_id: str | None = None) -> int:
-        query = select(func.count()).select_from(deliveries).where(deliveries.c.status == "sent")
+        query = (
+            select(func.count())
+            .select_from(deliveries)
+            .where(deliveries.c.status == DeliveryStatus.SENT)
+        )
         if event_id:
             query = query.where(deliveries.c.event_id == event_id)
         return int((await self._read("count the deliveries", query))[0][0])

@@ -192,6 +192,36 @@ def test_report_lists_unanswered_by_frequency_then_unhelpful(tmp_path: Path) -> 
     assert any("1 not helpful" in line for line in lines)
 
 
+def test_report_lists_a_claim_left_by_a_dead_process_as_uncertain(tmp_path: Path) -> None:
+    """A send that began and was never marked (the process died) may or may not have
+    arrived: organizers read "uncertain", never the ledger's word "claimed"."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store import DeliveryKey, DeliveryStatus, Store
+
+    db = tmp_path / "bot.db"
+
+    async def claim_and_die() -> None:
+        async with Store(f"sqlite:///{db}") as store:
+            when = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
+            key = DeliveryKey("forum-prep", when, timedelta(hours=2), "telegram:-100")
+            assert await store.claim(key, when - timedelta(hours=2))
+            (row,) = await store.deliveries_by_status(DeliveryStatus.CLAIMED)
+            assert row["status"] == "claimed"
+
+    asyncio.run(claim_and_die())
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\ndatabase: {{url: 'sqlite:///{db}'}}\n",
+        encoding="utf-8",
+    )
+    done = bot("report", "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    assert "  uncertain: forum-prep at 2026-12-08" in done.stdout
+    assert "claimed" not in done.stdout
+
+
 def test_ask_without_record_stores_nothing(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(f"knowledge: {{path: {ROOT / 'knowledge'}}}\n", encoding="utf-8")

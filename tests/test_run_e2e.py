@@ -95,8 +95,7 @@ async def test_sigkill_during_a_broadcast_to_500_never_doubles(tmp_path: Path) -
     as uncertain, and everyone else gets it exactly once."""
     import asyncio
 
-    from bot.reminders.outbox import UNCERTAIN
-    from bot.store import Store
+    from bot.store import DeliveryStatus, Store
     from tests.fakes.bot_api import FakeBotApi
 
     api = FakeBotApi(per_second=30)
@@ -128,7 +127,9 @@ async def test_sigkill_during_a_broadcast_to_500_never_doubles(tmp_path: Path) -
     chats = [int(p["chat_id"]) for p in api.delivered]
     assert len(chats) == len(set(chats)), "nobody got it twice"
     async with Store(f"sqlite:///{db}") as store:
-        in_flight = await store.deliveries_by_status("claimed", UNCERTAIN, limit=1000)
+        in_flight = await store.deliveries_by_status(
+            "claimed", DeliveryStatus.UNCERTAIN, limit=1000
+        )
     uncertain = {int(row["destination"].split(":")[1]) for row in in_flight}
     everyone = set(range(20_000, 20_500))
     assert set(chats) | uncertain == everyone, "everyone got it, or is listed as uncertain"

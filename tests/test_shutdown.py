@@ -21,8 +21,8 @@ from bot.adapters.base import DeliveryError
 from bot.app import build, serve
 from bot.config import Config
 from bot.messages import ChannelRef, Reply
-from bot.reminders.outbox import DUPLICATE, RELEASED, SENT, UNCERTAIN, Outbox
-from bot.store import DeliveryKey, Store
+from bot.reminders.outbox import Outbox
+from bot.store import DeliveryKey, DeliveryStatus, Store
 from tests.conftest import FakeClock, broadcast_config, run_bot
 from tests.fakes.bot_api import FakeBotApi, _params, error
 
@@ -78,11 +78,15 @@ async def test_sigterm_mid_broadcast_exits_0_and_a_restart_sends_the_rest_once(
         assert len(first_run) < len(people) - len(hang | down), "stopped mid-broadcast"
 
         async with Store(f"sqlite:///{db}") as store:
-            rows = await store.deliveries_by_status("sent", "claimed", UNCERTAIN, limit=1000)
+            rows = await store.deliveries_by_status(
+                "sent", "claimed", DeliveryStatus.UNCERTAIN, limit=1000
+            )
         by_status: dict[str, set[int]] = {}
         for row in rows:
             by_status.setdefault(row["status"], set()).add(int(row["destination"].split(":")[1]))
-        assert by_status.get(UNCERTAIN) == hang, "the sends left hanging are uncertain"
+        assert by_status.get(DeliveryStatus.UNCERTAIN) == hang, (
+            "the sends left hanging are uncertain"
+        )
         assert "claimed" not in by_status, "no claim left behind"
         assert by_status["sent"] == set(first_run)
         assert not down & {int(r["destination"].split(":")[1]) for r in rows}, "released"
@@ -151,23 +155,29 @@ async def test_close_marks_hanging_sends_uncertain_and_releases_unsent_claims(
             )
 
         hanging, refused, fine = deliver("hangs"), deliver("down"), deliver("fine")
-        assert await fine == SENT
+        assert await fine == DeliveryStatus.SENT
         await asyncio.sleep(0.05)  # "down" was refused once and waits to retry
         started = time.monotonic()
         await outbox.close(grace=0.2)
         assert time.monotonic() - started < 1
-        assert await hanging == UNCERTAIN
-        assert await refused == RELEASED
-        assert await deliver("later") == RELEASED, "nothing is claimed once closing"
+        assert await hanging == DeliveryStatus.UNCERTAIN
+        assert await refused == DeliveryStatus.RELEASED
+        assert await deliver("later") == DeliveryStatus.RELEASED, "nothing is claimed once closing"
         rows = {
             r["destination"]: r["status"]
-            for r in await store.deliveries_by_status(SENT, UNCERTAIN, "claimed")
+            for r in await store.deliveries_by_status(
+                DeliveryStatus.SENT, DeliveryStatus.UNCERTAIN, "claimed"
+            )
         }
-        assert rows == {"fine": SENT, "hangs": UNCERTAIN}
+        assert rows == {"fine": DeliveryStatus.SENT, "hangs": DeliveryStatus.UNCERTAIN}
 
         restarted = Outbox(store, {"test": adapter}, clock)
         adapter.down = set()
-        for chat, outcome in (("down", SENT), ("later", SENT), ("hangs", DUPLICATE)):
+        for chat, outcome in (
+            ("down", DeliveryStatus.SENT),
+            ("later", DeliveryStatus.SENT),
+            ("hangs", DeliveryStatus.DUPLICATE),
+        ):
             sent = await restarted.deliver(
                 key(chat), ChannelRef("test", chat), Reply("hi"), deadline
             )
@@ -190,8 +200,8 @@ async def test_a_cancelled_delivery_is_uncertain_never_resent(
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         assert task.cancelled()
-        (row,) = await store.deliveries_by_status(UNCERTAIN, "claimed")
-        assert row["status"] == UNCERTAIN
+        (row,) = await store.deliveries_by_status(DeliveryStatus.UNCERTAIN, "claimed")
+        assert row["status"] == DeliveryStatus.UNCERTAIN
 
 
 async def test_a_stop_during_the_catch_up_at_start_drains_that_broadcast(
@@ -224,9 +234,11 @@ async def test_a_stop_during_the_catch_up_at_start_drains_that_broadcast(
     await asyncio.wait_for(serving, 5)
     assert time.monotonic() - started < 2
     async with Store(config.database_url) as store:
-        rows = await store.deliveries_by_status(SENT, UNCERTAIN, "claimed", limit=100)
+        rows = await store.deliveries_by_status(
+            DeliveryStatus.SENT, DeliveryStatus.UNCERTAIN, "claimed", limit=100
+        )
     statuses = {r["destination"].split(":")[1]: r["status"] for r in rows}
-    assert statuses.pop("50000") == UNCERTAIN
-    assert set(statuses.values()) == {SENT}, "nothing left claimed"
+    assert statuses.pop("50000") == DeliveryStatus.UNCERTAIN
+    assert set(statuses.values()) == {DeliveryStatus.SENT}, "nothing left claimed"
     assert set(statuses) == set(adapter.sent)
     assert len(adapter.sent) < 59, "the rest waits for the next start"

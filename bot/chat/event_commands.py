@@ -17,9 +17,9 @@ from bot.config import ConfigError, parse_duration, resolve_target
 from bot.messages import Attachment, Reply, Role
 from bot.reminders.calendar import Reminders, event_row, format_when
 from bot.reminders.ics import calendar_bytes
-from bot.reminders.outbox import FAILED, SKIPPED, UNCERTAIN, destination
+from bot.reminders.outbox import destination
 from bot.reminders.schedule_files import Event, parse_recurrence
-from bot.store import DeliveryKey, StoreError
+from bot.store import TO_CHECK, DeliveryKey, DeliveryStatus, StoreError
 from bot.texts import text
 
 log = logging.getLogger(__name__)
@@ -357,16 +357,16 @@ class EventCommands:
                 outcome = await self.reminders.outbox.deliver(
                     key, channel, reply, now + timedelta(minutes=5)
                 )
-                sent += outcome == "sent"
+                sent += outcome == DeliveryStatus.SENT
         return f"Posted {event.id} to {sent} chat(s)."
 
     async def _status(self, _args: str) -> str:
-        rows = await self.store.deliveries_by_status(UNCERTAIN, FAILED, SKIPPED, "claimed")
+        rows = await self.store.deliveries_by_status(*TO_CHECK)
         if not rows:
             return "Every reminder so far was delivered."
         lines = ["Reminders to check (newest first):"]
         for row in rows[:30]:
-            status = UNCERTAIN if row["status"] == "claimed" else row["status"]
+            status = DeliveryStatus(row["status"]).shown
             lines.append(
                 f"- {status}: {row['event_id']} at {row['occurrence']} "
                 f"({_offset_text(timedelta(seconds=row['offset_s']))} before) "

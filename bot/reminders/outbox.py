@@ -16,12 +16,10 @@ from datetime import datetime, timedelta
 from bot.adapters.base import DELIVERY, Adapter, DeliveryError
 from bot.clock import Clock
 from bot.messages import ChannelRef, Reply
-from bot.store import DeliveryKey, Store
+from bot.store import DeliveryKey, DeliveryStatus, Store
 
 log = logging.getLogger(__name__)
 
-SENT, UNCERTAIN, FAILED, SKIPPED, DUPLICATE = "sent", "uncertain", "failed", "skipped", "duplicate"
-RELEASED = "released"  # shutting down before the send began: no ledger row, a restart sends it
 FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 60.0
 SETTLE_SECONDS = 2.0  # after cancelling, how long deliveries get to write their ledger rows
@@ -73,11 +71,11 @@ class Outbox:
 
     async def deliver(
         self, key: DeliveryKey, channel: ChannelRef, reply: Reply, deadline: datetime
-    ) -> str:
+    ) -> DeliveryStatus:
         """Send at most once; returns what happened (sent, duplicate, uncertain, failed,
         or released when shutdown began before the send did)."""
         if self.closing:
-            return RELEASED
+            return DeliveryStatus.RELEASED
         done = asyncio.get_running_loop().create_future()
         self._active.add(done)
         try:
@@ -88,16 +86,16 @@ class Outbox:
 
     async def _deliver(
         self, key: DeliveryKey, channel: ChannelRef, reply: Reply, deadline: datetime
-    ) -> str:
+    ) -> DeliveryStatus:
         # Cancelled mid-claim, the row (if the insert committed) stays and reads as uncertain:
         # it may be another instance's, which only that instance may release.
         if not await self.store.claim(key, self.clock.now()):
-            return DUPLICATE
+            return DeliveryStatus.DUPLICATE
         adapter = self.adapters.get(channel.platform)
         if adapter is None:
             await self.store.mark(
                 key,
-                FAILED,
+                DeliveryStatus.FAILED,
                 self.clock.now(),
                 attempts=0,
                 detail=f"the {channel.platform} adapter is not running",
@@ -105,13 +103,13 @@ class Outbox:
             log.warning(
                 "reminder %s not sent: %s adapter not running", key.event_id, channel.platform
             )
-            return FAILED
+            return DeliveryStatus.FAILED
         delay = FIRST_BACKOFF
         attempt = 0
         while True:
             if self.closing:  # nothing went out on this attempt: a restart may send it
                 await self._release(key, "shutting down before the send")
-                return RELEASED
+                return DeliveryStatus.RELEASED
             attempt += 1
             row = DELIVERY.set(repr(sorted(key.columns().items())))
             try:
@@ -127,7 +125,9 @@ class Outbox:
                         raise
                     delay = min(delay * 2, MAX_BACKOFF)
                     continue
-                status = FAILED if exc.retry or exc.refused else UNCERTAIN
+                status = (
+                    DeliveryStatus.FAILED if exc.retry or exc.refused else DeliveryStatus.UNCERTAIN
+                )
                 await self.store.mark(
                     key, status, self.clock.now(), attempts=attempt, detail=str(exc)
                 )
@@ -135,7 +135,9 @@ class Outbox:
                 return status
             except asyncio.CancelledError:
                 # the request may have gone out: never re-sent, listed for organizers
-                await self._mark_quietly(key, UNCERTAIN, attempt, "cancelled while sending")
+                await self._mark_quietly(
+                    key, DeliveryStatus.UNCERTAIN, attempt, "cancelled while sending"
+                )
                 current = asyncio.current_task()
                 if current is not None and current.cancelling():
                     raise  # this delivery itself was cancelled, not just its send
@@ -144,21 +146,21 @@ class Outbox:
                     key.event_id,
                     channel.platform,
                 )
-                return UNCERTAIN
+                return DeliveryStatus.UNCERTAIN
             except Exception as exc:
                 await self.store.mark(
                     key,
-                    UNCERTAIN,
+                    DeliveryStatus.UNCERTAIN,
                     self.clock.now(),
                     attempts=attempt,
                     detail=f"{type(exc).__name__}: {exc}",
                 )
                 log.exception("reminder %s to %s: outcome unknown", key.event_id, channel.platform)
-                return UNCERTAIN
+                return DeliveryStatus.UNCERTAIN
             finally:
                 DELIVERY.reset(row)
-            await self.store.mark(key, SENT, self.clock.now(), attempts=attempt)
-            return SENT
+            await self.store.mark(key, DeliveryStatus.SENT, self.clock.now(), attempts=attempt)
+            return DeliveryStatus.SENT
 
     async def _send(self, adapter: Adapter, channel: ChannelRef, reply: Reply) -> None:
         """The send in a task of its own, so shutdown can cancel the send and nothing else."""
@@ -190,7 +192,9 @@ class Outbox:
         else:
             log.info("reminder %s released for the next start: %s", key.event_id, why)
 
-    async def _mark_quietly(self, key: DeliveryKey, status: str, attempts: int, why: str) -> None:
+    async def _mark_quietly(
+        self, key: DeliveryKey, status: DeliveryStatus, attempts: int, why: str
+    ) -> None:
         try:
             await self.store.mark(key, status, self.clock.now(), attempts=attempts, detail=why)
         except Exception:  # the claim stays, and a claim reads as uncertain anyway
@@ -198,7 +202,7 @@ class Outbox:
 
     async def skip(self, key: DeliveryKey, why: str) -> bool:
         """Record a reminder that is too late to send; True the first time only."""
-        if await self.store.claim(key, self.clock.now(), status=SKIPPED):
+        if await self.store.claim(key, self.clock.now(), status=DeliveryStatus.SKIPPED):
             log.warning("reminder %s skipped: %s", key.event_id, why)
             return True
         return False
