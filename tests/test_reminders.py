@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -99,13 +100,17 @@ ADD = '/event add "Rally at the County building" 2026-11-25 12:00 remind 1h,10m 
 # the clock starts at 2026-11-25 17:00 UTC = 09:00 in Sacramento; the rally is at 12:00 local
 
 
-async def test_reminder_goes_out_once_even_across_a_restart(make_bot) -> None:  # type: ignore[no-untyped-def]
+async def test_reminder_goes_out_once_even_across_a_restart(  # type: ignore[no-untyped-def]
+    make_bot, caplog: pytest.LogCaptureFixture
+) -> None:
     bot = await make_bot()
     assert "Added rally-at-the-county-building-2026-11-25" in await bot.say(ADD)
     await bot.tick()
     assert bot.platform.sent == [], "nothing is due yet"
     bot.clock.advance(hours=2)  # 11:00 local: the 1h reminder is due
-    await bot.tick()
+    with caplog.at_level(logging.INFO, logger="bot.reminders.calendar"):
+        await bot.tick()
+    assert "{'sent': 2}" in caplog.text, "the log says what happened in plain words"
     assert sorted(c.chat_id for c, _ in bot.platform.sent) == ["-100", "555"]
     assert "Rally at the County building" in bot.platform.sent[0][1].text
     assert "12:00" in bot.platform.sent[0][1].text, "the event's local time, not the send time"

@@ -227,7 +227,7 @@ class Reminders:
                 key = DeliveryKey(event.id, occurrence, offset, destination(channel))
                 reply = self.reminder_reply(event, occurrence, lang)
                 try:
-                    outcome: str = await self.outbox.deliver(key, channel, reply, deadline)
+                    outcome = str(await self.outbox.deliver(key, channel, reply, deadline))
                 except StoreError as exc:
                     # One destination's ledger write failing must not cancel the others'
                     # sends. Unclaimed, the next sweep sends it; claimed, it reads as uncertain.
