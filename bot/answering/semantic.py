@@ -119,8 +119,9 @@ def open_embedder(name: str) -> Embedder | None:
 class VectorCache:
     """Vectors by sha256(model, text), in one .npz per model under `folder`.
 
-    Only the texts of the current knowledge are kept, so the file does not grow with edits.
-    A cache that cannot be read or written costs time, never an answer.
+    The current knowledge's texts are kept, and up to KEEP_OTHERS others (most recent first),
+    so the file stays bounded however often it is edited. A cache that cannot be read or
+    written costs time, never an answer.
     """
 
     def __init__(self, folder: Path | None) -> None:
