@@ -9,8 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from urllib.parse import urlsplit
 
 MAX_ACTION = 64  # bytes: Telegram's callback data limit, the tightest of the platforms
+
+
+def link_problem(url: str) -> str | None:
+    """Why `url` cannot be shown as a link, or None: the one rule for knowledge sources,
+    schedule files and /event. Plain http is allowed: some official and news pages cited are
+    served only that way."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc or any(c.isspace() for c in url):
+        return f"'{url}' is not a web address: it must start with https:// (or http://)"
+    return None
 
 
 class Role(Enum):

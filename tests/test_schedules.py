@@ -399,14 +399,22 @@ def test_a_past_one_off_event_is_only_a_warning(tmp_path: Path) -> None:
     assert earlier.problems == ()
 
 
-def test_a_plain_http_url_is_a_warning(tmp_path: Path) -> None:
-    result, path = load_text(
+def test_links_follow_one_rule_with_knowledge_and_event_commands(tmp_path: Path) -> None:
+    """A plain http link is accepted, as in knowledge sources and /event (some pages are only
+    served that way); something that is not a web address is an error at its line, and only
+    that event is left out."""
+    result, _ = load_text(
         tmp_path, edit("url: https://example.org/prep", "url: http://example.org/prep")
     )
+    assert (result.problems, len(result.events)) == ((), 1)
+    result, path = load_text(
+        tmp_path, edit("url: https://example.org/prep", "url: example.org/prep")
+    )
     assert [str(p) for p in result.problems] == [
-        f"{path}:7: warning: url 'http://example.org/prep' does not start with https://"
+        f"{path}:7: url 'example.org/prep' is not a web address: it must start with https:// "
+        "(or http://)"
     ]
-    assert len(result.events) == 1
+    assert result.events == ()
 
 
 def test_a_start_off_the_recurrence_is_a_warning(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from types import MappingProxyType
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.messages import Source
+from bot.messages import Source, link_problem
 from bot.yamlcheck import Checked, Problem, Reporter, compose, line_of, yaml_files
 
 log = logging.getLogger(__name__)
@@ -291,8 +291,8 @@ class _EntryReader(Reporter):
             fields = self.mapping(item, ("title", "url"), "source")
             title = self.string(fields.get("title"), item, "title", "source")
             url = self.string(fields.get("url"), item, "url", "source")
-            if url and not url.startswith(("https://", "http://")):
-                self.error(fields["url"], f"url {url!r} must start with https://")
+            if url and (problem := link_problem(url)):
+                self.error(fields["url"], f"url {problem}")
             elif title and url:
                 found.append(Source(title, url))
         return tuple(found)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.chat.core import Context, Core
 from bot.config import ConfigError, parse_duration, resolve_target
-from bot.messages import Attachment, Reply, Role
+from bot.messages import Attachment, Reply, Role, link_problem
 from bot.reminders.calendar import Reminders, event_row, format_when
 from bot.reminders.ics import calendar_bytes
 from bot.reminders.outbox import destination
@@ -259,8 +259,8 @@ class EventCommands:
         return names
 
     def _url(self, value: str | None) -> str | None:
-        if value and not value.startswith(("https://", "http://")):
-            raise EventCommandError(f"The url must start with https:// (got '{value}').")
+        if value and (problem := link_problem(value)):
+            raise EventCommandError(f"The url {problem}.")
         return value
 
     def _recurrence(self, value: str | None) -> str | None:

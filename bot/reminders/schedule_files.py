@@ -30,6 +30,7 @@ from dateutil.rrule import rrule, rrulestr
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config import ConfigError, parse_duration
+from bot.messages import link_problem
 from bot.yamlcheck import Checked, Problem, Reporter, compose, line_of, yaml_files
 
 EVENT_KEYS = (
@@ -534,8 +535,8 @@ class _EventReader(Reporter):
         duration = self.duration(fields.get("duration"))
         location = self.text(fields, node, "location") or None
         url = self.text(fields, node, "url") or None
-        if url and not url.startswith("https://"):
-            self.warn(fields["url"], f"url '{url}' does not start with https://")
+        if url and (problem := link_problem(url)):
+            self.error(fields["url"], f"url {problem}")
         if not (self.ok and event_id and title and starts and zone):
             return event_id, None
         event = Event(
