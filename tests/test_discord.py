@@ -5,6 +5,7 @@ interactions as Discord payloads, which discord.py turns into its own objects.""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -587,3 +588,12 @@ async def test_doctor_says_when_discord_refuses_the_token(tmp_path: Path) -> Non
         assert "discord: token accepted" in out
     finally:
         await fake.stop()
+
+
+async def test_wrong_is_a_slash_command_that_flags_the_last_answer(discord_bot: Discord) -> None:
+    """/wrong was on no menu: people could only type it. Discord now offers it like the rest."""
+    fake = discord_bot.fake
+    await discord_bot.call(interaction(fake, slash("ask", question="what is sb 54")))
+    flagged = await discord_bot.call(interaction(fake, slash("wrong")))
+    assert "A moderator will look at this answer" in json.dumps(flagged["data"])
+    assert await discord_bot.app.store.most_unhelpful() != []

@@ -88,6 +88,8 @@ async def test_commands_are_published_in_both_languages(telegram: Telegram) -> N
     assert {p.get("language_code") for p in published} == {None, "es"}
     spanish = next(p for p in published if p.get("language_code") == "es")
     assert {"command": "next", "description": "La próxima reunión"} in spanish["commands"]
+    english = next(p for p in published if p.get("language_code") is None)
+    assert {"command": "wrong", "description": "My last answer was wrong"} in english["commands"]
 
 
 async def test_group_answers_only_when_addressed(telegram: Telegram) -> None:

@@ -449,6 +449,7 @@ SIMPLE_COMMANDS = (
     ("forget", "olvidarme", "Delete what I keep about you", "Borrar lo que guardo sobre ti"),
     ("calendar", "calendario", "Events for your calendar (.ics)", "Eventos para tu calendario"),
     ("sources", "fuentes", "Sources of my last answer", "Fuentes de mi última respuesta"),
+    ("wrong", "incorrecta", "My last answer was wrong", "Mi última respuesta estuvo mal"),
     ("help", "ayuda", "What I can do", "Lo que puedo hacer"),
     ("privacy", "privacidad", "What I keep and for how long", "Qué guardo y por cuánto tiempo"),
 )
