@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, Node
 
 # libyaml's loader when PyYAML was built with it: ten times faster, same nodes and line marks
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+NULL_TAG = "tag:yaml.org,2002:null"  # `key:` with nothing after it, or `null`
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.messages import Source, link_problem
-from bot.yamlcheck import Checked, Problem, Reporter, compose, line_of, yaml_files
+from bot.yamlcheck import NULL_TAG, Checked, Problem, Reporter, compose, line_of, yaml_files
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ _FIGURES = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\d+(?:[-.,:]\d+)*(?:[A-Z](?![a-z]))?(?:\(\w+\))*"
 )
 _BOOL_TAG = "tag:yaml.org,2002:bool"
-_NULL_TAG = "tag:yaml.org,2002:null"
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -223,7 +222,7 @@ class _EntryReader(Reporter):
         if node is None:
             self.error(parent, f"{where}: missing '{key}'")
             return ""
-        if not isinstance(node, ScalarNode) or node.tag == _NULL_TAG:
+        if not isinstance(node, ScalarNode) or node.tag == NULL_TAG:
             self.error(node, f"'{key}' must be text")
             return ""
         if node.tag == _BOOL_TAG:

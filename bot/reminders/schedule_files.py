@@ -31,7 +31,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config import ConfigError, parse_duration
 from bot.messages import link_problem
-from bot.yamlcheck import Checked, Problem, Reporter, compose, line_of, yaml_files
+from bot.yamlcheck import (
+    NULL_TAG,
+    Checked,
+    Problem,
+    Reporter,
+    compose,
+    line_of,
+    yaml_files,
+)
 
 EVENT_KEYS = (
     "id",
@@ -60,7 +68,6 @@ PLAIN_FORMS = (
 )
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _STARTS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_NULL_TAG = "tag:yaml.org,2002:null"
 
 _CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_WORDS: dict[str, str] = {}
@@ -505,7 +512,7 @@ class _EventReader(Reporter):
             if not reported:
                 self.error(root, expected)
             return None
-        if isinstance(items, ScalarNode) and items.tag == _NULL_TAG:
+        if isinstance(items, ScalarNode) and items.tag == NULL_TAG:
             return None  # `events:` with nothing under it yet
         if not isinstance(items, SequenceNode):
             self.error(items, expected)
@@ -561,7 +568,7 @@ class _EventReader(Reporter):
     ) -> str:
         """The raw text of a scalar: YAML's guesses (dates, yes/no) never reach the Event."""
         node = fields.get(key)
-        if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
+        if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
             if required:
                 self.error(node or parent, f"event: missing '{key}'")
             return ""
@@ -605,7 +612,7 @@ class _EventReader(Reporter):
         return naive.replace(tzinfo=zone) if zone else None
 
     def offsets(self, node: Node | None) -> tuple[timedelta, ...]:
-        if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
+        if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
             return ()
         if isinstance(node, MappingNode):
             self.error(node, "remind: expected a list of offsets, like [7d, 1d, 2h]")
@@ -637,7 +644,7 @@ class _EventReader(Reporter):
 
     def duration(self, node: Node | None) -> timedelta | None:
         """How long the event lasts (the end time in calendar apps); reminders ignore it."""
-        if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
+        if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
             return None
         if not isinstance(node, ScalarNode):
             self.error(node, "duration: one value, like 2h or 90m")
@@ -656,7 +663,7 @@ class _EventReader(Reporter):
         return length
 
     def target_names(self, node: Node | None) -> tuple[str, ...]:
-        if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
+        if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
             return ()
         if isinstance(node, MappingNode):
             self.error(node, "targets: expected a list of target names, like [console]")
