@@ -194,12 +194,13 @@ class SemanticIndex:
                 owners.append(number)
         known = cache.load(embedder.model_id)
         cached = set(known)
+        phrase_keys = [_key(embedder, t, False) for t in texts]
+        passage_keys = [_key(embedder, p, True) for p in passages]
         try:
-            phrase_vectors = _embed_cached(embedder, known, texts, passage=False, stop=stop)
-            passage_vectors = _embed_cached(embedder, known, passages, passage=True, stop=stop)
+            phrase_vectors = _embed_cached(embedder, known, texts, phrase_keys, False, stop)
+            passage_vectors = _embed_cached(embedder, known, passages, passage_keys, True, stop)
         finally:
-            current = {_key(embedder, t, False) for t in texts}
-            current |= {_key(embedder, p, True) for p in passages}
+            current = set(phrase_keys) | set(passage_keys)
             # oldest first, so the ones cut when there are too many are the least recent
             others = [k for k in known if k not in current][-KEEP_OTHERS:]
             keep = others + [k for k in known if k in current]
@@ -241,12 +242,12 @@ def _embed_cached(
     embedder: Embedder,
     known: dict[str, Vectors],
     texts: list[str],
-    *,
+    keys: list[str],
     passage: bool,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None,
 ) -> Vectors:
-    """Rows for `texts`, embedding (and adding to `known`) only those not in it."""
-    keys = [_key(embedder, t, passage) for t in texts]
+    """Rows for `texts` (whose cache keys are `keys`), embedding (and adding to `known`) only
+    those not in it."""
     first = {k: i for i, k in reversed(list(enumerate(keys)))}  # one text per key
     missing = [i for k, i in first.items() if k not in known]
     if missing:
