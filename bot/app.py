@@ -15,6 +15,7 @@ from bot.adapters.base import Adapter, Connects
 from bot.answering.knowledge import KnowledgeHolder
 from bot.answering.matcher import Matcher
 from bot.answering.semantic import Stopped
+from bot.chat.commands import COMMANDS
 from bot.chat.core import Core
 from bot.chat.event_commands import EventCommands
 from bot.clock import Clock, SystemClock
@@ -120,7 +121,13 @@ def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]
         from bot.adapters.telegram_adapter import TelegramAdapter  # imported only when used
 
         adapters.append(
-            TelegramAdapter(config, token, on_blocked=blocked, on_notice=notices.organizers)
+            TelegramAdapter(
+                config,
+                token,
+                on_blocked=blocked,
+                on_notice=notices.organizers,
+                commands=COMMANDS,
+            )
         )
     elif config.telegram.enabled:
         log.error("telegram is enabled but TELEGRAM_BOT_TOKEN is not set; not starting it")
@@ -135,6 +142,7 @@ def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]
                 complete=core.complete,
                 on_blocked=blocked,
                 on_notice=notices.organizers,
+                commands=COMMANDS,
             )
         )
     elif config.discord.enabled:

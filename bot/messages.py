@@ -6,10 +6,13 @@ to plain text, and no later feature has to change its shape.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from urllib.parse import urlsplit
+
+from bot.texts import text
 
 MAX_ACTION = 64  # bytes: Telegram's callback data limit, the tightest of the platforms
 
@@ -30,6 +33,56 @@ class Role(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Param:
+    """One argument of a command. Typed text writes it by position (`keyword` None) or as
+    `keyword value`; Discord shows it as a typed option with its Spanish name and choices."""
+
+    name: str
+    es: str
+    help: str
+    help_es: str
+    required: bool = True
+    keyword: str | None = None
+    rest: bool = False  # takes the rest of the typed text as written (a question, a value)
+    choices: tuple[tuple[str, str, str], ...] = ()  # (value, English label, Spanish label)
+    complete: bool = False  # offer entry questions while typing (Discord's autocomplete)
+    max_length: int | None = None
+    form: str = ""  # how usage lines write its value, e.g. YYYY-MM-DD; else its NAME
+
+    def shown(self, lang: str) -> str:
+        """How /help and usage lines write it: `en|es`, `QUESTION`, `[remind 1d,2h]`."""
+        name = (self.es if lang == "es" else self.name).upper()
+        value = "|".join(c[0] for c in self.choices) or self.form or name
+        value = f"{self.keyword} {value}" if self.keyword else value
+        return value if self.required else f"[{value}]"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """One command as every platform shows it: the core's registry holds them all, and /help,
+    Telegram's menu and Discord's command tree are generated from it. Adapters see only this,
+    never the handlers."""
+
+    name: str
+    es: str  # its Spanish name where a platform localizes names (Discord)
+    help: str
+    help_es: str
+    role: Role | None = None  # None: anyone
+    params: tuple[Param, ...] = ()
+    subcommands: tuple[CommandSpec, ...] = ()
+    menu: bool = True  # on Telegram's and Discord's menus; False: reached by buttons or links
+    listed: bool = True  # in /help
+    example: str = ""
+
+    def describe(self, lang: str) -> str:
+        return self.help_es if lang == "es" else self.help
+
+    def usage(self, lang: str, prefix: str = "/") -> str:
+        """`/event add TITLE DATE TIME [remind REMIND] …`, as typed on the console."""
+        return " ".join([f"{prefix}{self.name}", *(p.shown(lang) for p in self.params)])
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelRef:
     """One chat on one platform: a DM, a group, a channel, a forum topic."""
 
@@ -47,6 +100,10 @@ class Incoming:
     roles: frozenset[Role] = frozenset()  # from platform roles and config ids, never the text
     language: str | None = None  # the platform's locale hint (Telegram language_code …)
     action: str | None = None  # a pressed button's action id instead of typed text
+    # a command's arguments when the platform typed them (Discord's options), by Param.name;
+    # None: read them from the text
+    args: Mapping[str, str] | None = None
+    local: bool = False  # typed at this machine's terminal: the operator, never flood-limited
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +150,28 @@ class Reply:
     attachment: Attachment | None = None
     private: bool = False  # only the asker should see it (ephemeral on Discord)
     moments: tuple[Moment, ...] = ()  # added for Discord timestamps; others show the text
+
+    @property
+    def labels(self) -> Labels:
+        return Labels(self.lang)
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """The words an adapter writes around a reply, in the reply's language: they come with the
+    Reply, so no adapter reads the core's texts."""
+
+    lang: str
+
+    @property
+    def sources(self) -> str:
+        return text("sources", self.lang)
+
+    def checked(self, day: date) -> str:
+        return text("checked", self.lang, date=day.isoformat())
+
+    def file_saved(self, path: str) -> str:
+        return text("file_saved", self.lang, path=path)
+
+    def file_not_saved(self, path: str, reason: object) -> str:
+        return text("file_not_saved", self.lang, path=path, reason=reason)

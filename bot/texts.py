@@ -24,50 +24,31 @@ _TEXTS: dict[str, dict[str, str]] = {
     "help": {
         "en": (
             "Ask me a question in your own words, in English or Spanish.\n\n"
-            "/help: this message\n"
-            "/ask QUESTION: ask in a group chat\n"
-            "/lang en|es: answer in English or Spanish\n"
-            "/sources: the sources of my last answer\n"
-            "/wrong: tell me my last answer was not helpful\n"
-            "/next: the next meeting or event, /events: all upcoming ones\n"
-            "/subscribe, /unsubscribe: event reminders in this private chat\n"
-            "/calendar: the upcoming events as a calendar file\n"
-            "/going ID, /notgoing ID: say whether you will be at an event\n"
-            "/privacy: what I keep about you, and for how long\n"
-            "/forget: delete what I keep about this chat\n"
-            "{extra}"
+            "{commands}\n\n"
             "I give information, not legal advice. For your own case, talk to a lawyer or a "
             "DOJ-accredited representative."
         ),
         "es": (
             "Hágame una pregunta con sus propias palabras, en español o en inglés.\n\n"
-            "/help: este mensaje\n"
-            "/ask PREGUNTA: preguntar en un chat de grupo\n"
-            "/lang es|en: contestar en español o en inglés\n"
-            "/sources: las fuentes de mi última respuesta\n"
-            "/wrong: avisarme que mi última respuesta no le sirvió\n"
-            "/next: la próxima reunión o evento, /events: todos los próximos\n"
-            "/subscribe, /unsubscribe: recordatorios de eventos en este chat privado\n"
-            "/calendar: los próximos eventos como archivo de calendario\n"
-            "/going ID, /notgoing ID: diga si va a ir a un evento\n"
-            "/privacy: qué guardo sobre usted y por cuánto tiempo\n"
-            "/forget: borrar lo que guardo sobre este chat\n"
-            "{extra}"
+            "{commands}\n\n"
             "Doy información, no asesoría legal. Para su caso, hable con un abogado o un "
             "representante acreditado por el DOJ."
         ),
     },
-    "help_moderator": {
-        "en": "/reload: load the knowledge files again (moderators)\n",
-        "es": "/reload: volver a cargar los archivos de conocimiento (moderadores)\n",
+    "usage": {"en": "Usage: {usage}", "es": "Uso: {usage}"},
+    "example": {"en": "Example: {example}", "es": "Ejemplo: {example}"},
+    "usage_quotes": {
+        "en": "I couldn't read that ({why}): close the quotes.",
+        "es": "No pude leer eso ({why}): cierre las comillas.",
     },
+    "usage_unknown": {
+        "en": "I didn't understand '{word}'.",
+        "es": "No entendí '{word}'.",
+    },
+    "usage_missing": {"en": "I need {missing}.", "es": "Me falta {missing}."},
     "schedule_note": {
         "en": "Next on the bot's schedule: {title}, {when}. All upcoming events: /events",
         "es": "Lo próximo en el calendario del bot: {title}, {when}. Todos los eventos: /events",
-    },
-    "help_organizer": {
-        "en": "/event add|list|edit|cancel|post|status: meetings and reminders (organizers)\n",
-        "es": "/event add|list|edit|cancel|post|status: reuniones y recordatorios (organización)\n",
     },
     "privacy": {
         "en": (

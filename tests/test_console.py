@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.chat.commands import COMMANDS
 from bot.config import Config
+from bot.messages import ChannelRef, Incoming
 from tests.conftest import ROOT, FakeClock, TestBot
 
 
@@ -60,15 +62,26 @@ async def test_lang_choice_applies_until_forgotten(testbot: TestBot) -> None:
 
 
 async def test_help_names_every_command_this_person_may_use(testbot: TestBot) -> None:
+    """/help is generated from the registry: each command with its description, in the chat's
+    language, so a new command shows up without anyone writing its help line."""
     shown = await testbot.ask("/help")  # the console user is organizer and moderator
-    commands = [c for c in testbot.app.core.commands.values() if c.listed and c.name != "start"]
-    assert len(commands) >= 15
-    missing = [c.name for c in commands if f"/{c.name}" not in shown]
-    assert missing == []
-    spanish = await testbot.ask("/lang es")
-    assert "español" in spanish
+    listed = [c for c in COMMANDS if c.listed]
+    assert len(listed) >= 15
+    assert [c.name for c in listed if f"/{c.name}" not in shown] == []
+    assert [c.name for c in listed if c.describe("en") not in shown] == []
+    assert "/event add|list|edit|cancel|post|status" in shown
+    assert "/lang en|es" in shown
+    assert "español" in await testbot.ask("/lang es")
     ayuda = await testbot.ask("/help")
-    assert [c.name for c in commands if f"/{c.name}" not in ayuda] == []
+    assert [c.name for c in listed if c.describe("es") not in ayuda] == []
+
+
+async def test_help_shows_role_commands_only_to_those_who_hold_the_role(testbot: TestBot) -> None:
+    member = Incoming(ChannelRef("telegram", "9", private=True), "9", "/help")
+    (reply,) = await testbot.app.core.handle(member)
+    assert "/next" in reply.text
+    assert "/reload" not in reply.text
+    assert "/event add" not in reply.text
 
 
 async def test_commands(testbot: TestBot) -> None:

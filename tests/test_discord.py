@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from bot.adapters.base import DeliveryError
 from bot.adapters.discord_adapter import DiscordAdapter, render
 from bot.app import App, build, serve
+from bot.chat.commands import COMMANDS
 from bot.config import Config, PlatformConfig, RoleRule
 from bot.messages import Button, ChannelRef, Reply, Source
 from tests.conftest import ROOT, run_bot
@@ -112,6 +113,7 @@ async def start_discord(
         complete=lambda typed, lang: apps[0].core.complete(typed, lang),
         on_notice=on_notice,
         on_blocked=on_blocked,
+        commands=COMMANDS,
     )
     app = build(config, adapters=[adapter])
     apps.append(app)
@@ -153,6 +155,17 @@ async def test_connects_without_privileged_intents_and_syncs_to_the_test_server(
     event = next(c for c in sync[0].body["list"] if c["name"] == "event")
     assert int(event["default_member_permissions"]) == 1 << 33  # Manage Events
     assert {o["name"] for o in event["options"]} >= {"add", "list", "edit", "cancel", "post"}
+    assert names == {c.name for c in COMMANDS if c.menu}  # generated from the registry
+    add = next(o for o in event["options"] if o["name"] == "add")
+    title = next(o for o in add["options"] if o["name"] == "title")
+    assert title["required"] is True
+    assert title["max_length"] == 300
+    assert title["name_localizations"]["es-ES"] == "titulo"
+    assert next(o for o in add["options"] if o["name"] == "remind")["required"] is False
+    lang = next(c for c in sync[0].body["list"] if c["name"] == "lang")
+    assert [c["value"] for c in lang["options"][0]["choices"]] == ["en", "es"]
+    reload = next(c for c in sync[0].body["list"] if c["name"] == "reload")
+    assert int(reload["default_member_permissions"]) == 1 << 5  # Manage Server
 
 
 async def test_ask_answers_with_an_embed_and_never_pings(discord_bot: Discord) -> None:

@@ -33,7 +33,9 @@ class FakePlatform:
     async def run(self, handle: Handler) -> None:
         await asyncio.Event().wait()
 
-    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+    async def send(
+        self, channel: ChannelRef, reply: Reply, *, delivery_id: str | None = None
+    ) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((channel, reply))
@@ -213,7 +215,7 @@ async def test_members_cannot_use_organizer_commands(make_bot) -> None:  # type:
         ('/event add "Rally" 2026-12-08 10:00 url ftp://x', "must start with https://"),
         ('/event add "Rally" 2026-12-08 10:00 bogus', "didn't understand 'bogus'"),
         ("/event add", "Usage: /event add"),
-        ("/event frobnicate", "Organizer commands"),
+        ("/event frobnicate", "Organizers: meetings and reminders"),
         ("/event cancel nope", "No event with the id 'nope'"),
     ],
 )

@@ -127,7 +127,9 @@ class Scripted:
     async def run(self, handle: Any) -> None:
         await asyncio.Event().wait()
 
-    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+    async def send(
+        self, channel: ChannelRef, reply: Reply, *, delivery_id: str | None = None
+    ) -> None:
         if channel.chat_id in self.hang:
             await asyncio.Event().wait()
         if channel.chat_id in self.down:

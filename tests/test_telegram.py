@@ -16,6 +16,7 @@ from telegram.ext import AIORateLimiter
 from bot.adapters.base import DeliveryError
 from bot.adapters.telegram_adapter import TelegramAdapter, render
 from bot.app import App, build, serve
+from bot.chat.commands import COMMANDS
 from bot.config import Config, PlatformConfig, RoleRule
 from bot.messages import Button, ChannelRef, Reply, Source
 from tests.conftest import ROOT, run_bot
@@ -56,6 +57,7 @@ async def telegram(config: Config) -> AsyncIterator[Telegram]:
         rate_limiter=AIORateLimiter(max_retries=0),  # the outbox owns retries in these tests
         on_blocked=on_blocked,
         on_notice=on_notice,
+        commands=COMMANDS,
     )
     app = build(config, adapters=[adapter])
     stop, ready = asyncio.Event(), asyncio.Event()
@@ -90,6 +92,11 @@ async def test_commands_are_published_in_both_languages(telegram: Telegram) -> N
     assert {"command": "next", "description": "La próxima reunión"} in spanish["commands"]
     english = next(p for p in published if p.get("language_code") is None)
     assert {"command": "wrong", "description": "My last answer was wrong"} in english["commands"]
+    # generated from the registry: everyone's commands, none of the organizers' or moderators'
+    names = [c["command"] for c in english["commands"]]
+    assert names == [c.name for c in COMMANDS if c.menu and c.role is None]
+    assert "reload" not in names
+    assert "event" not in names
 
 
 async def test_group_answers_only_when_addressed(telegram: Telegram) -> None:

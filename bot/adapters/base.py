@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
 from bot.messages import ChannelRef, Incoming, Reply
-from bot.texts import text
 
 Handler = Callable[[Incoming], Awaitable[list[Reply]]]
 
 FEEDBACK_PREFIX = "fb:"
-
-DELIVERY: ContextVar[str | None] = ContextVar("delivery", default=None)
-"""The ledger row the outbox is sending, for platforms that can refuse a second copy of it
-(Discord's nonce with enforce_nonce). Set around `send`; None for ordinary replies."""
 
 
 class DeliveryError(Exception):
@@ -45,8 +39,12 @@ class Adapter(Protocol):
         """Receive until cancelled; send back what `handle` returns."""
         ...
 
-    async def send(self, channel: ChannelRef, reply: Reply) -> None:
-        """Raise DeliveryError so the outbox decides whether to retry."""
+    async def send(
+        self, channel: ChannelRef, reply: Reply, *, delivery_id: str | None = None
+    ) -> None:
+        """Raise DeliveryError so the outbox decides whether to retry. `delivery_id` names the
+        ledger row a reminder is sent for (None for ordinary replies), for platforms that can
+        refuse a second copy of it (Discord's nonce) or resume a half-sent one (Telegram)."""
         ...
 
 
@@ -91,11 +89,11 @@ def plain_text(reply: Reply, *, sources: bool = True) -> str:
     if numbered:
         parts.append("\n".join(f"  {i}) {b.label}" for i, b in enumerate(numbered, 1)))
     if sources and reply.sources:
-        lines = [text("sources", reply.lang)]
+        lines = [reply.labels.sources]
         lines += [f"- {s.title}: {s.url}" for s in reply.sources]
         parts.append("\n".join(lines))
     if sources and reply.reviewed:
-        parts.append(text("checked", reply.lang, date=reply.reviewed.isoformat()))
+        parts.append(reply.labels.checked(reply.reviewed))
     if reply.attachment:
         parts.append(f"[{reply.attachment.filename}, {len(reply.attachment.data)} bytes]")
     return "\n\n".join(p for p in parts if p)

@@ -18,8 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.adapters.base import Handler, choices, plain_text
-from bot.messages import Attachment, ChannelRef, Incoming, Reply, Role
-from bot.texts import text
+from bot.messages import Attachment, ChannelRef, Incoming, Labels, Reply, Role
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ class ConsoleAdapter:
             for reply in await handle(msg):
                 self._show(reply)
                 if reply.attachment:
-                    saved = await asyncio.to_thread(self._save, reply.attachment, reply.lang)
+                    saved = await asyncio.to_thread(self._save, reply.attachment, reply.labels)
                     self._write(saved)
         if self._on_eof:
             self._on_eof()
@@ -75,13 +74,13 @@ class ConsoleAdapter:
         if number.isdigit() and 0 < int(number) <= len(self._choices):
             action = self._choices[int(number) - 1]
         roles = frozenset({Role.ORGANIZER, Role.MODERATOR})
-        return Incoming(CHANNEL, "console", line, roles=roles, action=action)
+        return Incoming(CHANNEL, "console", line, roles=roles, action=action, local=True)
 
     def _show(self, reply: Reply) -> None:
         self._choices = choices(reply) or self._choices
         self._write(plain_text(reply))
 
-    def _save(self, attachment: Attachment, lang: str) -> str:
+    def _save(self, attachment: Attachment, labels: Labels) -> str:
         """A file (the /calendar) cannot be shown in a terminal: it is written to the folder
         the bot runs in, and its path printed."""
         path = (self._folder / attachment.filename).resolve()
@@ -89,10 +88,12 @@ class ConsoleAdapter:
             path.write_bytes(attachment.data)
         except OSError as exc:
             log.warning("could not save %s: %s", path, exc)
-            return text("file_not_saved", lang, path=str(path), reason=exc.strerror or exc)
-        return text("file_saved", lang, path=str(path))
+            return labels.file_not_saved(str(path), exc.strerror or exc)
+        return labels.file_saved(str(path))
 
-    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+    async def send(
+        self, channel: ChannelRef, reply: Reply, *, delivery_id: str | None = None
+    ) -> None:
         """Reminders and notices: one line each, so logs and tests can count them."""
         self._write(" | ".join(part for part in plain_text(reply).split("\n") if part.strip()))
 

@@ -1,8 +1,9 @@
 """Discord: slash commands, mentions and DMs, buttons that survive restarts, reminders.
 
-Translation only. Every slash command becomes the Incoming the console would send ("/next",
-"/event add …"), and every Reply is rendered here: embeds or plain text, escaped markdown,
-Discord timestamps, Discord's limits. Nobody is ever pinged: the client sends every message and
+Translation only. The slash commands are generated from the core's command registry, with
+Spanish names and typed options; each becomes an Incoming with its options as `args`, and every
+Reply is rendered here: embeds or plain text, escaped markdown, Discord timestamps, Discord's
+limits. Nobody is ever pinged: the client sends every message and
 interaction reply with AllowedMentions.none(), and all text is escaped besides.
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import io
 import logging
 import re
-import shlex
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -27,7 +28,6 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.base import (
-    DELIVERY,
     FEEDBACK_PREFIX,
     DeliveryError,
     Handler,
@@ -36,8 +36,7 @@ from bot.adapters.base import (
     split_text,
 )
 from bot.config import Config
-from bot.messages import ChannelRef, Incoming, Moment, Reply, Role
-from bot.texts import text
+from bot.messages import ChannelRef, CommandSpec, Incoming, Moment, Param, Reply, Role
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +142,10 @@ class DiscordAdapter:
         complete: Complete | None = None,
         on_blocked: Callable[[ChannelRef], Awaitable[None]] | None = None,
         on_notice: Callable[[str], Awaitable[None]] | None = None,
+        commands: Sequence[CommandSpec] = (),
     ) -> None:
         self.config = config
+        self.commands = commands  # the core's registry: the command tree is generated from it
         self._token = token
         self._complete = complete
         self._on_blocked = on_blocked
@@ -251,7 +252,12 @@ class DiscordAdapter:
         return None
 
     async def respond(
-        self, interaction: discord.Interaction[Any], body: str, *, action: str | None = None
+        self,
+        interaction: discord.Interaction[Any],
+        body: str,
+        *,
+        action: str | None = None,
+        args: dict[str, str] | None = None,
     ) -> None:
         """One slash command or button press → the core → interaction replies."""
         if self._handle is None:
@@ -263,6 +269,7 @@ class DiscordAdapter:
             roles=self._roles(interaction.user, interaction.permissions),
             language=str(interaction.locale),
             action=action,
+            args=args,
         )
         handling = asyncio.ensure_future(self._handle(incoming))
         done, _ = await asyncio.wait({handling}, timeout=DEFER_AFTER)
@@ -305,11 +312,13 @@ class DiscordAdapter:
 
     # Outgoing ----------------------------------------------------------------------------
 
-    async def send(self, channel: ChannelRef, reply: Reply) -> None:
+    async def send(
+        self, channel: ChannelRef, reply: Reply, *, delivery_id: str | None = None
+    ) -> None:
         """For the outbox: Discord's errors become DeliveryError by the delivery policy.
 
         discord.py already waits out 429s and retries 5xx; each piece carries a nonce from the
-        ledger row with enforce_nonce, so even its own retry of a send cannot post twice.
+        ledger row (`delivery_id`) with enforce_nonce, so even its own retry cannot post twice.
         """
         if not self.client.is_ready():
             raise DeliveryError("discord: not connected yet", retry=True)
@@ -321,7 +330,7 @@ class DiscordAdapter:
                 raise DeliveryError(
                     "discord: that id is not a text channel", retry=False, refused=True
                 )
-            await self._post(target, reply, nonce=DELIVERY.get())
+            await self._post(target, reply, nonce=delivery_id)
         except discord.NotFound as exc:
             await self._refused(channel, f"channel {channel.chat_id} not found or not visible", exc)
         except discord.Forbidden as exc:
@@ -375,207 +384,112 @@ class DiscordAdapter:
     # Slash commands ----------------------------------------------------------------------
 
     def _add_commands(self) -> None:
-        tree, adapter = self.tree, self
+        for spec in self.commands:
+            if spec.menu:
+                self.tree.add_command(self._slash(spec, spec.name))
 
-        def simple(name: str, es: str, description: str, es_description: str) -> None:
-            async def callback(interaction: discord.Interaction[Any]) -> None:
-                await adapter.respond(interaction, f"/{name}")
-
-            tree.add_command(
-                app_commands.Command(
-                    name=_t(name, es=es),
-                    description=_t(description, es=es_description),
-                    callback=callback,
-                )
+    def _slash(
+        self, spec: CommandSpec, path: str
+    ) -> app_commands.Command[Any, ..., None] | app_commands.Group:
+        """A registry entry as a slash command (or a group of them), localized, with typed
+        options; its role's Discord permission hides it from everyone else (checked again in
+        the core)."""
+        name = _t(spec.name, es=spec.es)
+        description = _t(spec.help[:DESCRIPTION_LIMIT], es=spec.help_es[:DESCRIPTION_LIMIT])
+        permissions, guild_only = ROLE_PERMISSIONS[spec.role] if spec.role else (None, False)
+        if spec.subcommands:
+            group = app_commands.Group(
+                name=name,
+                description=description,
+                default_permissions=permissions,
+                guild_only=guild_only,
             )
+            for sub in spec.subcommands:
+                group.add_command(self._slash(sub, f"{path} {sub.name}"))
+            return group
+        adapter = self
 
-        for command in SIMPLE_COMMANDS:
-            simple(*command)
+        async def callback(interaction: discord.Interaction[Any], **values: Any) -> None:
+            args = {
+                key: value.value if isinstance(value, Choice) else str(value)
+                for key, value in values.items()
+                if value is not None
+            }
+            await adapter.respond(interaction, f"/{path}", args=args)
 
-        @tree.command(
-            name=_t("ask", es="preguntar"),
-            description=_t("Ask a question", es="Hacer una pregunta"),
-        )
-        @app_commands.rename(question=_t("question", es="pregunta"))
-        @app_commands.describe(
-            question=_t("Your question, in your own words", es="Tu pregunta, en tus palabras")
-        )
-        async def ask(interaction: discord.Interaction[Any], question: str) -> None:
-            await adapter.respond(interaction, question)
-
-        @ask.autocomplete("question")
-        async def ask_complete(
-            interaction: discord.Interaction[Any], current: str
-        ) -> list[Choice[str]]:
-            if adapter._complete is None:
-                return []
-            lang = "es" if interaction.locale in SPANISH else "en"
-            questions = adapter._complete(current, lang)[:MAX_BUTTONS]
-            return [Choice(name=q[:100], value=q[:100]) for q in questions]
-
-        @tree.command(
-            name=_t("lang", es="idioma"),
-            description=_t("Answer me in English or Spanish", es="Respóndeme en inglés o español"),
-        )
-        @app_commands.rename(language=_t("language", es="idioma"))
-        @app_commands.describe(language=_t("The language", es="El idioma"))
-        @app_commands.choices(
-            language=[
-                Choice(name=_t("English", es="Inglés"), value="en"),
-                Choice(name=_t("Spanish", es="Español"), value="es"),
+        callback.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter(
+                    "interaction",
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    annotation=discord.Interaction,
+                ),
+                *(_option(p) for p in spec.params),
             ]
         )
-        async def lang(interaction: discord.Interaction[Any], language: Choice[str]) -> None:
-            await adapter.respond(interaction, f"/lang {language.value}")
-
-        @tree.command(
-            name=_t("reload", es="recargar"),
-            description=_t(
-                "Moderators: reload the knowledge files", es="Moderación: recargar el conocimiento"
-            ),
+        _describe_options(callback, spec.params)
+        if permissions is not None:
+            app_commands.default_permissions(**{k: v for k, v in permissions if v})(callback)
+        if guild_only:
+            app_commands.guild_only()(callback)
+        command: app_commands.Command[Any, ..., None] = app_commands.Command(
+            name=name, description=description, callback=callback
         )
-        @app_commands.default_permissions(manage_guild=True)
-        async def reload(interaction: discord.Interaction[Any]) -> None:
-            await adapter.respond(interaction, "/reload")
+        for param in spec.params:
+            if param.complete:
+                command.autocomplete(param.name)(self._questions)
+        return command
 
-        tree.add_command(EventGroup(self))
-
-
-SIMPLE_COMMANDS = (
-    ("next", "proxima", "The next meeting", "La próxima reunión"),
-    ("events", "eventos", "Upcoming events", "Próximos eventos"),
-    ("subscribe", "suscribirme", "Get reminders in this DM", "Recibir recordatorios por DM"),
-    ("unsubscribe", "cancelar-suscripcion", "Stop reminders", "Dejar de recibir recordatorios"),
-    ("forget", "olvidarme", "Delete what I keep about you", "Borrar lo que guardo sobre ti"),
-    ("calendar", "calendario", "Events for your calendar (.ics)", "Eventos para tu calendario"),
-    ("sources", "fuentes", "Sources of my last answer", "Fuentes de mi última respuesta"),
-    ("wrong", "incorrecta", "My last answer was wrong", "Mi última respuesta estuvo mal"),
-    ("help", "ayuda", "What I can do", "Lo que puedo hacer"),
-    ("privacy", "privacidad", "What I keep and for how long", "Qué guardo y por cuánto tiempo"),
-)
-EDIT_FIELDS = ("title", "when", "remind", "to", "at", "url", "every")
-EVENT_ID = _t("event", es="evento")  # the parameter naming an event, in every subcommand
-EVENT_ID_HELP = _t("The event's id (see /event list)", es="El id del evento (/evento lista)")
+    async def _questions(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[Choice[str]]:
+        """Entry questions while someone types a question (the core ranks them)."""
+        if self._complete is None:
+            return []
+        lang = "es" if interaction.locale in SPANISH else "en"
+        questions = self._complete(current, lang)[:MAX_BUTTONS]
+        return [Choice(name=q[:100], value=q[:100]) for q in questions]
 
 
-class EventGroup(app_commands.Group):
-    """/event add|list|edit|cancel|post|status for organizers (checked again in the core)."""
+DESCRIPTION_LIMIT = 100
+ROLE_PERMISSIONS: dict[
+    Role, tuple[discord.Permissions | None, bool]
+] = {  # who sees a role's commands in Discord's menu: (permission, servers only)
+    Role.MODERATOR: (discord.Permissions(manage_guild=True), False),
+    Role.ORGANIZER: (discord.Permissions(manage_events=True), True),
+}
 
-    def __init__(self, adapter: DiscordAdapter) -> None:
-        super().__init__(
-            name=_t("event", es="evento"),
-            description=_t("Organizers: meetings and reminders", es="Organización: reuniones"),
-            default_permissions=discord.Permissions(manage_events=True),
-            guild_only=True,
-        )
-        self.adapter = adapter
 
-    @app_commands.command(
-        name=_t("add", es="agregar"), description=_t("A new event", es="Un evento nuevo")
+def _option(param: Param) -> inspect.Parameter:
+    """A registry parameter as the typed callback parameter discord.py reads options from."""
+    kind: Any = str
+    if param.choices:
+        kind = Choice[str]
+    elif param.max_length and param.required:
+        kind = app_commands.Range[str, 1, param.max_length]
+    return inspect.Parameter(
+        param.name,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=kind if param.required else kind | None,
+        default=inspect.Parameter.empty if param.required else None,
     )
-    @app_commands.rename(
-        title=_t("title", es="titulo"),
-        date=_t("date", es="fecha"),
-        time=_t("time", es="hora"),
-        remind=_t("remind", es="recordar"),
-        targets=_t("targets", es="destinos"),
-        location=_t("location", es="lugar"),
-        url=_t("url", es="enlace"),
-        every=_t("every", es="repetir"),
-        timezone=_t("timezone", es="zona"),
-    )
-    @app_commands.describe(
-        title=_t("What it is", es="Qué es"),
-        date=_t("YYYY-MM-DD", es="AAAA-MM-DD"),
-        time=_t("HH:MM, local time", es="HH:MM, hora local"),
-        remind=_t("Offsets before it, like 1d,2h", es="Cuánto antes avisar, p. ej. 1d,2h"),
-        targets=_t("Target names from the config", es="Destinos de la configuración"),
-        location=_t("Where", es="Dónde"),
-        url=_t("A page with details", es="Una página con detalles"),
-        every=_t('e.g. "second and fourth Tuesday"', es='p. ej. "second and fourth Tuesday"'),
-        timezone=_t("e.g. America/Los_Angeles", es="p. ej. America/Los_Angeles"),
-    )
-    async def add(
-        self,
-        interaction: discord.Interaction[Any],
-        title: app_commands.Range[str, 1, 300],
-        date: app_commands.Range[str, 8, 10],
-        time: app_commands.Range[str, 3, 8],
-        remind: str | None = None,
-        targets: str | None = None,
-        location: str | None = None,
-        url: str | None = None,
-        every: str | None = None,
-        timezone: str | None = None,
-    ) -> None:
-        words = [title, date, time]
-        for keyword, value in (
-            ("remind", remind),
-            ("to", targets),
-            ("at", location),
-            ("url", url),
-            ("every", every),
-            ("tz", timezone),
-        ):
-            if value:
-                words += [keyword, value]
-        await self.adapter.respond(interaction, f"/event add {shlex.join(words)}")
 
-    @app_commands.command(
-        name=_t("list", es="lista"),
-        description=_t("Upcoming events with ids and RSVPs", es="Próximos eventos con ids"),
-    )
-    async def list_(self, interaction: discord.Interaction[Any]) -> None:
-        await self.adapter.respond(interaction, "/event list")
 
-    @app_commands.command(
-        name=_t("edit", es="editar"), description=_t("Change an event", es="Cambiar un evento")
-    )
-    @app_commands.rename(
-        event_id=EVENT_ID,
-        field=_t("field", es="campo"),
-        value=_t("value", es="valor"),
-    )
-    @app_commands.describe(
-        event_id=EVENT_ID_HELP,
-        field=_t("What to change", es="Qué cambiar"),
-        value=_t("The new value", es="El valor nuevo"),
-    )
-    @app_commands.choices(field=[Choice(name=f, value=f) for f in EDIT_FIELDS])
-    async def edit(
-        self,
-        interaction: discord.Interaction[Any],
-        event_id: str,
-        field: Choice[str],
-        value: str,
-    ) -> None:
-        words = shlex.join([event_id, field.value, value])
-        await self.adapter.respond(interaction, f"/event edit {words}")
-
-    @app_commands.command(
-        name=_t("cancel", es="cancelar"),
-        description=_t("Cancel an event made in chat", es="Cancelar un evento"),
-    )
-    @app_commands.rename(event_id=EVENT_ID)
-    @app_commands.describe(event_id=EVENT_ID_HELP)
-    async def cancel(self, interaction: discord.Interaction[Any], event_id: str) -> None:
-        await self.adapter.respond(interaction, f"/event cancel {shlex.quote(event_id)}")
-
-    @app_commands.command(
-        name=_t("post", es="publicar"),
-        description=_t("Post the announcement now", es="Publicar el anuncio ahora"),
-    )
-    @app_commands.rename(event_id=EVENT_ID)
-    @app_commands.describe(event_id=EVENT_ID_HELP)
-    async def post(self, interaction: discord.Interaction[Any], event_id: str) -> None:
-        await self.adapter.respond(interaction, f"/event post {shlex.quote(event_id)}")
-
-    @app_commands.command(
-        name=_t("status", es="estado"),
-        description=_t("Reminders that failed or are uncertain", es="Recordatorios con problemas"),
-    )
-    async def status(self, interaction: discord.Interaction[Any]) -> None:
-        await self.adapter.respond(interaction, "/event status")
+def _describe_options(callback: Callable[..., Any], params: Sequence[Param]) -> None:
+    """Spanish names, descriptions and choices for each option, as discord.py's decorators."""
+    if not params:
+        return
+    app_commands.rename(**{p.name: _t(p.name, es=p.es) for p in params})(callback)
+    app_commands.describe(
+        **{p.name: _t(p.help[:DESCRIPTION_LIMIT], es=p.help_es[:DESCRIPTION_LIMIT]) for p in params}
+    )(callback)
+    choices = {
+        p.name: [Choice(name=_t(en, es=es), value=value) for value, en, es in p.choices]
+        for p in params
+        if p.choices
+    }
+    if choices:
+        app_commands.choices(**choices)(callback)
 
 
 def use_base_url(config: Config) -> None:
@@ -624,7 +538,7 @@ def with_timestamps(body: str, moments: Sequence[Moment]) -> str:
 def render(reply: Reply, *, embeds: bool = True) -> list[dict[str, Any]]:
     """Keyword arguments for each message to send, the buttons and file on the last one."""
     body = with_timestamps(escape(reply.text), reply.moments)
-    checked = text("checked", reply.lang, date=reply.reviewed.isoformat()) if reply.reviewed else ""
+    checked = reply.labels.checked(reply.reviewed) if reply.reviewed else ""
     pieces: list[dict[str, Any]]
     if embeds and (reply.title or reply.sources):
         parts = split_text(body, EMBED_PIECE)
@@ -633,7 +547,7 @@ def render(reply: Reply, *, embeds: bool = True) -> list[dict[str, Any]]:
             cards[0].title = escape(reply.title)[:TITLE_LIMIT]
         links = [f"[{escape(s.title)[:200]}]({s.url})" for s in reply.sources]
         for number, chunk in enumerate(split_text("\n".join(links), FIELD_LIMIT) if links else []):
-            name = text("sources", reply.lang).rstrip(":") if number == 0 else "…"
+            name = reply.labels.sources.rstrip(":") if number == 0 else "…"
             cards[-1].add_field(name=name, value=chunk, inline=False)
         if checked:
             cards[-1].set_footer(text=checked)
@@ -643,7 +557,7 @@ def render(reply: Reply, *, embeds: bool = True) -> list[dict[str, Any]]:
         if reply.sources:
             lines.append(
                 "\n".join(
-                    [text("sources", reply.lang)]
+                    [reply.labels.sources]
                     + [f"- {escape(s.title)}: <{s.url}>" for s in reply.sources]
                 )
             )

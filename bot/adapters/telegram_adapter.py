@@ -13,7 +13,7 @@ import html
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from telegram import (
@@ -48,7 +48,6 @@ from telegram.ext import (
 )
 
 from bot.adapters.base import (
-    DELIVERY,
     DeliveryError,
     Handler,
     LinkListener,
@@ -56,44 +55,13 @@ from bot.adapters.base import (
     split_text,
 )
 from bot.config import Config
-from bot.messages import ChannelRef, Incoming, Reply, Role
-from bot.texts import text
+from bot.messages import ChannelRef, CommandSpec, Incoming, Reply, Role
 
 log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, as in PTB 23
 
 ADMIN_CACHE_SECONDS = 300.0
 MAX_PARTIAL_SENDS = 1000  # reminders remembered as half-sent, waiting for their retry
-COMMANDS = {
-    "en": [
-        ("ask", "Ask a question"),
-        ("help", "What I can do"),
-        ("lang", "English or Spanish"),
-        ("sources", "Sources of my last answer"),
-        ("wrong", "My last answer was wrong"),
-        ("next", "The next meeting"),
-        ("events", "Upcoming events"),
-        ("subscribe", "Get reminders here"),
-        ("unsubscribe", "Stop reminders"),
-        ("calendar", "Events for your calendar"),
-        ("privacy", "What I keep"),
-        ("forget", "Delete what I keep about you"),
-    ],
-    "es": [
-        ("ask", "Hacer una pregunta"),
-        ("help", "Lo que puedo hacer"),
-        ("lang", "Español o inglés"),
-        ("sources", "Fuentes de mi última respuesta"),
-        ("wrong", "Mi última respuesta estuvo mal"),
-        ("next", "La próxima reunión"),
-        ("events", "Próximos eventos"),
-        ("subscribe", "Recibir recordatorios aquí"),
-        ("unsubscribe", "Dejar de recibirlos"),
-        ("calendar", "Eventos para tu calendario"),
-        ("privacy", "Qué guardo"),
-        ("forget", "Borrar lo que guardo sobre ti"),
-    ],
-}
 _FIVE_XX = ("Bad Gateway", "Internal Server Error", "Service Unavailable", "Gateway Timeout")
 REFUSED_HELP = (
     "telegram refused TELEGRAM_BOT_TOKEN: set it to the token @BotFather gave you "
@@ -112,8 +80,10 @@ class TelegramAdapter:
         rate_limiter: BaseRateLimiter[dict[str, object]] | None = None,
         on_blocked: Callable[[ChannelRef], Awaitable[None]] | None = None,
         on_notice: Callable[[str], Awaitable[None]] | None = None,
+        commands: Sequence[CommandSpec] = (),
     ) -> None:
         self.config = config
+        self.commands = commands  # the core's registry: the menu is generated from it
         self.connected = asyncio.Event()  # set while the Bot API answers: reminders wait for it
         self.on_link: LinkListener | None = None
         self.stopped: str | None = None  # why it gave up for good, with what to fix
@@ -196,10 +166,13 @@ class TelegramAdapter:
                 await self.application.stop()
 
     async def _publish_commands(self) -> None:
-        for lang, commands in COMMANDS.items():
+        """The menu in both languages: everyone's commands (role commands are not on a menu
+        everyone sees; /help lists them to whom they are for)."""
+        shown = [c for c in self.commands if c.menu and c.role is None]
+        for lang in ("en", "es"):
             try:
                 await self.application.bot.set_my_commands(
-                    [BotCommand(c, d) for c, d in commands],
+                    [BotCommand(c.name, c.describe(lang)) for c in shown],
                     language_code=None if lang == "en" else lang,
                 )
             except TelegramError as exc:
@@ -248,10 +221,11 @@ class TelegramAdapter:
             return raw
         username = f"@{self.application.bot.username}"
         if raw.startswith("/"):
-            command = raw.split(maxsplit=1)[0]
-            if "@" in command and not command.lower().endswith(username.lower()):
+            command, _, rest = raw.partition(" ")
+            name, at, addressee = command.partition("@")
+            if at and addressee.lower() != username[1:].lower():
                 return None  # a command for another bot in the same group
-            return raw
+            return f"{name} {rest}".strip()  # "/help@ThisBot" is this bot's /help
         if username.lower() in raw.lower():
             start = raw.lower().index(username.lower())
             return (raw[:start] + raw[start + len(username) :]).strip()
@@ -342,14 +316,17 @@ class TelegramAdapter:
 
     # Outgoing ---------------------------------------------------------------------------
 
-    async def send(self, channel: ChannelRef, reply: Reply) -> None:
-        """For the outbox: platform errors become DeliveryError by the delivery policy."""
+    async def send(
+        self, channel: ChannelRef, reply: Reply, *, delivery_id: str | None = None
+    ) -> None:
+        """For the outbox: platform errors become DeliveryError by the delivery policy.
+        `delivery_id`: a reminder's ledger row, so its retry skips the pieces that went out."""
         try:
-            await self._send(channel, reply)
+            await self._send(channel, reply, delivery_id=delivery_id)
         except ChatMigrated as exc:
             self.moved[channel.chat_id] = str(exc.new_chat_id)
             log.info("telegram group moved; sending to its supergroup")
-            await self.send(channel, reply)
+            await self.send(channel, reply, delivery_id=delivery_id)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -367,13 +344,20 @@ class TelegramAdapter:
             refused = any(s in exc.message for s in _FIVE_XX) or "ConnectError" in exc.message
             raise DeliveryError(f"telegram: {exc.message}", retry=refused) from exc
 
-    async def _send(self, channel: ChannelRef, reply: Reply, reply_to: int | None = None) -> None:
+    async def _send(
+        self,
+        channel: ChannelRef,
+        reply: Reply,
+        reply_to: int | None = None,
+        *,
+        delivery_id: str | None = None,
+    ) -> None:
         chat_id = int(self.moved.get(channel.chat_id, channel.chat_id))
         thread = int(channel.thread_id) if channel.thread_id else None
         bot = self.application.bot
         pieces = render(reply)
         keyboard = keyboard_for(reply)
-        row = DELIVERY.get()  # a reminder's ledger row: its retry skips the pieces that went out
+        row = delivery_id
         done = self._pieces_sent.get(row, 0) if row else 0
         for number, piece in enumerate(pieces):
             if number < done:
@@ -442,14 +426,14 @@ def render(reply: Reply) -> list[str]:
         blocks.append(f"<b>{html.escape(reply.title)}</b>")
     blocks.extend(html.escape(p) for p in _split_plain(reply.text))
     if reply.sources:
-        lines = [f"<b>{html.escape(text('sources', reply.lang))}</b>"]
+        lines = [f"<b>{html.escape(reply.labels.sources)}</b>"]
         lines += [
             f'• <a href="{html.escape(s.url, quote=True)}">{html.escape(s.title)}</a>'
             for s in reply.sources
         ]
         blocks.append("\n".join(lines))
     if reply.reviewed:
-        checked = text("checked", reply.lang, date=reply.reviewed.isoformat())
+        checked = reply.labels.checked(reply.reviewed)
         blocks.append(f"<i>{html.escape(checked)}</i>")
     pieces: list[str] = []
     for block in blocks:

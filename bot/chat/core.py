@@ -1,7 +1,7 @@
 """Core.handle(Incoming) → replies: a command with its permissions, or a question to answer.
 
-The core imports no platform. Later features add commands with `register`, so this file does
-not grow with every feature.
+The core imports no platform. Each command is an entry of the registry (chat/commands.py) and a
+handler registered here by its path, so this file does not grow with every feature.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from difflib import get_close_matches
@@ -20,9 +20,10 @@ from typing import Any, TypeVar
 from bot.answering.bands import REFERRAL, SUGGEST
 from bot.answering.knowledge import Entry, KnowledgeHolder
 from bot.answering.matcher import MAX_INPUT, Match, Matcher, detect_language, fold, terms
+from bot.chat.commands import COMMANDS, UsageError, group_usage, help_lines, read_args
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.messages import MAX_ACTION, Button, Incoming, Reply, Role
+from bot.messages import MAX_ACTION, Button, CommandSpec, Incoming, Reply
 from bot.store import Store, StoreError
 from bot.texts import LANGUAGES, text
 from bot.yamlcheck import ordered
@@ -54,20 +55,13 @@ FLOOD_MESSAGES, FLOOD_SECONDS = 8, 10.0  # per person; more gets one notice, the
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a command handler gets: the message, its arguments, the language to reply in."""
+    """What a command handler gets: the message, its checked arguments by name (from the
+    registry's parameters), the language to reply in."""
 
     msg: Incoming
-    command: str
-    args: str
+    command: str  # its path in the registry: "next", "event add"
+    params: Mapping[str, str]
     lang: str
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    name: str
-    handler: CommandHandler
-    role: Role | None = None  # None: anyone
-    listed: bool = True
 
 
 class Core:
@@ -87,7 +81,8 @@ class Core:
         self.store = store
         self.clock = clock or SystemClock()
         self.record = record
-        self.commands: dict[str, Command] = {}
+        self.specs = {spec.name: spec for spec in COMMANDS}
+        self.handlers: dict[str, CommandHandler] = {}
         # chat → id of the last entry answered there, for /sources and /wrong (no text kept)
         self._last: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._background: set[asyncio.Task[None]] = set()  # kept, so none is collected early
@@ -107,23 +102,37 @@ class Core:
         self._words = ThreadPoolExecutor(1, thread_name_prefix="words")
         # person → times of their recent messages, in memory only, for the flood limit
         self._recent: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
-        for name, handler, role in (
-            ("start", self._start, None),
-            ("help", self._help, None),
-            ("lang", self._lang, None),
-            ("sources", self._sources, None),
-            ("privacy", self._privacy, None),
-            ("wrong", self._wrong, None),
-            ("ask", self._ask, None),
-            ("forget", self._forget, None),
-            ("reload", self._reload, Role.MODERATOR),
+        for path, handler in (
+            ("start", self._start),
+            ("help", self._help),
+            ("lang", self._lang),
+            ("sources", self._sources),
+            ("privacy", self._privacy),
+            ("wrong", self._wrong),
+            ("ask", self._ask),
+            ("forget", self._forget),
+            ("reload", self._reload),
         ):
-            self.register(name, handler, role)
+            self.register(path, handler)
 
-    def register(
-        self, name: str, handler: CommandHandler, role: Role | None = None, *, listed: bool = True
-    ) -> None:
-        self.commands[name] = Command(name, handler, role, listed)
+    def register(self, path: str, handler: CommandHandler) -> None:
+        """`path` names a registry entry ("next", "event add"): its role, words and parameters
+        come from there, never from the code that handles it."""
+        name, _, sub = path.partition(" ")
+        spec = self.specs.get(name)
+        if spec is None or (sub and sub not in {s.name for s in spec.subcommands}):
+            raise ValueError(f"/{path} is not in the command registry (bot/chat/commands.py)")
+        self.handlers[path] = handler
+
+    def available(self) -> tuple[CommandSpec, ...]:
+        """The registry's commands this core can run: what /help and the platforms' menus show
+        (the reminder commands exist only when the reminders feature is built)."""
+
+        def ready(spec: CommandSpec) -> bool:
+            paths = [f"{spec.name} {s.name}" for s in spec.subcommands] or [spec.name]
+            return all(path in self.handlers for path in paths)
+
+        return tuple(spec for spec in COMMANDS if ready(spec))
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Never raises: one bad message must not stop the bot."""
@@ -133,6 +142,8 @@ class Core:
                 return flood
             if msg.action:
                 return await self._action(msg)
+            if msg.args:  # typed options are as long as the platform allows: cut like text
+                msg = replace(msg, args={k: v[:MAX_INPUT] for k, v in msg.args.items()})
             body = msg.text[:MAX_INPUT].strip()
             if body.startswith("/"):
                 return await self._command(msg, body)
@@ -344,22 +355,42 @@ class Core:
             log.warning("choice not recorded: %s", exc)
 
     async def _command(self, msg: Incoming, body: str) -> list[Reply]:
-        head, _, args = body[1:].partition(" ")
-        name = head.split("@", 1)[0].lower()  # "/help@ThisBot" in Telegram groups
-        lang = await self.language(msg, args) or "en"
-        command = self.commands.get(name)
-        if command is None:
-            names = [c for c in self.commands if self.commands[c].listed]
-            close = get_close_matches(name, names, n=1)
+        head, _, typed = body[1:].partition(" ")
+        name = head.lower()
+        words = " ".join(msg.args.values()) if msg.args else typed
+        lang = await self.language(msg, words) or "en"
+        available = {spec.name: spec for spec in self.available()}
+        spec = available.get(name)
+        if spec is None:
+            listed = [s.name for s in available.values() if s.listed]
+            close = get_close_matches(name, listed, n=1)
             hint = text("did_you_mean", lang, command=f"/{close[0]}") if close else ""
             return [Reply(text("unknown_command", lang, command=f"/{name}", hint=hint), lang)]
-        if command.role and command.role not in msg.roles:
-            who = text(f"who_{command.role.value}", lang)
+        return await self._dispatch(msg, spec, typed, lang)
+
+    async def _dispatch(
+        self, msg: Incoming, spec: CommandSpec, typed: str, lang: str
+    ) -> list[Reply]:
+        """Permission, then the subcommand, then the arguments, each refused in words the
+        person can act on; only then the handler."""
+        if spec.role and spec.role not in msg.roles:
+            who = text(f"who_{spec.role.value}", lang)
             refusal = text(
-                "not_allowed", lang, who=who, command=f"/{name}", how=text("how_roles", lang)
+                "not_allowed", lang, who=who, command=f"/{spec.name}", how=text("how_roles", lang)
             )
             return [Reply(refusal, lang, private=True)]
-        return await self._run(command.handler, Context(msg, name, args.strip(), lang))
+        path, leaf, prefix = spec.name, spec, "/"
+        if spec.subcommands:
+            word, _, typed = typed.strip().partition(" ")
+            leaf = next((s for s in spec.subcommands if word.lower() in (s.name, s.es)), spec)
+            if leaf is spec:
+                return [Reply(group_usage(spec, lang), lang, private=True)]
+            path, prefix = f"{spec.name} {leaf.name}", f"/{spec.name} "
+        try:
+            params = read_args(leaf, typed, lang, given=msg.args, prefix=prefix)
+        except UsageError as exc:
+            return [Reply(str(exc), lang, private=True)]
+        return await self._run(self.handlers[path], Context(msg, path, params, lang))
 
     async def _run(self, handler: CommandHandler, ctx: Context) -> list[Reply]:
         """A command whose storage is out of reach says so in the person's language: nothing
@@ -386,9 +417,9 @@ class Core:
         if kind == "fb":
             verdict, _, entry_id = rest.partition(":")
             return await self._feedback(entry_id, verdict == "yes", lang)
-        handler = self.commands.get(kind)
-        if handler:  # buttons may also run a command, e.g. "going:<event>"
-            return await self._run(handler.handler, Context(msg, kind, rest, lang))
+        spec = self.specs.get(kind)
+        if spec and kind in self.handlers:  # buttons may also run a command: "going:<event>"
+            return await self._dispatch(msg, spec, rest, lang)
         log.warning("unknown button action %s", kind)
         return []
 
@@ -406,7 +437,7 @@ class Core:
 
     def _flooding(self, msg: Incoming) -> list[Reply] | None:
         """None when the message may go on; else the one notice (first time) or silence."""
-        if msg.channel.platform == "console":
+        if msg.local:
             return None
         key = (msg.channel.platform, msg.user_id)
         now = self.clock.now().timestamp()
@@ -444,24 +475,22 @@ class Core:
 
     async def _start(self, ctx: Context) -> list[Reply]:
         """`/start <entry-id>` (a t.me deep link on a flyer) opens that one answer."""
-        entry = self.knowledge.snapshot.by_id.get(ctx.args.strip().lower())
+        entry = self.knowledge.snapshot.by_id.get(ctx.params.get("entry", "").lower())
         if entry:  # an id says nothing about language: the chat's choice or locale does
             self._remember(ctx.msg, entry.id)
             return [self.entry_reply(entry, await self.language(ctx.msg) or "en")]
         return [Reply(text("start", ctx.lang), ctx.lang)]
 
     async def _help(self, ctx: Context) -> list[Reply]:
-        extra = "".join(
-            text(f"help_{role.value}", ctx.lang) for role in Role if role in ctx.msg.roles
-        )
-        return [Reply(text("help", ctx.lang, extra=extra), ctx.lang, private=True)]
+        commands = help_lines(self.available(), ctx.msg.roles, ctx.lang)
+        return [Reply(text("help", ctx.lang, commands=commands), ctx.lang, private=True)]
 
     async def _privacy(self, ctx: Context) -> list[Reply]:
         days = self.config.retention.days
         return [Reply(text("privacy", ctx.lang, retention=days), ctx.lang, private=True)]
 
     async def _lang(self, ctx: Context) -> list[Reply]:
-        choice = ctx.args.lower()[:2]
+        choice = ctx.params["language"]
         if choice not in LANGUAGES or not self.store:
             return [Reply(text("lang_usage", ctx.lang), ctx.lang)]
         try:
@@ -493,9 +522,7 @@ class Core:
         return await self._feedback(entry_id, False, ctx.lang)
 
     async def _ask(self, ctx: Context) -> list[Reply]:
-        if not ctx.args:
-            return [Reply(text("empty", ctx.lang), ctx.lang)]
-        return await self.answer(ctx.msg, ctx.args)
+        return await self.answer(ctx.msg, ctx.params["question"])
 
     async def _forget(self, ctx: Context) -> list[Reply]:
         self._last.pop((ctx.msg.channel.platform, ctx.msg.channel.chat_id), None)

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import logging
 import re
-import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.chat.core import Context, Core
+from bot.chat.core import CommandHandler, Context, Core
 from bot.config import ConfigError, parse_duration, resolve_target
-from bot.messages import Attachment, Reply, Role, link_problem
+from bot.messages import Attachment, Reply, link_problem
 from bot.reminders.calendar import Reminders, event_row, format_when
 from bot.reminders.ics import calendar_bytes
 from bot.reminders.outbox import destination
@@ -24,21 +23,6 @@ from bot.texts import text
 
 log = logging.getLogger(__name__)
 
-ADD_USAGE = (
-    'Usage: /event add "Title" YYYY-MM-DD HH:MM [remind 1d,2h] [to TARGET[,TARGET]] '
-    '[at "Location"] [url https://…] [every "second and fourth Tuesday"] [tz America/Los_Angeles]\n'
-    'Example: /event add "Rally at the County building" 2026-12-08 16:30 remind 1d,2h to console'
-)
-EVENT_USAGE = (
-    "Organizer commands:\n"
-    "/event add …: a new event (send /event add for the details)\n"
-    "/event list: upcoming events with their ids and RSVPs\n"
-    "/event edit ID FIELD VALUE: FIELD is title, when, remind, to, at, url or every\n"
-    "/event cancel ID: cancel an event made in chat and its pending reminders\n"
-    "/event post ID: post the announcement to its targets now\n"
-    "/event status: reminders that were uncertain, failed or skipped"
-)
-_KEYWORDS = {"remind", "to", "at", "url", "every", "tz"}
 _SLUG = re.compile(r"[^a-z0-9]+")
 _LIST_LIMIT = 10
 
@@ -55,17 +39,22 @@ class EventCommands:
         self.store = reminders.store
         self.clock = core.clock
         self._on_change = on_change
-        for name, handler, role in (
-            ("event", self.event, Role.ORGANIZER),
-            ("next", self.next, None),
-            ("events", self.events, None),
-            ("subscribe", self.subscribe, None),
-            ("unsubscribe", self.unsubscribe, None),
-            ("calendar", self.calendar, None),
-            ("going", self.going, None),
-            ("notgoing", self.notgoing, None),
+        for path, handler in (
+            ("next", self.next),
+            ("events", self.events),
+            ("subscribe", self.subscribe),
+            ("unsubscribe", self.unsubscribe),
+            ("calendar", self.calendar),
+            ("going", self.going),
+            ("notgoing", self.notgoing),
+            ("event add", self._organizer(self._add)),
+            ("event list", self._organizer(self._list)),
+            ("event edit", self._organizer(self._edit)),
+            ("event cancel", self._organizer(self._cancel)),
+            ("event post", self._organizer(self._post)),
+            ("event status", self._organizer(self._status)),
         ):
-            core.register(name, handler, role)
+            core.register(path, handler)
         core.schedule_note = self.schedule_note
 
     def schedule_note(self, lang: str) -> str | None:
@@ -136,7 +125,7 @@ class EventCommands:
         return await self._rsvp(ctx, going=False)
 
     async def _rsvp(self, ctx: Context, *, going: bool) -> list[Reply]:
-        event_id = ctx.args.strip()
+        event_id = ctx.params["event"]
         if event_id not in self.reminders.events:
             return [Reply(text("unknown_event", ctx.lang, event=event_id), ctx.lang, private=True)]
         await self.store.set_going(event_id, ctx.msg.channel.platform, ctx.msg.user_id, going)
@@ -146,34 +135,25 @@ class EventCommands:
 
     # Organizers -------------------------------------------------------------------------
 
-    async def event(self, ctx: Context) -> list[Reply]:
-        verb, _, rest = ctx.args.partition(" ")
-        handlers = {
-            "add": self._add,
-            "list": self._list,
-            "edit": self._edit,
-            "cancel": self._cancel,
-            "post": self._post,
-            "status": self._status,
-        }
-        handler = handlers.get(verb.lower())
-        if handler is None:
-            return [Reply(EVENT_USAGE, "en", private=True)]
-        try:
-            message = await handler(rest.strip())
-        except EventCommandError as exc:
-            message = str(exc)
-        except StoreError as exc:
-            log.warning("event command failed: %s", exc)
-            message = (
-                "The database is not available right now; nothing was changed. Try again soon."
-            )
-        return [Reply(message, "en", private=True)]
+    def _organizer(self, step: Callable[[Mapping[str, str]], Awaitable[str]]) -> CommandHandler:
+        """An /event subcommand: its one-sentence outcome, or why nothing was changed."""
 
-    async def _add(self, args: str) -> str:
-        if not args:
-            raise EventCommandError(ADD_USAGE)
-        event = self.parse_add(args)
+        async def handler(ctx: Context) -> list[Reply]:
+            try:
+                message = await step(ctx.params)
+            except EventCommandError as exc:
+                message = str(exc)
+            except StoreError as exc:
+                log.warning("event command failed: %s", exc)
+                message = (
+                    "The database is not available right now; nothing was changed. Try again soon."
+                )
+            return [Reply(message, "en", private=True)]
+
+        return handler
+
+    async def _add(self, params: Mapping[str, str]) -> str:
+        event = self.parse_add(params)
         if event.id in {e.id for e in self.reminders.file_events}:
             raise EventCommandError(f"An event in schedules/ already has the id {event.id}.")
         ids = set(self.reminders.events)
@@ -190,29 +170,19 @@ class EventCommands:
             f"Reminders {reminders} before, to {', '.join(event.targets)}."
         )
 
-    def parse_add(self, args: str, *, event_id: str | None = None) -> Event:
-        try:
-            words = shlex.split(args)
-        except ValueError as exc:
-            raise EventCommandError(
-                f"I couldn't read that ({exc}): close the quotes.\n{ADD_USAGE}"
-            ) from None
-        if len(words) < 3:
-            raise EventCommandError(f"I need a title, a date and a time.\n{ADD_USAGE}")
-        title, day, hour, *rest = words
-        options = _options(rest)
-        zone = options.get("tz", self.config.timezone)
-        starts = self._parse_start(day, hour, zone)
+    def parse_add(self, params: Mapping[str, str]) -> Event:
+        zone = params.get("timezone", self.config.timezone)
+        starts = self._parse_start(params["date"], params["time"], zone)
         return Event(
-            id=event_id or _slug(title, starts),
-            title=title[:300],
+            id=_slug(params["title"], starts),
+            title=params["title"],
             starts=starts,
             timezone=zone,
-            location=options.get("at"),
-            url=self._url(options.get("url")),
-            recurrence=self._recurrence(options.get("every")),
-            remind=self._offsets(options.get("remind", "1d,2h")),
-            targets=self._targets(options.get("to", "console")),
+            location=params.get("location"),
+            url=self._url(params.get("url")),
+            recurrence=self._recurrence(params.get("every")),
+            remind=self._offsets(params.get("remind", "1d,2h")),
+            targets=self._targets(params.get("targets", "console")),
             file="chat",
         )
 
@@ -227,8 +197,7 @@ class EventCommands:
             naive = datetime.strptime(f"{day} {hour}", "%Y-%m-%d %H:%M")  # noqa: DTZ007
         except ValueError:
             raise EventCommandError(
-                f"I couldn't read the date '{day} {hour}'. Write it like 2026-12-08 16:30.\n"
-                + ADD_USAGE
+                f"I couldn't read the date '{day} {hour}'. Write it like 2026-12-08 16:30."
             ) from None
         starts = naive.replace(tzinfo=tz)
         if starts <= self.clock.now():
@@ -271,7 +240,7 @@ class EventCommands:
         except ValueError as exc:
             raise EventCommandError(f"I couldn't read the recurrence '{value}': {exc}") from None
 
-    async def _list(self, _args: str) -> str:
+    async def _list(self, _params: Mapping[str, str]) -> str:
         upcoming = self.reminders.upcoming(self.clock.now(), limit=_LIST_LIMIT)
         if not upcoming:
             return "No upcoming events."
@@ -298,15 +267,9 @@ class EventCommands:
             )
         return event
 
-    async def _edit(self, args: str) -> str:
-        try:
-            event_id, field, *value_words = shlex.split(args)
-        except ValueError:
-            raise EventCommandError("Usage: /event edit ID FIELD VALUE") from None
+    async def _edit(self, params: Mapping[str, str]) -> str:
+        event_id, field, value = params["event"], params["field"], params["value"]
         event = self._chat_event(event_id)
-        value = " ".join(value_words)
-        if not value:
-            raise EventCommandError("Usage: /event edit ID FIELD VALUE")
         changes: dict[str, object]
         if field == "title":
             changes = {"title": value[:300]}
@@ -335,16 +298,16 @@ class EventCommands:
         await self._on_change()
         return f"Updated {event_id}; its pending reminders follow the change."
 
-    async def _cancel(self, args: str) -> str:
-        event = self._chat_event(args.strip())
+    async def _cancel(self, params: Mapping[str, str]) -> str:
+        event = self._chat_event(params["event"])
         await self.store.cancel_event(event.id)
         await self._on_change()
         return f"Cancelled {event.id}: {event.title}. Its pending reminders are removed."
 
-    async def _post(self, args: str) -> str:
-        event = self.reminders.events.get(args.strip())
+    async def _post(self, params: Mapping[str, str]) -> str:
+        event = self.reminders.events.get(params["event"])
         if event is None:
-            raise EventCommandError(f"No event with the id '{args.strip()}'. Send /event list.")
+            raise EventCommandError(f"No event with the id '{params['event']}'. Send /event list.")
         when = event.next_occurrence(self.clock.now()) or event.starts
         now = self.clock.now()
         sent = 0
@@ -360,7 +323,7 @@ class EventCommands:
                 sent += outcome == DeliveryStatus.SENT
         return f"Posted {event.id} to {sent} chat(s)."
 
-    async def _status(self, _args: str) -> str:
+    async def _status(self, _params: Mapping[str, str]) -> str:
         rows = await self.store.deliveries_by_status(*TO_CHECK)
         if not rows:
             return "Every reminder so far was delivered."
@@ -373,18 +336,6 @@ class EventCommands:
                 f"to {row['destination']}" + (f": {row['detail']}" if row.get("detail") else "")
             )
         return "\n".join(lines)
-
-
-def _options(words: list[str]) -> dict[str, str]:
-    options: dict[str, str] = {}
-    i = 0
-    while i < len(words):
-        key = words[i].lower()
-        if key not in _KEYWORDS or i + 1 >= len(words):
-            raise EventCommandError(f"I didn't understand '{words[i]}'.\n{ADD_USAGE}")
-        options[key] = words[i + 1]
-        i += 2
-    return options
 
 
 def _slug(title: str, starts: datetime) -> str:

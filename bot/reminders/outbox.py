@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.adapters.base import DELIVERY, Adapter, DeliveryError
+from bot.adapters.base import Adapter, DeliveryError
 from bot.clock import Clock
 from bot.messages import ChannelRef, Reply
 from bot.store import DeliveryKey, DeliveryStatus, Store
@@ -93,17 +93,25 @@ class Outbox:
             return DeliveryStatus.DUPLICATE
         adapter = self.adapters.get(channel.platform)
         if adapter is None:
+            detail = f"the {channel.platform} adapter is not running"
             await self.store.mark(
-                key,
-                DeliveryStatus.FAILED,
-                self.clock.now(),
-                attempts=0,
-                detail=f"the {channel.platform} adapter is not running",
+                key, DeliveryStatus.FAILED, self.clock.now(), attempts=0, detail=detail
             )
-            log.warning(
-                "reminder %s not sent: %s adapter not running", key.event_id, channel.platform
-            )
+            log.warning("reminder %s not sent: %s", key.event_id, detail)
             return DeliveryStatus.FAILED
+        return await self._attempts(key, adapter, channel, reply, deadline)
+
+    async def _attempts(
+        self,
+        key: DeliveryKey,
+        adapter: Adapter,
+        channel: ChannelRef,
+        reply: Reply,
+        deadline: datetime,
+    ) -> DeliveryStatus:
+        """Send a claimed reminder, retrying what the platform refused for now until the
+        deadline; whatever else happens is marked in the ledger, never sent twice."""
+        delivery_id = repr(sorted(key.columns().items()))  # the ledger row, for the platform
         delay = FIRST_BACKOFF
         attempt = 0
         while True:
@@ -111,18 +119,13 @@ class Outbox:
                 await self._release(key, "shutting down before the send")
                 return DeliveryStatus.RELEASED
             attempt += 1
-            row = DELIVERY.set(repr(sorted(key.columns().items())))
             try:
-                await self._send(adapter, channel, reply)
+                await self._send(adapter, channel, reply, delivery_id)
             except DeliveryError as exc:
                 wait = max(exc.retry_after or 0.0, delay)
                 if exc.retry and self.clock.now() + timedelta(seconds=wait) < deadline:
                     log.info("reminder %s refused (%s); retry in %.1fs", key.event_id, exc, wait)
-                    try:
-                        await self._pause(wait)
-                    except asyncio.CancelledError:
-                        await self._release(key, "cancelled while waiting to retry")
-                        raise
+                    await self._wait_to_retry(key, wait)
                     delay = min(delay * 2, MAX_BACKOFF)
                     continue
                 status = (
@@ -148,28 +151,33 @@ class Outbox:
                 )
                 return DeliveryStatus.UNCERTAIN
             except Exception as exc:
+                detail = f"{type(exc).__name__}: {exc}"
                 await self.store.mark(
-                    key,
-                    DeliveryStatus.UNCERTAIN,
-                    self.clock.now(),
-                    attempts=attempt,
-                    detail=f"{type(exc).__name__}: {exc}",
+                    key, DeliveryStatus.UNCERTAIN, self.clock.now(), attempts=attempt, detail=detail
                 )
                 log.exception("reminder %s to %s: outcome unknown", key.event_id, channel.platform)
                 return DeliveryStatus.UNCERTAIN
-            finally:
-                DELIVERY.reset(row)
             await self.store.mark(key, DeliveryStatus.SENT, self.clock.now(), attempts=attempt)
             return DeliveryStatus.SENT
 
-    async def _send(self, adapter: Adapter, channel: ChannelRef, reply: Reply) -> None:
+    async def _send(
+        self, adapter: Adapter, channel: ChannelRef, reply: Reply, delivery_id: str
+    ) -> None:
         """The send in a task of its own, so shutdown can cancel the send and nothing else."""
-        task = asyncio.create_task(adapter.send(channel, reply))
+        task = asyncio.create_task(adapter.send(channel, reply, delivery_id=delivery_id))
         self._sending.add(task)
         try:
             await task
         finally:
             self._sending.discard(task)
+
+    async def _wait_to_retry(self, key: DeliveryKey, seconds: float) -> None:
+        """Nothing went out: cancelled while waiting, the claim is released for a restart."""
+        try:
+            await self._pause(seconds)
+        except asyncio.CancelledError:
+            await self._release(key, "cancelled while waiting to retry")
+            raise
 
     async def _pause(self, seconds: float) -> None:
         """Wait before a retry, or less when shutdown begins meanwhile."""
