@@ -15,6 +15,7 @@ from bot.adapters.base import Adapter, Connects
 from bot.answering.knowledge import KnowledgeHolder
 from bot.answering.matcher import Matcher
 from bot.answering.semantic import Stopped
+from bot.chat.chat_commands import reload_report
 from bot.chat.commands import COMMANDS
 from bot.chat.core import Core
 from bot.chat.event_commands import EventCommands
@@ -331,7 +332,7 @@ async def _watch_knowledge(app: App, seen: tuple[tuple[str, int, int], ...]) -> 
         if current == seen:
             continue
         seen = current
-        report = await app.core.reload_report("en")
+        report = await reload_report(app.knowledge, "en")
         log.info("knowledge files changed: %s", report.splitlines()[0])
         if app.knowledge.last_problems and any(
             p.severity == "error" for p in app.knowledge.last_problems

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import app as app_module
+from bot.chat.chat_commands import reload_report
 from bot.config import Config
 from bot.messages import Role
 from tests.conftest import ROOT, FakeClock, TestBot, console_bot
@@ -123,7 +124,7 @@ async def test_a_rejected_reload_lists_ten_problems_then_how_many_more(
         for n in range(13)
     )
     (knowledge / "a.yaml").write_text(broken, encoding="utf-8")
-    notice = await app.core.reload_report("en")
+    notice = await reload_report(app.core.knowledge, "en")
     assert notice.startswith("Not reloaded: the files have errors (13)")
     listed = [line for line in notice.splitlines() if line.startswith(f"{knowledge / 'a.yaml'}:")]
     assert len(listed) == 10

@@ -6,9 +6,10 @@ generated from it, so a new command is one entry here and one handler registered
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 
-from bot.messages import CommandSpec, Param, Role
+from bot.messages import CommandSpec, Incoming, Param, Reply, Role
 from bot.texts import text
 
 EVENT = Param("event", "evento", "The event's id (see /events)", "El id del evento (/events)")
@@ -227,6 +228,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ),
     ),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a command handler gets: the message, its checked arguments by name (from the
+    registry's parameters), the language to reply in."""
+
+    msg: Incoming
+    command: str  # its path in the registry: "next", "event add"
+    params: Mapping[str, str]
+    lang: str
+
+
+CommandHandler = Callable[[Context], Awaitable[list[Reply]]]
 
 
 class UsageError(ValueError):

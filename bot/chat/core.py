@@ -8,60 +8,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from difflib import get_close_matches
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
-from bot.answering.bands import REFERRAL, SUGGEST
+from bot.answering.bands import REFERRAL
 from bot.answering.knowledge import Entry, KnowledgeHolder
 from bot.answering.matcher import MAX_INPUT, Match, Matcher, detect_language, fold, terms
-from bot.chat.commands import COMMANDS, UsageError, group_usage, help_lines, read_args
+from bot.chat.chat_commands import ChatCommands
+from bot.chat.chat_state import FLOOD_MESSAGES, ChatState, chat_of, keep
+from bot.chat.commands import (
+    COMMANDS,
+    CommandHandler,
+    Context,
+    UsageError,
+    group_usage,
+    read_args,
+)
+from bot.chat.replies import abstain_reply, entry_reply, referral_reply
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.messages import MAX_ACTION, Button, CommandSpec, Incoming, Reply
+from bot.messages import CommandSpec, Incoming, Reply
 from bot.store import Store, StoreError
 from bot.texts import LANGUAGES, text
-from bot.yamlcheck import ordered
 
 log = logging.getLogger(__name__)
 
-CommandHandler = Callable[["Context"], Awaitable[list[Reply]]]
-URGENT_TAG = "urgent"
 WHEN_TAG = "when"  # "when is the next meeting": the schedule's next event goes under the answer
 _GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"})
-_MAX_RELATED_BUTTONS = 2
-_MAX_REMEMBERED_CHATS = 10_000
-_SHOWN_PROBLEMS = 10  # in a rejected reload's notice; `validate` lists them all
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def _keep(memory: OrderedDict[K, V], key: K, value: V) -> None:
-    """Remember `value` as the newest, forgetting the oldest past _MAX_REMEMBERED_CHATS: what
-    is kept per chat in memory stays bounded however many chats write."""
-    memory[key] = value
-    memory.move_to_end(key)
-    while len(memory) > _MAX_REMEMBERED_CHATS:
-        memory.popitem(last=False)
-
-
-FLOOD_MESSAGES, FLOOD_SECONDS = 8, 10.0  # per person; more gets one notice, then silence
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What a command handler gets: the message, its checked arguments by name (from the
-    registry's parameters), the language to reply in."""
-
-    msg: Incoming
-    command: str  # its path in the registry: "next", "event add"
-    params: Mapping[str, str]
-    lang: str
 
 
 class Core:
@@ -83,37 +60,15 @@ class Core:
         self.record = record
         self.specs = {spec.name: spec for spec in COMMANDS}
         self.handlers: dict[str, CommandHandler] = {}
-        # chat → id of the last entry answered there, for /sources and /wrong (no text kept)
-        self._last: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self.state = ChatState()
         self._background: set[asyncio.Task[None]] = set()  # kept, so none is collected early
-        # chat → its /lang choice (None: none), so answering needs no database read
-        self._languages: OrderedDict[tuple[str, str], str | None] = OrderedDict()
-        # chat → the language its last message was written in (by its words), for messages
-        # whose words do not say, such as "ICE?"
-        self._spoken: OrderedDict[tuple[str, str], str] = OrderedDict()
-        # token → ("Did you mean" question, language) until a button is tapped: no chat, no
-        # person, so the choice is recorded for the report without saying who asked
-        self._offered: OrderedDict[str, tuple[str, str]] = OrderedDict()
         # lang → the next scheduled event in a sentence, or None; set by the reminders feature
         self.schedule_note: Callable[[str], str | None] | None = None
         # questions handed to the model and not yet answered; past matcher.queue, words alone
         self._waiting = 0
         self._shedding = False
         self._words = ThreadPoolExecutor(1, thread_name_prefix="words")
-        # person → times of their recent messages, in memory only, for the flood limit
-        self._recent: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
-        for path, handler in (
-            ("start", self._start),
-            ("help", self._help),
-            ("lang", self._lang),
-            ("sources", self._sources),
-            ("privacy", self._privacy),
-            ("wrong", self._wrong),
-            ("ask", self._ask),
-            ("forget", self._forget),
-            ("reload", self._reload),
-        ):
-            self.register(path, handler)
+        ChatCommands(self)
 
     def register(self, path: str, handler: CommandHandler) -> None:
         """`path` names a registry entry ("next", "event add"): its role, words and parameters
@@ -165,14 +120,14 @@ class Core:
         if said:
             return said
         locale = (msg.language or "")[:2].lower()
-        spoken = self._spoken.get((msg.channel.platform, msg.channel.chat_id))
+        spoken = self.state.spoken.get(chat_of(msg.channel))
         return spoken or (locale if locale in LANGUAGES else None)
 
     async def answer(self, msg: Incoming, body: str) -> list[Reply]:
         said = detect_language(body)
         lang = await self.language(msg, said=said)
         if said:  # questions only: a command's id is not a language
-            _keep(self._spoken, (msg.channel.platform, msg.channel.chat_id), said)
+            keep(self.state.spoken, chat_of(msg.channel), said)
         if self.matcher.embedder is None:
             match, reply = self.respond(body, lang)
         elif self._waiting >= self.matcher.config.queue:
@@ -205,7 +160,7 @@ class Core:
             match.lang,
         )
         if match.matched and match.best:
-            self._remember(msg, match.best.entry.id)
+            self.state.remember(msg.channel, match.best.entry.id)
             reply = self._with_schedule(reply, match.best.entry)
         if match.band == REFERRAL:
             return [reply]  # someone's own case: its words are never kept
@@ -231,11 +186,13 @@ class Core:
             lang = lang or detect_language(body) or "en"  # "hola" greets in Spanish
             return None, Reply(text(key, lang), lang)
         match = self.matcher.match(self.knowledge.snapshot, body, lang, words_only=words_only)
+        snapshot, contacts = self.knowledge.snapshot, self.config.contacts
         if match.band == REFERRAL:
-            return match, self.referral_reply(match)
+            return match, referral_reply(match, snapshot, contacts)
         if match.matched and match.best:
-            return match, self.entry_reply(match.best.entry, match.lang)
-        return match, self.abstain_reply(match)
+            return match, entry_reply(match.best.entry, match.lang, snapshot, contacts)
+        token = self.state.offer(match.question, match.lang) if match.suggestions else ""
+        return match, abstain_reply(match, token)
 
     def complete(self, partial: str, lang: str, limit: int = 25) -> list[str]:
         """Entry questions to offer while someone is still typing (Discord's autocomplete):
@@ -252,46 +209,7 @@ class Core:
         return list(dict.fromkeys(question(e) for e in found))[:limit]
 
     def entry_reply(self, entry: Entry, lang: str) -> Reply:
-        lang = (
-            lang
-            if lang in entry.texts
-            else "en"
-            if "en" in entry.texts
-            else next(iter(entry.texts))
-        )
-        content = entry.text(lang)
-        body = content.answer
-        if URGENT_TAG in entry.tags:
-            body = self._with_contacts(body, lang)
-        snapshot = self.knowledge.snapshot
-        related = [snapshot.by_id[r] for r in entry.related if r in snapshot.by_id]
-        buttons = [
-            Button(text("helpful_yes", lang), f"fb:yes:{entry.id}"),
-            Button(text("helpful_no", lang), f"fb:no:{entry.id}"),
-            *(Button(r.text(lang).question, f"ask:{r.id}") for r in related[:_MAX_RELATED_BUTTONS]),
-        ]
-        return Reply(
-            body,
-            lang,
-            title=content.question,
-            sources=entry.sources,
-            reviewed=entry.reviewed,
-            buttons=tuple(buttons),
-        )
-
-    def abstain_reply(self, match: Match) -> Reply:
-        lang = match.lang
-        if match.suggestions:
-            token = self._offer(match.question, lang)
-            buttons = tuple(
-                Button(e.text(lang).question, _ask_action(e.id, token)) for e in match.suggestions
-            )
-            if match.band == SUGGEST:
-                body = text("did_you_mean_question", lang, question=buttons[0].label)
-            else:
-                body = f"{text('abstain', lang)} {text('abstain_suggest', lang)}"
-            return Reply(body, lang, buttons=buttons)
-        return Reply(f"{text('abstain', lang)} {text('abstain_topics', lang)}", lang)
+        return entry_reply(entry, lang, self.knowledge.snapshot, self.config.contacts)
 
     def _with_schedule(self, reply: Reply, entry: Entry) -> Reply:
         """A "when" answer with the next scheduled event under it. On the event loop: the
@@ -300,38 +218,6 @@ class Core:
             return reply
         note = self.schedule_note(reply.lang)
         return replace(reply, text=f"{reply.text}\n\n{note}") if note else reply
-
-    def _offer(self, question: str, lang: str) -> str:
-        token = secrets.token_hex(4)
-        _keep(self._offered, token, (question, lang))
-        return token
-
-    def referral_reply(self, match: Match) -> Reply:
-        """Someone's own case: the general rule when the engine is sure of it, that their case
-        needs a lawyer or accredited representative now, and where to find free help."""
-        lang = match.lang
-        rule = self.entry_reply(match.best.entry, lang) if match.matched and match.best else None
-        parts = [match.best.entry.text(rule.lang).answer] if rule and match.best else []
-        parts.append(text("referral", lang))
-        help_lines = [
-            text(f"contact_{key}", lang, value=value)
-            for key in ("rapid_response", "legal_help")
-            if (value := self.config.contacts.get(key))
-        ]
-        parts.append("\n".join([*help_lines, text("urgent_no_contacts", lang)]))
-        if rule:
-            return replace(rule, text="\n\n".join(parts), buttons=())
-        return Reply("\n\n".join(parts), lang)
-
-    def _with_contacts(self, body: str, lang: str) -> str:
-        lines = [
-            text(f"contact_{key}", lang, value=value)
-            for key in ("rapid_response", "legal_help")
-            if (value := self.config.contacts.get(key))
-        ]
-        if not lines:  # the answer says "contacts below": never leave that empty
-            return "\n\n".join([body, text("urgent_no_contacts", lang)])
-        return "\n\n".join([body, "\n".join([text("urgent_contacts", lang), *lines])])
 
     async def settle(self) -> None:
         """Wait for background writes, e.g. before the database closes."""
@@ -408,22 +294,22 @@ class Core:
             entry_id, _, token = rest.partition(":")
             entry = self.knowledge.snapshot.by_id.get(entry_id)
             if entry:
-                self._remember(msg, entry.id)
-                offered = self._offered.pop(token, None)
+                self.state.remember(msg.channel, entry.id)
+                offered = self.state.taken(token)
                 if offered:
                     self._in_background(self.record_choice(*offered, entry.id), "record-choice")
                 return [self._with_schedule(self.entry_reply(entry, lang), entry)]
             return [Reply(text("abstain", lang), lang)]
         if kind == "fb":
             verdict, _, entry_id = rest.partition(":")
-            return await self._feedback(entry_id, verdict == "yes", lang)
+            return await self.feedback(entry_id, verdict == "yes", lang)
         spec = self.specs.get(kind)
         if spec and kind in self.handlers:  # buttons may also run a command: "going:<event>"
             return await self._dispatch(msg, spec, rest, lang)
         log.warning("unknown button action %s", kind)
         return []
 
-    async def _feedback(self, entry_id: str, helpful: bool, lang: str) -> list[Reply]:
+    async def feedback(self, entry_id: str, helpful: bool, lang: str) -> list[Reply]:
         if entry_id not in self.knowledge.snapshot.by_id:
             return [Reply(text("no_last_answer", lang), lang, private=True)]
         if self.store:
@@ -439,28 +325,20 @@ class Core:
         """None when the message may go on; else the one notice (first time) or silence."""
         if msg.local:
             return None
-        key = (msg.channel.platform, msg.user_id)
-        now = self.clock.now().timestamp()
-        recent = [t for t in self._recent.pop(key, []) if now - t < FLOOD_SECONDS]
-        recent.append(now)
-        _keep(self._recent, key, recent)
-        if len(recent) <= FLOOD_MESSAGES:
+        count = self.state.flooding(msg, self.clock.now().timestamp())
+        if count <= FLOOD_MESSAGES:
             return None
-        if len(recent) == FLOOD_MESSAGES + 1:
+        if count == FLOOD_MESSAGES + 1:
             log.info("flood limit reached on %s", msg.channel.platform)
             lang = msg.language[:2] if msg.language else "en"
             return [Reply(text("slow_down", lang), lang, private=True)]
         return []
 
-    def _remember(self, msg: Incoming, entry_id: str) -> None:
-        key = (msg.channel.platform, msg.channel.chat_id)
-        _keep(self._last, key, entry_id)
-
     async def _chosen_language(self, msg: Incoming) -> str | None:
         """The chat's /lang choice, read once and then kept in memory (a few bytes a chat)."""
-        key = (msg.channel.platform, msg.channel.chat_id)
-        if key in self._languages:
-            return self._languages[key]
+        key = chat_of(msg.channel)
+        if key in self.state.chosen:
+            return self.state.chosen[key]
         if not self.store:
             return None
         try:
@@ -468,101 +346,5 @@ class Core:
         except StoreError as exc:
             log.warning("language choice unavailable: %s", exc)
             return None
-        _keep(self._languages, key, chosen)
+        keep(self.state.chosen, key, chosen)
         return chosen
-
-    # Built-in commands ------------------------------------------------------------------
-
-    async def _start(self, ctx: Context) -> list[Reply]:
-        """`/start <entry-id>` (a t.me deep link on a flyer) opens that one answer."""
-        entry = self.knowledge.snapshot.by_id.get(ctx.params.get("entry", "").lower())
-        if entry:  # an id says nothing about language: the chat's choice or locale does
-            self._remember(ctx.msg, entry.id)
-            return [self.entry_reply(entry, await self.language(ctx.msg) or "en")]
-        return [Reply(text("start", ctx.lang), ctx.lang)]
-
-    async def _help(self, ctx: Context) -> list[Reply]:
-        commands = help_lines(self.available(), ctx.msg.roles, ctx.lang)
-        return [Reply(text("help", ctx.lang, commands=commands), ctx.lang, private=True)]
-
-    async def _privacy(self, ctx: Context) -> list[Reply]:
-        days = self.config.retention.days
-        return [Reply(text("privacy", ctx.lang, retention=days), ctx.lang, private=True)]
-
-    async def _lang(self, ctx: Context) -> list[Reply]:
-        choice = ctx.params["language"]
-        if choice not in LANGUAGES or not self.store:
-            return [Reply(text("lang_usage", ctx.lang), ctx.lang)]
-        try:
-            await self.store.set_language(ctx.msg.channel.platform, ctx.msg.channel.chat_id, choice)
-            _keep(self._languages, (ctx.msg.channel.platform, ctx.msg.channel.chat_id), choice)
-        except StoreError as exc:
-            log.warning("language choice not saved: %s", exc)
-            return [Reply(text("busy", ctx.lang), ctx.lang)]
-        return [Reply(text("lang_set", choice), choice)]
-
-    async def _sources(self, ctx: Context) -> list[Reply]:
-        entry_id = self._last.get((ctx.msg.channel.platform, ctx.msg.channel.chat_id))
-        entry = self.knowledge.snapshot.by_id.get(entry_id or "")
-        if entry is None:
-            return [Reply(text("no_last_answer", ctx.lang), ctx.lang)]
-        return [
-            Reply(
-                entry.text(ctx.lang).question,
-                ctx.lang,
-                sources=entry.sources,
-                reviewed=entry.reviewed,
-            )
-        ]
-
-    async def _wrong(self, ctx: Context) -> list[Reply]:
-        entry_id = self._last.get((ctx.msg.channel.platform, ctx.msg.channel.chat_id))
-        if entry_id is None:
-            return [Reply(text("no_last_answer", ctx.lang), ctx.lang)]
-        return await self._feedback(entry_id, False, ctx.lang)
-
-    async def _ask(self, ctx: Context) -> list[Reply]:
-        return await self.answer(ctx.msg, ctx.params["question"])
-
-    async def _forget(self, ctx: Context) -> list[Reply]:
-        self._last.pop((ctx.msg.channel.platform, ctx.msg.channel.chat_id), None)
-        self._languages.pop((ctx.msg.channel.platform, ctx.msg.channel.chat_id), None)
-        if self.store:
-            try:
-                await self.store.forget(
-                    ctx.msg.channel.platform, ctx.msg.channel.chat_id, ctx.msg.user_id
-                )
-            except StoreError as exc:
-                log.warning("forget failed: %s", exc)
-                return [Reply(text("busy", ctx.lang), ctx.lang, private=True)]
-        return [Reply(text("forgotten", ctx.lang), ctx.lang, private=True)]
-
-    async def _reload(self, ctx: Context) -> list[Reply]:
-        return [Reply(await self.reload_report(ctx.lang), ctx.lang, private=True)]
-
-    async def reload_report(self, lang: str) -> str:
-        """Reload now and say what happened, in words a moderator can act on."""
-        result = await asyncio.to_thread(self.knowledge.reload)
-        if result.errors:
-            errors = ordered(result.errors)
-            shown = "\n".join(str(p) for p in errors[:_SHOWN_PROBLEMS])
-            if len(errors) > _SHOWN_PROBLEMS:
-                more = text("and_more", lang, count=len(errors) - _SHOWN_PROBLEMS)
-                shown = f"{shown}\n{more}"
-            return text(
-                "reload_failed",
-                lang,
-                count=len(result.errors),
-                entries=len(self.knowledge.snapshot.entries),
-                problems=shown,
-            )
-        warnings = (
-            text("reload_warnings", lang, count=len(result.warnings)) if result.warnings else ""
-        )
-        return text("reloaded", lang, count=len(result.snapshot.entries), warnings=warnings)
-
-
-def _ask_action(entry_id: str, token: str) -> str:
-    """The button that answers `entry_id`, carrying the token when it fits the platforms."""
-    action = f"ask:{entry_id}:{token}"
-    return action if len(action.encode()) <= MAX_ACTION else f"ask:{entry_id}"

@@ -11,7 +11,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.chat.core import CommandHandler, Context, Core
+from bot.chat.commands import CommandHandler, Context
+from bot.chat.core import Core
 from bot.config import ConfigError, parse_duration, resolve_target
 from bot.messages import Attachment, Reply, link_problem
 from bot.reminders.calendar import Reminders, event_row, format_when
