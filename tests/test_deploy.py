@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.base import plain_text
-from bot.adapters.telegram_adapter import render
+from bot.adapters.telegram_render import render
 from bot.answering.knowledge import KnowledgeHolder
 from bot.answering.matcher import Matcher
 from bot.chat.core import Core

@@ -25,7 +25,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.base import DeliveryError
-from bot.adapters.discord_adapter import DiscordAdapter, render
+from bot.adapters.discord_adapter import DiscordAdapter
+from bot.adapters.discord_render import render
 from bot.app import App, build, serve
 from bot.chat.commands import COMMANDS
 from bot.config import Config, PlatformConfig, RoleRule

@@ -14,7 +14,8 @@ import pytest
 from telegram.ext import AIORateLimiter
 
 from bot.adapters.base import DeliveryError
-from bot.adapters.telegram_adapter import TelegramAdapter, render
+from bot.adapters.telegram_adapter import TelegramAdapter
+from bot.adapters.telegram_render import render
 from bot.app import App, build, serve
 from bot.chat.commands import COMMANDS
 from bot.config import Config, PlatformConfig, RoleRule

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import inspect
-import io
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,33 +21,24 @@ import discord
 import yarl
 from discord import app_commands
 from discord.app_commands import Choice
-from discord.app_commands import locale_str as _t
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.base import (
-    FEEDBACK_PREFIX,
     DeliveryError,
     Handler,
     LinkListener,
     say_link,
-    split_text,
 )
+from bot.adapters.discord_commands import SPANISH, Translator, slash
+from bot.adapters.discord_render import MAX_BUTTONS, ActionButton, render
 from bot.config import Config
-from bot.messages import ChannelRef, CommandSpec, Incoming, Moment, Param, Reply, Role
+from bot.messages import ChannelRef, CommandSpec, Incoming, Reply, Role
 
 log = logging.getLogger(__name__)
 
-MESSAGE_LIMIT = 2000
-EMBED_PIECE = 3500  # description room per embed, leaving the 6,000 total for the rest
-FIELD_LIMIT = 1024
-TITLE_LIMIT = 256
-LABEL_LIMIT = 80
-MAX_BUTTONS = 25
 NONCE_LENGTH = 25
 DEFER_AFTER = 2.0  # Discord wants an interaction answered within 3 s
-SPANISH = frozenset({discord.Locale.spain_spanish, discord.Locale.latin_american_spanish})
-COLOUR = discord.Colour(0x2B6CB0)
 REFUSED_HELP = (
     "discord refused DISCORD_TOKEN: set it to the bot's token from the Discord developer "
     "portal (your application → Bot → Reset Token) and restart"
@@ -86,49 +75,6 @@ class ForumClient(discord.Client):
     async def on_disconnect(self) -> None:
         """discord.py reconnects (and resumes) by itself; meanwhile reminders wait."""
         say_link(self.adapter, False, "the gateway connection dropped; discord.py reconnects")
-
-
-class ActionButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"(?P<action>[a-z]+:.+)",
-):
-    """Any Reply button. The action is the custom_id, so a press works after a restart."""
-
-    def __init__(self, action: str, label: str = "…") -> None:
-        style = (
-            discord.ButtonStyle.secondary
-            if action.startswith(FEEDBACK_PREFIX)
-            else discord.ButtonStyle.primary
-        )
-        super().__init__(
-            discord.ui.Button(label=label[:LABEL_LIMIT], custom_id=action, style=style)
-        )
-        self.action = action
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[discord.Client],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> ActionButton:
-        return cls(match["action"], getattr(item, "label", None) or "…")
-
-    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
-        if isinstance(interaction.client, ForumClient):
-            await interaction.client.adapter.respond(interaction, "", action=self.action)
-
-
-class Translator(app_commands.Translator):
-    """Spanish names and descriptions for es-ES and es-419, from each locale_str's `es`."""
-
-    async def translate(
-        self,
-        string: app_commands.locale_str,
-        locale: discord.Locale,
-        context: app_commands.TranslationContextTypes,
-    ) -> str | None:
-        return string.extras.get("es") if locale in SPANISH else None
 
 
 class DiscordAdapter:
@@ -386,59 +332,7 @@ class DiscordAdapter:
     def _add_commands(self) -> None:
         for spec in self.commands:
             if spec.menu:
-                self.tree.add_command(self._slash(spec, spec.name))
-
-    def _slash(
-        self, spec: CommandSpec, path: str
-    ) -> app_commands.Command[Any, ..., None] | app_commands.Group:
-        """A registry entry as a slash command (or a group of them), localized, with typed
-        options; its role's Discord permission hides it from everyone else (checked again in
-        the core)."""
-        name = _t(spec.name, es=spec.es)
-        description = _t(spec.help[:DESCRIPTION_LIMIT], es=spec.help_es[:DESCRIPTION_LIMIT])
-        permissions, guild_only = ROLE_PERMISSIONS[spec.role] if spec.role else (None, False)
-        if spec.subcommands:
-            group = app_commands.Group(
-                name=name,
-                description=description,
-                default_permissions=permissions,
-                guild_only=guild_only,
-            )
-            for sub in spec.subcommands:
-                group.add_command(self._slash(sub, f"{path} {sub.name}"))
-            return group
-        adapter = self
-
-        async def callback(interaction: discord.Interaction[Any], **values: Any) -> None:
-            args = {
-                key: value.value if isinstance(value, Choice) else str(value)
-                for key, value in values.items()
-                if value is not None
-            }
-            await adapter.respond(interaction, f"/{path}", args=args)
-
-        callback.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [
-                inspect.Parameter(
-                    "interaction",
-                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                    annotation=discord.Interaction,
-                ),
-                *(_option(p) for p in spec.params),
-            ]
-        )
-        _describe_options(callback, spec.params)
-        if permissions is not None:
-            app_commands.default_permissions(**{k: v for k, v in permissions if v})(callback)
-        if guild_only:
-            app_commands.guild_only()(callback)
-        command: app_commands.Command[Any, ..., None] = app_commands.Command(
-            name=name, description=description, callback=callback
-        )
-        for param in spec.params:
-            if param.complete:
-                command.autocomplete(param.name)(self._questions)
-        return command
+                self.tree.add_command(slash(spec, spec.name, self.respond, self._questions))
 
     async def _questions(
         self, interaction: discord.Interaction[Any], current: str
@@ -449,47 +343,6 @@ class DiscordAdapter:
         lang = "es" if interaction.locale in SPANISH else "en"
         questions = self._complete(current, lang)[:MAX_BUTTONS]
         return [Choice(name=q[:100], value=q[:100]) for q in questions]
-
-
-DESCRIPTION_LIMIT = 100
-ROLE_PERMISSIONS: dict[
-    Role, tuple[discord.Permissions | None, bool]
-] = {  # who sees a role's commands in Discord's menu: (permission, servers only)
-    Role.MODERATOR: (discord.Permissions(manage_guild=True), False),
-    Role.ORGANIZER: (discord.Permissions(manage_events=True), True),
-}
-
-
-def _option(param: Param) -> inspect.Parameter:
-    """A registry parameter as the typed callback parameter discord.py reads options from."""
-    kind: Any = str
-    if param.choices:
-        kind = Choice[str]
-    elif param.max_length and param.required:
-        kind = app_commands.Range[str, 1, param.max_length]
-    return inspect.Parameter(
-        param.name,
-        inspect.Parameter.KEYWORD_ONLY,
-        annotation=kind if param.required else kind | None,
-        default=inspect.Parameter.empty if param.required else None,
-    )
-
-
-def _describe_options(callback: Callable[..., Any], params: Sequence[Param]) -> None:
-    """Spanish names, descriptions and choices for each option, as discord.py's decorators."""
-    if not params:
-        return
-    app_commands.rename(**{p.name: _t(p.name, es=p.es) for p in params})(callback)
-    app_commands.describe(
-        **{p.name: _t(p.help[:DESCRIPTION_LIMIT], es=p.help_es[:DESCRIPTION_LIMIT]) for p in params}
-    )(callback)
-    choices = {
-        p.name: [Choice(name=_t(en, es=es), value=value) for value, en, es in p.choices]
-        for p in params
-        if p.choices
-    }
-    if choices:
-        app_commands.choices(**choices)(callback)
 
 
 def use_base_url(config: Config) -> None:
@@ -517,62 +370,6 @@ async def token_problem(config: Config, token: str) -> str | None:
     finally:
         await http.close()
     return None
-
-
-# Rendering ------------------------------------------------------------------------------
-
-
-def escape(value: str) -> str:
-    """User and knowledge text as Discord shows it: no markdown, no mentions."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(value))
-
-
-def with_timestamps(body: str, moments: Sequence[Moment]) -> str:
-    """Each written time → <t:…:F> (<t:…:R>): every reader sees it in their own zone."""
-    for moment in moments:
-        stamp = int(moment.at.timestamp())
-        body = body.replace(escape(moment.shown), f"<t:{stamp}:F> (<t:{stamp}:R>)")
-    return body
-
-
-def render(reply: Reply, *, embeds: bool = True) -> list[dict[str, Any]]:
-    """Keyword arguments for each message to send, the buttons and file on the last one."""
-    body = with_timestamps(escape(reply.text), reply.moments)
-    checked = reply.labels.checked(reply.reviewed) if reply.reviewed else ""
-    pieces: list[dict[str, Any]]
-    if embeds and (reply.title or reply.sources):
-        parts = split_text(body, EMBED_PIECE)
-        cards = [discord.Embed(description=part, colour=COLOUR) for part in parts]
-        if reply.title:
-            cards[0].title = escape(reply.title)[:TITLE_LIMIT]
-        links = [f"[{escape(s.title)[:200]}]({s.url})" for s in reply.sources]
-        for number, chunk in enumerate(split_text("\n".join(links), FIELD_LIMIT) if links else []):
-            name = reply.labels.sources.rstrip(":") if number == 0 else "…"
-            cards[-1].add_field(name=name, value=chunk, inline=False)
-        if checked:
-            cards[-1].set_footer(text=checked)
-        pieces = [{"embed": card} for card in cards]
-    else:
-        lines = [body]
-        if reply.sources:
-            lines.append(
-                "\n".join(
-                    [reply.labels.sources]
-                    + [f"- {escape(s.title)}: <{s.url}>" for s in reply.sources]
-                )
-            )
-        if checked:
-            lines.append(f"*{checked}*")
-        pieces = [{"content": part} for part in split_text("\n\n".join(lines), MESSAGE_LIMIT)]
-    if reply.buttons:
-        view = discord.ui.View(timeout=None)
-        for button in reply.buttons[:MAX_BUTTONS]:
-            view.add_item(ActionButton(button.action, button.label))
-        pieces[-1]["view"] = view
-    if reply.attachment:
-        data = io.BytesIO(reply.attachment.data)
-        pieces[-1]["file"] = discord.File(data, filename=reply.attachment.filename)
-    return pieces
 
 
 def _nonce(base: str, number: int) -> str:
