@@ -333,7 +333,7 @@ def _ics(config: Config, args: argparse.Namespace) -> int:
 
 def _report(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.store import TO_CHECK, DeliveryStatus
+    from bot.schema import TO_CHECK, DeliveryStatus
 
     async def read() -> tuple[Any, ...]:
         async with Store(config.database_url) as store:

@@ -72,7 +72,7 @@ def test_only_the_wiring_imports_an_adapter() -> None:
 def test_answering_stands_alone() -> None:
     """The answer engine can be benchmarked, swapped or reused without the chat, the
     reminders, the database or a platform."""
-    forbidden = CHAT | REMINDERS | WIRING | {"bot.store", "bot.adapters"}
+    forbidden = CHAT | REMINDERS | WIRING | {"bot.store", "bot.schema", "bot.adapters"}
     for module in IMPORTS:
         if module.startswith("bot.answering"):
             assert not _reaches(module, forbidden), module
@@ -90,3 +90,4 @@ def test_adapters_translate_and_reach_nothing_of_the_core() -> None:
 def test_the_store_imports_nothing_above_it() -> None:
     above = CHAT | REMINDERS | WIRING | {"bot.answering", "bot.adapters"}
     assert not _reaches("bot.store", above)
+    assert not _reaches("bot.schema", above | {"bot.store"}), "the schema is below the queries"

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import MIGRATIONS, DeliveryKey, Store
+from bot.schema import MIGRATIONS, DeliveryKey
+from bot.store import Store
 
 
 def _pg_bin() -> Path | None:

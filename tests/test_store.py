@@ -6,7 +6,8 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from bot.store import MIGRATIONS, Store, async_url
+from bot.schema import MIGRATIONS
+from bot.store import Store, async_url
 
 DAY = date(2026, 11, 25)
 

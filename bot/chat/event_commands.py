@@ -19,7 +19,8 @@ from bot.reminders.calendar import Reminders, event_row, format_when
 from bot.reminders.ics import calendar_bytes
 from bot.reminders.outbox import destination
 from bot.reminders.schedule_files import Event, parse_recurrence
-from bot.store import TO_CHECK, DeliveryKey, DeliveryStatus, StoreError
+from bot.schema import TO_CHECK, DeliveryKey, DeliveryStatus
+from bot.store import StoreError
 from bot.texts import text
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,8 @@ from bot.reminders.schedule_files import (
     parse_recurrence,
     schedule_files,
 )
-from bot.store import DeliveryKey, Store, StoreError, iso
+from bot.schema import DeliveryKey, iso
+from bot.store import Store, StoreError
 from bot.texts import text
 from bot.yamlcheck import Problem
 
