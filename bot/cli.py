@@ -20,7 +20,8 @@ from typing import Any, NoReturn, TextIO
 from bot.answering.knowledge import Entry, KnowledgeHolder, load_knowledge
 from bot.answering.matcher import Matcher
 from bot.config import SECRET_ENV, Config, ConfigError, load_config, redact
-from bot.store import Store, StoreError
+from bot.database import StoreError
+from bot.store import Store
 
 PROG = "python -m bot"
 

@@ -1,26 +1,20 @@
-"""What the bot must remember, through SQLAlchemy Core (async): SQLite by default, PostgreSQL too.
+"""Every query the bot makes of its database, each a typed method: what the features need.
 
-The tables and their migrations are in `bot.schema`; here is every query the bot makes, each
-behind one error contract: a database it cannot use is a StoreError, never a driver's exception.
+The tables are in `bot.schema`, the connection and the error contract in `bot.database`: every
+method here names what it was doing, and fails only with a StoreError saying so.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Table, delete, event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
+from bot.database import Database
 from bot.schema import (
-    MIGRATIONS,
     DeliveryKey,
     DeliveryStatus,
     choices,
@@ -28,21 +22,13 @@ from bot.schema import (
     events,
     feedback,
     iso,
-    metadata,
     preferences,
     rsvps,
-    schema_version,
     subscriptions,
     unanswered,
 )
 
-log = logging.getLogger(__name__)
-
 MAX_STORED_QUESTION = 500  # characters kept of an unanswered question
-
-
-class StoreError(RuntimeError):
-    """The database could not be used (locked, full, unreachable); the message says which."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,118 +38,7 @@ class Counted:
     lang: str = ""
 
 
-def async_url(url: str) -> str:
-    """Plain `sqlite:///…` and `postgresql://…` as written; the bot picks the async driver."""
-    if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-BUSY_TIMEOUT_MS = 30_000  # a writer waits its turn this long; a busy event loop holds locks longer
-
-
-class Store:
-    def __init__(self, url: str) -> None:
-        self.url = async_url(url)
-        self._engine: AsyncEngine | None = None
-        self._writer: AsyncEngine | None = None
-
-    @property
-    def engine(self) -> AsyncEngine:
-        if self._engine is None:
-            raise StoreError("the store is not open; use `async with store:`")
-        return self._engine
-
-    async def open(self) -> None:
-        if self.url.startswith("sqlite+aiosqlite:///"):
-            file = self.url[len("sqlite+aiosqlite:///") :]
-            if file and file != ":memory:":
-                Path(file).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(self.url)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        self._engine = engine
-        self._writer = engine.execution_options(write=True)
-        try:
-            await self.migrate()
-        except SQLAlchemyError as exc:
-            await self.close()
-            raise StoreError(f"cannot open the database {self.describe()}: {_reason(exc)}") from exc
-
-    async def close(self) -> None:
-        if self._engine is not None:
-            await self._engine.dispose()
-            self._engine = self._writer = None
-
-    async def __aenter__(self) -> Store:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    @property
-    def writer(self) -> AsyncEngine:
-        """The engine for transactions that write: on SQLite they take the write lock when they
-        begin, so under load they wait their turn (busy_timeout) instead of failing at once with
-        "database is locked" when another writer commits between their read and their write."""
-        return self._writer or self.engine  # not open: `engine` says so
-
-    def describe(self) -> str:
-        """The URL without a password, safe for logs."""
-        return self.engine.url.render_as_string(hide_password=True) if self._engine else self.url
-
-    async def migrate(self) -> int:
-        async with self.writer.begin() as conn:
-            await conn.run_sync(metadata.create_all, tables=[schema_version])
-        async with self.engine.connect() as conn:
-            done = set((await conn.execute(select(schema_version.c.version))).scalars())
-        for version, migration in MIGRATIONS:
-            if version in done:
-                continue
-            try:
-                async with self.writer.begin() as conn:
-                    await migration(conn)
-                    await conn.execute(
-                        schema_version.insert().values(version=version, applied_on=_today())
-                    )
-                log.info("database migrated to version %d", version)
-            except IntegrityError:
-                log.info("migration %d applied by another instance", version)
-        return max(v for v, _ in MIGRATIONS)
-
-    async def _run(self, what: str, statements: Sequence[Any]) -> None:
-        try:
-            async with self.writer.begin() as conn:
-                for statement in statements:
-                    await conn.execute(statement)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not {what}: {_reason(exc)}") from exc
-
-    async def _read(self, what: str, query: Any) -> Sequence[Any]:
-        """Every read: a database out of reach is a StoreError, never a raw driver error."""
-        try:
-            async with self.engine.connect() as conn:
-                return (await conn.execute(query)).all()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not {what}: {_reason(exc)}") from exc
-
-    def _upsert(self, table: Table, values: dict[str, Any], keys: list[str]) -> Any:
-        insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert
-        statement = insert(table).values(**values)
-        return statement.on_conflict_do_update(
-            index_elements=keys, set_={"count": table.c.count + 1}
-        )
-
+class Store(Database):
     async def record_unanswered(self, question: str, lang: str, day: date) -> None:
         text = " ".join(question.split())[:MAX_STORED_QUESTION]
         if text:
@@ -236,11 +111,9 @@ class Store:
         query = select(preferences.c.lang).where(
             preferences.c.platform == platform, preferences.c.chat_id == chat_id
         )
-        try:
+        with self._failing_as("read the language choice"):
             async with self.engine.connect() as conn:
                 return (await conn.execute(query)).scalar_one_or_none()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not read the language choice: {_reason(exc)}") from exc
 
     async def set_language(self, platform: str, chat_id: str, lang: str) -> None:
         where = (preferences.c.platform == platform) & (preferences.c.chat_id == chat_id)
@@ -274,13 +147,12 @@ class Store:
     ) -> bool:
         """Insert the ledger row; False when any instance, at any time, already did."""
         row = {**key.columns(), "status": status, "attempts": 0, "updated": iso(now)}
-        try:
-            async with self.writer.begin() as conn:
-                await conn.execute(deliveries.insert().values(**row))
-        except IntegrityError:
-            return False
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not claim a delivery: {_reason(exc)}") from exc
+        with self._failing_as("claim a delivery"):
+            try:
+                async with self.writer.begin() as conn:
+                    await conn.execute(deliveries.insert().values(**row))
+            except IntegrityError:
+                return False
         return True
 
     async def mark(
@@ -365,11 +237,9 @@ class Store:
 
     async def cancel_event(self, event_id: str) -> bool:
         statement = events.update().where(events.c.id == event_id).values(cancelled=True)
-        try:
+        with self._failing_as("cancel the event"):
             async with self.writer.begin() as conn:
                 return (await conn.execute(statement)).rowcount > 0
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not cancel the event: {_reason(exc)}") from exc
 
     async def set_going(self, event_id: str, platform: str, user_id: str, going: bool) -> None:
         where = (
@@ -387,29 +257,3 @@ class Store:
     async def going_counts(self) -> dict[str, int]:
         query = select(rsvps.c.event_id, func.count()).group_by(rsvps.c.event_id)
         return {r[0]: int(r[1]) for r in await self._read("count the RSVPs", query)}
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers and the writer work at once; busy_timeout waits out a short lock.
-    The driver's own implicit BEGIN is turned off so that _sqlite_begin chooses the kind."""
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.close()
-
-
-def _sqlite_begin(conn: Any) -> None:
-    """SQLAlchemy's documented recipe for aiosqlite transactions, with BEGIN IMMEDIATE for
-    writers (Store.writer) and a plain deferred BEGIN for readers."""
-    write = conn.get_execution_options().get("write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-def _today() -> date:
-    return date.today()  # noqa: DTZ011 - the day a migration ran, for people reading the table
-
-
-def _reason(exc: SQLAlchemyError) -> object:
-    """The driver's own words ("database is locked", "disk is full") when there are some."""
-    return getattr(exc, "orig", None) or exc

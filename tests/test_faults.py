@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from bot.database import StoreError
 from bot.messages import ChannelRef, Incoming
-from bot.store import Store, StoreError
+from bot.store import Store
 from tests.conftest import FakeClock, TestBot
 
 DISK_FULL = "database or disk is full"  # SQLite's own words for SQLITE_FULL

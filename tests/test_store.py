@@ -6,8 +6,9 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+from bot.database import async_url
 from bot.schema import MIGRATIONS
-from bot.store import Store, async_url
+from bot.store import Store
 
 DAY = date(2026, 11, 25)
 

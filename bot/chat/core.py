@@ -22,8 +22,9 @@ from bot.answering.knowledge import Entry, KnowledgeHolder
 from bot.answering.matcher import MAX_INPUT, Match, Matcher, detect_language, fold, terms
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.database import StoreError
 from bot.messages import MAX_ACTION, Button, Incoming, Reply, Role
-from bot.store import Store, StoreError
+from bot.store import Store
 from bot.texts import LANGUAGES, text
 from bot.yamlcheck import ordered
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config, resolve_target
+from bot.database import StoreError
 from bot.messages import Button, ChannelRef, Moment, Reply
 from bot.reminders.outbox import Outbox, destination
 from bot.reminders.schedule_files import (
@@ -26,7 +27,7 @@ from bot.reminders.schedule_files import (
     schedule_files,
 )
 from bot.schema import DeliveryKey, iso
-from bot.store import Store, StoreError
+from bot.store import Store
 from bot.texts import text
 from bot.yamlcheck import Problem
 
