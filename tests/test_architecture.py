@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 PACKAGE = ROOT / "bot"
 CHAT = {"bot.chat"}
 REMINDERS = {"bot.reminders"}
-WIRING = {"bot.app", "bot.cli", "bot.health", "bot.__main__"}  # builds and runs the rest
+WIRING = {"bot.app", "bot.cli", "bot.checks", "bot.health", "bot.__main__"}  # builds, runs, checks
 STORE = {"bot.store", "bot.database", "bot.schema"}  # queries, connection, tables
 # adapters may import these only; each name after `messages` is a debt issue 18 pays off
 ADAPTERS_MAY = {"bot.messages", "bot.adapters", "bot.texts", "bot.config", "bot.clock"}
