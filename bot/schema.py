@@ -117,6 +117,13 @@ rsvps = Table(
     Column("platform", String(20), primary_key=True),
     Column("user_id", String(64), primary_key=True),
 )
+chat_moves = Table(
+    "chat_moves",  # migration 4: a chat now reached at another id (Telegram group → supergroup)
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("old_chat_id", String(64), primary_key=True),
+    Column("new_chat_id", String(64), nullable=False),
+)
 
 
 class DeliveryStatus(StrEnum):
@@ -182,9 +189,14 @@ async def _v3_choices(conn: AsyncConnection) -> None:
     await conn.run_sync(metadata.create_all, tables=[choices])
 
 
+async def _v4_chat_moves(conn: AsyncConnection) -> None:
+    await conn.run_sync(metadata.create_all, tables=[chat_moves])
+
+
 # Append only: a migration, once released, never changes. Later features add theirs here.
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_core_tables),
     (2, _v2_reminder_tables),
     (3, _v3_choices),
+    (4, _v4_chat_moves),
 ]

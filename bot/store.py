@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.database import Database
 from bot.schema import (
     DeliveryKey,
     DeliveryStatus,
+    chat_moves,
     choices,
     deliveries,
     events,
@@ -140,6 +141,31 @@ class Store(Database):
             ],
         )
 
+    async def save_move(self, platform: str, old: str, new: str) -> None:
+        """A chat now reached at another id (a Telegram group that became a supergroup): kept
+        across restarts, and the chat's subscription and language go with it. Where the new
+        id has its own already, that one stays and the old chat's is dropped."""
+        if old == new:
+            return  # no move; going on would drop the chat's own rows
+        row = {"platform": platform, "old_chat_id": old, "new_chat_id": new}
+        keys = ["platform", "old_chat_id"]
+        await self._run(
+            "save the chat's move",
+            [
+                self._upsert(chat_moves, row, keys, update={"new_chat_id": new}),
+                *_move_rows(subscriptions, platform, old, new),
+                *_move_rows(preferences, platform, old, new),
+            ],
+        )
+
+    async def moves(self, platform: str) -> dict[str, str]:
+        """Old chat id → the id it moved to: where to send what is still addressed to the old."""
+        query = select(chat_moves.c.old_chat_id, chat_moves.c.new_chat_id).where(
+            chat_moves.c.platform == platform
+        )
+        rows = await self._read("read the chats' moves", query)
+        return {r.old_chat_id: r.new_chat_id for r in rows}
+
     # Reminders ---------------------------------------------------------------------------
 
     async def claim(
@@ -257,3 +283,17 @@ class Store(Database):
     async def going_counts(self) -> dict[str, int]:
         query = select(rsvps.c.event_id, func.count()).group_by(rsvps.c.event_id)
         return {r[0]: int(r[1]) for r in await self._read("count the RSVPs", query)}
+
+
+def _move_rows(table: Table, platform: str, old: str, new: str) -> list[Any]:
+    """The statements that give the old chat's row in `table` to the new chat, unless the new
+    chat has a row of its own (then that one wins and the old one goes)."""
+    of_old = (table.c.platform == platform) & (table.c.chat_id == old)
+    other = table.alias("other")  # not correlated with the row being updated
+    new_has_one = (
+        select(other.c.chat_id).where(other.c.platform == platform, other.c.chat_id == new).exists()
+    )
+    return [
+        table.update().where(of_old, ~new_has_one).values(chat_id=new),
+        delete(table).where(of_old),
+    ]
