@@ -1,4 +1,6 @@
-"""`python -m bot <command>`: the command-line contract in DESIGN.md.
+"""`python -m bot <command>`: the command-line contract in DESIGN.md. Here are the parser,
+logging and the commands that run or ask the bot; the checks (validate, doctor, health) are in
+`bot.checks`.
 
 `ask`, `validate`, `report` and `chat` import no platform library and no scheduler, so they
 start fast; `run` imports the adapters the config enables.
@@ -11,16 +13,17 @@ import asyncio
 import json
 import logging
 import sys
-import textwrap
 from collections.abc import Sequence
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from bot.answering.knowledge import Entry, KnowledgeHolder, load_knowledge
+from bot import checks
+from bot.answering.knowledge import KnowledgeHolder, load_knowledge
 from bot.answering.matcher import Matcher
-from bot.config import SECRET_ENV, Config, ConfigError, load_config, redact
-from bot.store import Store, StoreError
+from bot.config import Config, ConfigError, load_config, redact
+from bot.database import StoreError
+from bot.store import Store
 
 PROG = "python -m bot"
 
@@ -59,11 +62,6 @@ class _Redacting(logging.Formatter):
 
 
 COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor", "health")
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    """ "1 error", "2 errors": a count a person reads without stumbling."""
-    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _parser() -> _Parser:
@@ -243,71 +241,6 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _validate(config: Config, args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
-    from bot.reminders.schedule_files import load_schedules
-    from bot.yamlcheck import Problem, ordered, yaml_files
-
-    paths = [Path(p) for p in args.paths] or [config.knowledge_dir, config.schedules_dir]
-    problems = [Problem(str(p), 0, "no such file or folder") for p in paths if not p.exists()]
-    files = [f for p in paths if p.exists() for f in yaml_files(p)]
-    schedules = sorted({f for f in files if _is_schedule(f)})
-    knowledge = sorted(set(files) - set(schedules))
-    entries = events = 0
-    if knowledge or not schedules:
-        loaded = load_knowledge(knowledge, stale_after=config.stale_after)
-        problems += loaded.problems
-        entries = len(loaded.snapshot.entries)
-        if not loaded.errors:
-            from bot.answering.matcher import look_alikes
-
-            problems += look_alikes(loaded.snapshot)
-        if args.pairs:
-            _print_pairs(loaded.snapshot.entries)
-    if schedules:
-        planned = load_schedules(
-            schedules,
-            targets=config.targets,
-            default_timezone=config.timezone,
-            now=SystemClock().now(),
-        )
-        problems += planned.problems
-        events = planned.read
-    for problem in ordered(problems):
-        print(problem)
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
-    print(
-        f"{_count(entries, 'entry', 'entries')} and {_count(events, 'event')} checked: "
-        f"{_count(errors, 'error')}, {_count(warnings, 'warning')}",
-        file=sys.stderr,
-    )
-    return 1 if errors or (args.strict and warnings) else 0
-
-
-def _print_pairs(entries: Sequence[Entry]) -> None:
-    from bot.answering.knowledge import pair_differences
-
-    for entry in entries:
-        print(f"== {entry.file}:{entry.line}  {entry.id}  (reviewed {entry.reviewed})")
-        for lang, content in entry.texts.items():
-            print(textwrap.fill(f"{lang}: {content.answer}", 100, subsequent_indent="    "))
-        if "en" in entry.texts and "es" in entry.texts:
-            en_only, es_only = pair_differences(entry.text("en").answer, entry.text("es").answer)
-            if en_only or es_only:
-                print(f"   !! figures differ: only en {sorted(en_only)}, only es {sorted(es_only)}")
-        print()
-
-
-def _is_schedule(file: Path) -> bool:
-    """Schedule files are a mapping with `events:`; knowledge files are a list of entries."""
-    try:
-        head = file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return any(line.startswith("events:") for line in head.splitlines())
-
-
 def _ics(config: Config, args: argparse.Namespace) -> int:
     """The same calendar `/calendar` sends: events from schedules/ and from chat."""
     from bot.app import build
@@ -333,7 +266,7 @@ def _ics(config: Config, args: argparse.Namespace) -> int:
 
 def _report(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.store import TO_CHECK, DeliveryStatus
+    from bot.schema import TO_CHECK, DeliveryStatus
 
     async def read() -> tuple[Any, ...]:
         async with Store(config.database_url) as store:
@@ -381,134 +314,13 @@ def _report(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _doctor(config: Config, args: argparse.Namespace) -> int:
-    problems: list[str] = []
-    print(f"config: {config.source or 'built-in defaults'}")
-    for platform, settings in (("telegram", config.telegram), ("discord", config.discord)):
-        if settings.enabled:
-            state = "set" if config.token(platform) else "MISSING"
-            print(f"{platform}: enabled, token {state}")
-            if not config.token(platform):
-                env = SECRET_ENV[platform]
-                problems.append(f"{platform} is enabled but {env} is not set in the environment")
-    knowledge = load_knowledge([config.knowledge_dir], stale_after=config.stale_after)
-    print(
-        f"knowledge: {config.knowledge_dir}: {len(knowledge.snapshot.entries)} entries, "
-        f"{_count(len(knowledge.errors), 'error')}, {_count(len(knowledge.warnings), 'warning')}"
-    )
-    if knowledge.errors:
-        problems.append(f"knowledge has errors: run '{PROG} validate' to see them")
-    from bot.clock import SystemClock
-    from bot.reminders.schedule_files import load_schedules
-
-    planned = load_schedules(
-        [config.schedules_dir],
-        targets=config.targets,
-        default_timezone=config.timezone,
-        now=SystemClock().now(),
-    )
-    print(
-        f"schedules: {config.schedules_dir}: {len(planned.events)} events, "
-        f"{_count(len(planned.errors), 'error')}, {_count(len(planned.warnings), 'warning')}"
-    )
-    if planned.errors:
-        problems.append(f"schedules have errors: run '{PROG} validate' to see them")
-    for name, folder in (("knowledge", config.knowledge_dir), ("schedules", config.schedules_dir)):
-        if not folder.is_dir():
-            problems.append(f"{name}.path: the folder {folder} does not exist")
-    if not args.quick:
-        try:
-
-            async def check() -> str:
-                async with Store(config.database_url) as store:
-                    return store.describe()
-
-            print(f"database: {asyncio.run(check())}: ok")
-        except StoreError as exc:
-            problems.append(str(exc))
-        for problem in _token_problems(config):  # a refused token is said here, not only at run
-            problems.append(problem)
-    enabled = [p for p in ("telegram", "discord") if getattr(config, p).enabled]
-    print(f"would start: {', '.join(enabled) or 'console'}")
-    for problem in problems:
-        print(f"fix: {problem}", file=sys.stderr)
-    return 1 if problems else 0
-
-
-def _token_problems(config: Config) -> list[str]:
-    """Ask each enabled platform whether it accepts its token (one request each)."""
-    problems = []
-    for platform in ("telegram", "discord"):
-        token = config.token(platform)
-        if not (getattr(config, platform).enabled and token):
-            continue
-        if platform == "telegram":
-            from bot.adapters.telegram_adapter import token_problem
-        else:
-            from bot.adapters.discord_adapter import token_problem
-        refused = asyncio.run(token_problem(config, token))
-        print(f"{platform}: token {'accepted' if refused is None else 'NOT accepted'}")
-        if refused:
-            problems.append(refused)
-    return problems
-
-
-def _health(config: Config, args: argparse.Namespace) -> int:
-    """Asks the running bot (its /healthz) when it has one; else checks what can be checked
-    without it, as doctor --quick does."""
-    if not config.health_port:
-        print("health.port is not set: no running bot to ask; offline checks only")
-        args.quick = True
-        return _doctor(config, args)
-    import json
-    import urllib.error
-    import urllib.request
-
-    anywhere = config.health_listen in ("0.0.0.0", "::")  # noqa: S104 - read, not bound
-    host = "127.0.0.1" if anywhere else config.health_listen
-    host = f"[{host}]" if ":" in host else host  # an IPv6 address
-    url = f"http://{host}:{config.health_port}/healthz"
-    try:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                found = json.load(response)
-        except urllib.error.HTTPError as exc:  # 503: it answered, and is not healthy
-            found = json.load(exc)
-        shown = _show_health(found)
-    except (OSError, ValueError) as exc:
-        print(f"the bot does not answer at {url} ({exc}): is it running?")
-        return 1
-    except (KeyError, TypeError, AttributeError):
-        print(f"something else answers at {url} (not this bot's /healthz): check health.port")
-        return 1
-    return 0 if shown else 1
-
-
-def _show_health(found: dict[str, Any]) -> bool:
-    """The /healthz answer for a person; True when healthy."""
-    for name, state in found["adapters"].items():
-        print(f"{name}: {state}")
-    print(f"database: {found['database']}")
-    knowledge = found["knowledge"]
-    print(
-        f"knowledge: {knowledge['entries']} entries; last reload "
-        f"{knowledge.get('last_reload', 'ok')} ({_count(knowledge['errors'], 'error')})"
-    )
-    print(f"last reminder sweep: {found['last_sweep'] or 'not yet'}")
-    for problem in found.get("problems", []):
-        print(f"problem: {problem}")
-    healthy = found["healthy"] is True
-    print("healthy" if healthy else "NOT healthy")
-    return healthy
-
-
 _COMMANDS = {
     "run": _run,
     "chat": _chat,
     "ask": _ask,
-    "validate": _validate,
+    "validate": checks.validate,
     "ics": _ics,
     "report": _report,
-    "doctor": _doctor,
-    "health": _health,
+    "doctor": checks.doctor,
+    "health": checks.health,
 }

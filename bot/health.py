@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.database import StoreError
 from bot.reminders.scheduler import SWEEP_SECONDS
-from bot.store import StoreError
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -1,185 +1,35 @@
-"""What the bot must remember, through SQLAlchemy Core (async): SQLite by default, PostgreSQL too.
+"""Every query the bot makes of its database, each a typed method: what the features need.
 
-Privacy is part of the schema: no table holds message text together with who sent it or where.
-Unanswered questions and "not helpful" votes are counted per day, never per person.
-Migrations are numbered functions run at start; each applied one is a row in `schema_version`.
+The tables are in `bot.schema`, the connection and the error contract in `bot.database`: every
+method here names what it was doing, and fails only with a StoreError saying so.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
-from pathlib import Path
-from types import TracebackType
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    delete,
-    event,
-    func,
-    select,
-)
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.exc import IntegrityError
 
-log = logging.getLogger(__name__)
+from bot.database import Database
+from bot.schema import (
+    DeliveryKey,
+    DeliveryStatus,
+    chat_moves,
+    choices,
+    deliveries,
+    events,
+    feedback,
+    iso,
+    preferences,
+    rsvps,
+    subscriptions,
+    unanswered,
+)
 
 MAX_STORED_QUESTION = 500  # characters kept of an unanswered question
-
-metadata = MetaData()
-
-schema_version = Table(
-    "schema_version",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("applied_on", Date, nullable=False),
-)
-unanswered = Table(
-    "unanswered",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("lang", String(8), nullable=False),
-    Column("question", Text, nullable=False),
-    Column("count", Integer, nullable=False, default=1),
-    UniqueConstraint("day", "lang", "question"),
-)
-feedback = Table(
-    "feedback",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("entry_id", String(100), nullable=False),
-    Column("helpful", Boolean, nullable=False),
-    Column("count", Integer, nullable=False, default=1),
-    UniqueConstraint("day", "entry_id", "helpful"),
-)
-preferences = Table(
-    "preferences",
-    metadata,
-    Column("platform", String(20), primary_key=True),
-    Column("chat_id", String(64), primary_key=True),
-    Column("lang", String(8), nullable=False),
-)
-# Reminders (migration 2). Times are ISO-8601 UTC strings ("2026-12-08T17:30:00Z"): exact
-# equality in the ledger's unique key on SQLite and PostgreSQL alike.
-events = Table(
-    "events",  # made by organizers in chat; file events live in schedules/
-    metadata,
-    Column("id", String(100), primary_key=True),
-    Column("title", String(300), nullable=False),
-    Column("starts", String(25), nullable=False),
-    Column("timezone", String(64), nullable=False),
-    Column("location", String(300)),
-    Column("url", String(500)),
-    Column("recurrence", String(300)),
-    Column("remind", String(200), nullable=False),  # "7d,1d,2h"
-    Column("targets", String(500), nullable=False),  # "sac-general,console"
-    Column("cancelled", Boolean, nullable=False, default=False),
-)
-subscriptions = Table(
-    "subscriptions",  # direct chats that asked for reminders
-    metadata,
-    Column("platform", String(20), primary_key=True),
-    Column("chat_id", String(64), primary_key=True),
-    Column("lang", String(8), nullable=False),
-)
-deliveries = Table(
-    "deliveries",  # the ledger: claim → send → mark; the unique key makes a second send impossible
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("event_id", String(100), nullable=False),
-    Column("occurrence", String(25), nullable=False),
-    Column("offset_s", Integer, nullable=False),
-    Column("destination", String(200), nullable=False),
-    Column("status", String(12), nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("updated", String(25), nullable=False),
-    Column("detail", String(300)),
-    UniqueConstraint("event_id", "occurrence", "offset_s", "destination"),
-)
-choices = Table(
-    "choices",  # migration 3: a "Did you mean" question and the entry then tapped, per day
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("lang", String(8), nullable=False),
-    Column("question", Text, nullable=False),
-    Column("entry_id", String(100), nullable=False),
-    Column("count", Integer, nullable=False, default=1),
-    UniqueConstraint("day", "lang", "question", "entry_id"),
-)
-rsvps = Table(
-    "rsvps",  # one row per person per event, removed by /forget
-    metadata,
-    Column("event_id", String(100), primary_key=True),
-    Column("platform", String(20), primary_key=True),
-    Column("user_id", String(64), primary_key=True),
-)
-
-
-class DeliveryStatus(StrEnum):
-    """One vocabulary for the delivery ledger's rows and for what `Outbox.deliver` returns."""
-
-    CLAIMED = "claimed"  # a send began; a process that died before marking it leaves this
-    SENT = "sent"
-    UNCERTAIN = "uncertain"  # it may or may not have arrived: never sent again, listed instead
-    FAILED = "failed"
-    SKIPPED = "skipped"  # past the grace, never sent
-    DUPLICATE = "duplicate"  # returned only: another claim had it already
-    RELEASED = "released"  # returned only: shutting down before the send began; no row
-
-    @property
-    def shown(self) -> DeliveryStatus:
-        """What people are told: a claim never marked is, to them, uncertain."""
-        return DeliveryStatus.UNCERTAIN if self is DeliveryStatus.CLAIMED else self
-
-
-TO_CHECK = (
-    DeliveryStatus.UNCERTAIN,
-    DeliveryStatus.FAILED,
-    DeliveryStatus.SKIPPED,
-    DeliveryStatus.CLAIMED,
-)  # not known to be delivered: what `report` and `/event status` list
-
-
-class StoreError(RuntimeError):
-    """The database could not be used (locked, full, unreachable); the message says which."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryKey:
-    """One reminder to one chat: the ledger's unique key."""
-
-    event_id: str
-    occurrence: datetime  # the occurrence's start, aware
-    offset: timedelta
-    destination: str  # "platform:chat_id[:thread_id]"
-
-    def columns(self) -> dict[str, Any]:
-        return {
-            "event_id": self.event_id,
-            "occurrence": iso(self.occurrence),
-            "offset_s": int(self.offset.total_seconds()),
-            "destination": self.destination,
-        }
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,141 +39,7 @@ class Counted:
     lang: str = ""
 
 
-Migration = Callable[[AsyncConnection], Awaitable[None]]
-
-
-async def _v1_core_tables(conn: AsyncConnection) -> None:
-    await conn.run_sync(metadata.create_all, tables=[unanswered, feedback, preferences])
-
-
-async def _v2_reminder_tables(conn: AsyncConnection) -> None:
-    await conn.run_sync(metadata.create_all, tables=[events, subscriptions, deliveries, rsvps])
-
-
-async def _v3_choices(conn: AsyncConnection) -> None:
-    await conn.run_sync(metadata.create_all, tables=[choices])
-
-
-# Append only: a migration, once released, never changes. Later features add theirs here.
-MIGRATIONS: list[tuple[int, Migration]] = [
-    (1, _v1_core_tables),
-    (2, _v2_reminder_tables),
-    (3, _v3_choices),
-]
-
-
-def async_url(url: str) -> str:
-    """Plain `sqlite:///…` and `postgresql://…` as written; the bot picks the async driver."""
-    if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-BUSY_TIMEOUT_MS = 30_000  # a writer waits its turn this long; a busy event loop holds locks longer
-
-
-class Store:
-    def __init__(self, url: str) -> None:
-        self.url = async_url(url)
-        self._engine: AsyncEngine | None = None
-        self._writer: AsyncEngine | None = None
-
-    @property
-    def engine(self) -> AsyncEngine:
-        if self._engine is None:
-            raise StoreError("the store is not open; use `async with store:`")
-        return self._engine
-
-    async def open(self) -> None:
-        if self.url.startswith("sqlite+aiosqlite:///"):
-            file = self.url[len("sqlite+aiosqlite:///") :]
-            if file and file != ":memory:":
-                Path(file).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(self.url)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        self._engine = engine
-        self._writer = engine.execution_options(write=True)
-        try:
-            await self.migrate()
-        except SQLAlchemyError as exc:
-            await self.close()
-            raise StoreError(f"cannot open the database {self.describe()}: {_reason(exc)}") from exc
-
-    async def close(self) -> None:
-        if self._engine is not None:
-            await self._engine.dispose()
-            self._engine = self._writer = None
-
-    async def __aenter__(self) -> Store:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    @property
-    def writer(self) -> AsyncEngine:
-        """The engine for transactions that write: on SQLite they take the write lock when they
-        begin, so under load they wait their turn (busy_timeout) instead of failing at once with
-        "database is locked" when another writer commits between their read and their write."""
-        return self._writer or self.engine  # not open: `engine` says so
-
-    def describe(self) -> str:
-        """The URL without a password, safe for logs."""
-        return self.engine.url.render_as_string(hide_password=True) if self._engine else self.url
-
-    async def migrate(self) -> int:
-        async with self.writer.begin() as conn:
-            await conn.run_sync(metadata.create_all, tables=[schema_version])
-        async with self.engine.connect() as conn:
-            done = set((await conn.execute(select(schema_version.c.version))).scalars())
-        for version, migration in MIGRATIONS:
-            if version in done:
-                continue
-            try:
-                async with self.writer.begin() as conn:
-                    await migration(conn)
-                    await conn.execute(
-                        schema_version.insert().values(version=version, applied_on=_today())
-                    )
-                log.info("database migrated to version %d", version)
-            except IntegrityError:
-                log.info("migration %d applied by another instance", version)
-        return max(v for v, _ in MIGRATIONS)
-
-    async def _run(self, what: str, statements: Sequence[Any]) -> None:
-        try:
-            async with self.writer.begin() as conn:
-                for statement in statements:
-                    await conn.execute(statement)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not {what}: {_reason(exc)}") from exc
-
-    async def _read(self, what: str, query: Any) -> Sequence[Any]:
-        """Every read: a database out of reach is a StoreError, never a raw driver error."""
-        try:
-            async with self.engine.connect() as conn:
-                return (await conn.execute(query)).all()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not {what}: {_reason(exc)}") from exc
-
-    def _upsert(self, table: Table, values: dict[str, Any], keys: list[str]) -> Any:
-        insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert
-        statement = insert(table).values(**values)
-        return statement.on_conflict_do_update(
-            index_elements=keys, set_={"count": table.c.count + 1}
-        )
-
+class Store(Database):
     async def record_unanswered(self, question: str, lang: str, day: date) -> None:
         text = " ".join(question.split())[:MAX_STORED_QUESTION]
         if text:
@@ -396,11 +112,9 @@ class Store:
         query = select(preferences.c.lang).where(
             preferences.c.platform == platform, preferences.c.chat_id == chat_id
         )
-        try:
+        with self._failing_as("read the language choice"):
             async with self.engine.connect() as conn:
                 return (await conn.execute(query)).scalar_one_or_none()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not read the language choice: {_reason(exc)}") from exc
 
     async def set_language(self, platform: str, chat_id: str, lang: str) -> None:
         where = (preferences.c.platform == platform) & (preferences.c.chat_id == chat_id)
@@ -427,6 +141,31 @@ class Store:
             ],
         )
 
+    async def save_move(self, platform: str, old: str, new: str) -> None:
+        """A chat now reached at another id (a Telegram group that became a supergroup): kept
+        across restarts, and the chat's subscription and language go with it. Where the new
+        id has its own already, that one stays and the old chat's is dropped."""
+        if old == new:
+            return  # no move; going on would drop the chat's own rows
+        row = {"platform": platform, "old_chat_id": old, "new_chat_id": new}
+        keys = ["platform", "old_chat_id"]
+        await self._run(
+            "save the chat's move",
+            [
+                self._upsert(chat_moves, row, keys, update={"new_chat_id": new}),
+                *_move_rows(subscriptions, platform, old, new),
+                *_move_rows(preferences, platform, old, new),
+            ],
+        )
+
+    async def moves(self, platform: str) -> dict[str, str]:
+        """Old chat id → the id it moved to: where to send what is still addressed to the old."""
+        query = select(chat_moves.c.old_chat_id, chat_moves.c.new_chat_id).where(
+            chat_moves.c.platform == platform
+        )
+        rows = await self._read("read the chats' moves", query)
+        return {r.old_chat_id: r.new_chat_id for r in rows}
+
     # Reminders ---------------------------------------------------------------------------
 
     async def claim(
@@ -434,13 +173,12 @@ class Store:
     ) -> bool:
         """Insert the ledger row; False when any instance, at any time, already did."""
         row = {**key.columns(), "status": status, "attempts": 0, "updated": iso(now)}
-        try:
-            async with self.writer.begin() as conn:
-                await conn.execute(deliveries.insert().values(**row))
-        except IntegrityError:
-            return False
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not claim a delivery: {_reason(exc)}") from exc
+        with self._failing_as("claim a delivery"):
+            try:
+                async with self.writer.begin() as conn:
+                    await conn.execute(deliveries.insert().values(**row))
+            except IntegrityError:
+                return False
         return True
 
     async def mark(
@@ -525,11 +263,9 @@ class Store:
 
     async def cancel_event(self, event_id: str) -> bool:
         statement = events.update().where(events.c.id == event_id).values(cancelled=True)
-        try:
+        with self._failing_as("cancel the event"):
             async with self.writer.begin() as conn:
                 return (await conn.execute(statement)).rowcount > 0
-        except SQLAlchemyError as exc:
-            raise StoreError(f"could not cancel the event: {_reason(exc)}") from exc
 
     async def set_going(self, event_id: str, platform: str, user_id: str, going: bool) -> None:
         where = (
@@ -549,27 +285,15 @@ class Store:
         return {r[0]: int(r[1]) for r in await self._read("count the RSVPs", query)}
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers and the writer work at once; busy_timeout waits out a short lock.
-    The driver's own implicit BEGIN is turned off so that _sqlite_begin chooses the kind."""
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.close()
-
-
-def _sqlite_begin(conn: Any) -> None:
-    """SQLAlchemy's documented recipe for aiosqlite transactions, with BEGIN IMMEDIATE for
-    writers (Store.writer) and a plain deferred BEGIN for readers."""
-    write = conn.get_execution_options().get("write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-def _today() -> date:
-    return date.today()  # noqa: DTZ011 - the day a migration ran, for people reading the table
-
-
-def _reason(exc: SQLAlchemyError) -> object:
-    """The driver's own words ("database is locked", "disk is full") when there are some."""
-    return getattr(exc, "orig", None) or exc
+def _move_rows(table: Table, platform: str, old: str, new: str) -> list[Any]:
+    """The statements that give the old chat's row in `table` to the new chat, unless the new
+    chat has a row of its own (then that one wins and the old one goes)."""
+    of_old = (table.c.platform == platform) & (table.c.chat_id == old)
+    other = table.alias("other")  # not correlated with the row being updated
+    new_has_one = (
+        select(other.c.chat_id).where(other.c.platform == platform, other.c.chat_id == new).exists()
+    )
+    return [
+        table.update().where(of_old, ~new_has_one).values(chat_id=new),
+        delete(table).where(of_old),
+    ]

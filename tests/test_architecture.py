@@ -11,7 +11,8 @@ from tests.conftest import ROOT
 PACKAGE = ROOT / "bot"
 CHAT = {"bot.chat"}
 REMINDERS = {"bot.reminders"}
-WIRING = {"bot.app", "bot.cli", "bot.health", "bot.__main__"}  # builds and runs the rest
+WIRING = {"bot.app", "bot.cli", "bot.checks", "bot.health", "bot.__main__"}  # builds, runs, checks
+STORE = {"bot.store", "bot.database", "bot.schema"}  # queries, connection, tables
 # adapters may import these only: the types they translate (labels come in the Reply) and
 # their own settings (the config's platform sections and role rules), never the core
 ADAPTERS_MAY = {"bot.messages", "bot.adapters", "bot.config"}
@@ -73,7 +74,7 @@ def test_only_the_wiring_imports_an_adapter() -> None:
 def test_answering_stands_alone() -> None:
     """The answer engine can be benchmarked, swapped or reused without the chat, the
     reminders, the database or a platform."""
-    forbidden = CHAT | REMINDERS | WIRING | {"bot.store", "bot.adapters"}
+    forbidden = CHAT | REMINDERS | WIRING | STORE | {"bot.adapters"}
     for module in IMPORTS:
         if module.startswith("bot.answering"):
             assert not _reaches(module, forbidden), module
@@ -89,5 +90,8 @@ def test_adapters_translate_and_reach_nothing_of_the_core() -> None:
 
 
 def test_the_store_imports_nothing_above_it() -> None:
+    """In layers: the queries (store) over the connection (database) over the tables (schema)."""
     above = CHAT | REMINDERS | WIRING | {"bot.answering", "bot.adapters"}
     assert not _reaches("bot.store", above)
+    assert not _reaches("bot.database", above | {"bot.store"})
+    assert not _reaches("bot.schema", above | {"bot.store", "bot.database"})

@@ -198,7 +198,8 @@ def test_report_lists_a_claim_left_by_a_dead_process_as_uncertain(tmp_path: Path
     import asyncio
     from datetime import UTC, datetime, timedelta
 
-    from bot.store import DeliveryKey, DeliveryStatus, Store
+    from bot.schema import DeliveryKey, DeliveryStatus
+    from bot.store import Store
 
     db = tmp_path / "bot.db"
 

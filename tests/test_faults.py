@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from bot.database import StoreError
 from bot.messages import ChannelRef, Incoming
-from bot.store import Store, StoreError
+from bot.store import Store
 from tests.conftest import FakeClock, TestBot
 
 DISK_FULL = "database or disk is full"  # SQLite's own words for SQLITE_FULL
@@ -154,7 +155,24 @@ async def test_every_read_of_an_unreadable_database_is_a_store_error(tmp_path: P
             store.deliveries_by_status("sent"),
             store.sent_count(),
             store.subscribe("telegram", "42", "en"),
+            store.moves("telegram"),
         )
         for read in reads:
             with pytest.raises(StoreError, match=unreadable):
                 await read
+
+
+async def test_a_move_that_cannot_be_saved_is_a_store_error_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """The move and the subscription that follows it are one write: a full disk keeps both
+    where they were, and the caller hears why."""
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        await store.subscribe("telegram", "-4001", "en")
+        with (
+            full_disk(store),
+            pytest.raises(StoreError, match=f"could not save the chat's move: {DISK_FULL}"),
+        ):
+            await store.save_move("telegram", "-4001", "-1004001")
+        assert await store.moves("telegram") == {}
+        assert await store.subscribers() == [("telegram", "-4001", "en")]

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import MIGRATIONS, DeliveryKey, Store
+from bot.schema import MIGRATIONS, DeliveryKey
+from bot.store import Store
 
 
 def _pg_bin() -> Path | None:
@@ -95,6 +96,28 @@ async def test_migrations_and_questions_on_postgres(postgres_url: str) -> None:
         ]
     async with Store(postgres_url) as again:  # a restart runs no migration twice
         assert await again.migrate() == MIGRATIONS[-1][0]
+
+
+async def test_a_moved_chat_and_its_subscription_on_postgres(postgres_url: str) -> None:
+    """PostgreSQL's own upsert and the not-correlated subquery that keeps a subscription the new
+    id already has."""
+    async with Store(postgres_url) as store:
+        await store.subscribe("telegram", "-5001", "es")
+        await store.subscribe("telegram", "-5002", "es")
+        await store.subscribe("telegram", "-1005002", "en")
+        await store.save_move("telegram", "-5000", "-1005009")
+        await store.save_move("telegram", "-5000", "-1005000")  # a second move replaces the first
+        await store.save_move("telegram", "-5001", "-1005001")
+        await store.save_move("telegram", "-5002", "-1005002")
+    async with Store(postgres_url) as again:
+        assert await again.moves("telegram") == {
+            "-5000": "-1005000",
+            "-5001": "-1005001",
+            "-5002": "-1005002",
+        }
+        chats = {(chat, lang) for _, chat, lang in await again.subscribers()}
+        assert {("-1005001", "es"), ("-1005002", "en")} <= chats
+        assert not {chat for chat, _ in chats} & {"-5001", "-5002"}
 
 
 async def test_two_instances_claim_each_delivery_once(postgres_url: str) -> None:

@@ -15,8 +15,8 @@ from icalendar import Calendar
 from bot.adapters.base import DeliveryError, Handler
 from bot.app import App, build
 from bot.config import Config
+from bot.database import StoreError
 from bot.messages import ChannelRef, Incoming, Reply, Role
-from bot.store import StoreError
 from tests.conftest import FakeClock
 
 ORGANIZER = frozenset({Role.ORGANIZER})

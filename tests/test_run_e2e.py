@@ -95,7 +95,8 @@ async def test_sigkill_during_a_broadcast_to_500_never_doubles(tmp_path: Path) -
     as uncertain, and everyone else gets it exactly once."""
     import asyncio
 
-    from bot.store import DeliveryStatus, Store
+    from bot.schema import DeliveryStatus
+    from bot.store import Store
     from tests.fakes.bot_api import FakeBotApi
 
     api = FakeBotApi(per_second=30)

@@ -22,7 +22,8 @@ from bot.app import build, serve
 from bot.config import Config
 from bot.messages import ChannelRef, Reply
 from bot.reminders.outbox import Outbox
-from bot.store import DeliveryKey, DeliveryStatus, Store
+from bot.schema import DeliveryKey, DeliveryStatus
+from bot.store import Store
 from tests.conftest import FakeClock, broadcast_config, run_bot
 from tests.fakes.bot_api import FakeBotApi, _params, error
 

@@ -6,7 +6,11 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from bot.store import MIGRATIONS, Store, async_url
+import pytest
+
+from bot.database import async_url
+from bot.schema import MIGRATIONS
+from bot.store import Store
 
 DAY = date(2026, 11, 25)
 
@@ -75,3 +79,54 @@ def test_plain_urls_get_async_drivers() -> None:
     assert async_url("sqlite:///data/bot.db") == "sqlite+aiosqlite:///data/bot.db"
     assert async_url("postgresql://u:p@localhost/bot") == "postgresql+psycopg://u:p@localhost/bot"
     assert async_url("postgresql+psycopg://h/db") == "postgresql+psycopg://h/db"
+
+
+async def test_a_chat_that_moved_is_remembered_after_a_restart(tmp_path: Path) -> None:
+    """A Telegram group that became a supergroup is still reached at its new id after the bot
+    restarts, and a later move of the same group replaces the first."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    async with Store(url) as store:
+        await store.save_move("telegram", "-4001", "-1004001")
+    async with Store(url) as store:
+        assert await store.moves("telegram") == {"-4001": "-1004001"}
+        assert await store.moves("discord") == {}
+        await store.save_move("telegram", "-4001", "-1004002")
+        assert await store.moves("telegram") == {"-4001": "-1004002"}
+
+
+async def test_subscription_and_language_follow_the_chat_that_moved(tmp_path: Path) -> None:
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        await store.subscribe("telegram", "-4001", "es")
+        await store.set_language("telegram", "-4001", "es")
+        await store.subscribe("discord", "-4001", "en")  # another platform's chat: untouched
+        await store.subscribe("telegram", "-4002", "es")
+        await store.subscribe("telegram", "-1004002", "en")  # the new id already has its own
+        await store.save_move("telegram", "-4001", "-1004001")
+        await store.save_move("telegram", "-4002", "-1004002")
+        assert await store.subscribers() == [
+            ("discord", "-4001", "en"),
+            ("telegram", "-1004001", "es"),
+            ("telegram", "-1004002", "en"),
+        ]
+        assert await store.language("telegram", "-1004001") == "es"
+        assert await store.language("telegram", "-4001") is None
+
+
+async def test_a_database_from_before_chat_moves_is_upgraded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bot updated in place keeps its subscribers, and its groups' moves start being kept."""
+    url, db = f"sqlite:///{tmp_path / 'bot.db'}", tmp_path / "bot.db"
+    monkeypatch.setattr("bot.database.MIGRATIONS", [m for m in MIGRATIONS if m[0] < 4])
+    async with Store(url) as store:  # the bot as released before migration 4
+        await store.subscribe("telegram", "-4001", "es")
+    tables = {name for (name,) in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
+    assert "subscriptions" in tables
+    assert "chat_moves" not in tables
+    monkeypatch.undo()
+    async with Store(url) as store:
+        await store.save_move("telegram", "-4001", "-1004001")
+        assert await store.moves("telegram") == {"-4001": "-1004001"}
+        assert await store.subscribers() == [("telegram", "-1004001", "es")]
+    versions = [v for (v,) in sqlite3.connect(db).execute("SELECT version FROM schema_version")]
+    assert versions == [1, 2, 3, 4]

@@ -343,7 +343,7 @@ async def test_a_long_reminder_cut_off_midway_resumes_without_repeating(
     the outbox's retry sends the second, not the first again."""
     from datetime import UTC, datetime, timedelta
 
-    from bot.store import DeliveryKey
+    from bot.schema import DeliveryKey
 
     first, second = "A" * 3000, "B" * 3000
     reply = Reply(f"{first}\n\n{second}")

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from bot.answering.knowledge import KnowledgeHolder
 from bot.chat.chat_state import chat_of, keep
 from bot.chat.commands import help_lines
+from bot.database import StoreError
 from bot.messages import Reply
-from bot.store import StoreError
 from bot.texts import LANGUAGES, text
 from bot.yamlcheck import ordered
 

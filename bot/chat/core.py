@@ -31,8 +31,9 @@ from bot.chat.commands import (
 from bot.chat.replies import abstain_reply, entry_reply, referral_reply
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.database import StoreError
 from bot.messages import CommandSpec, Incoming, Reply
-from bot.store import Store, StoreError
+from bot.store import Store
 from bot.texts import LANGUAGES, text
 
 log = logging.getLogger(__name__)

@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.chat.commands import CommandHandler, Context
 from bot.chat.core import Core
 from bot.config import ConfigError, parse_duration, resolve_target
+from bot.database import StoreError
 from bot.messages import Attachment, Reply, link_problem
 from bot.reminders.calendar import Reminders, event_row, format_when
 from bot.reminders.ics import calendar_bytes
 from bot.reminders.outbox import destination
 from bot.reminders.schedule_files import Event, parse_recurrence
-from bot.store import TO_CHECK, DeliveryKey, DeliveryStatus, StoreError
+from bot.schema import TO_CHECK, DeliveryKey, DeliveryStatus
 from bot.texts import text
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config, resolve_target
+from bot.database import StoreError
 from bot.messages import Button, ChannelRef, Moment, Reply
 from bot.reminders.outbox import Outbox, destination
 from bot.reminders.schedule_files import (
@@ -25,7 +26,8 @@ from bot.reminders.schedule_files import (
     parse_recurrence,
     schedule_files,
 )
-from bot.store import DeliveryKey, Store, StoreError, iso
+from bot.schema import DeliveryKey, iso
+from bot.store import Store
 from bot.texts import text
 from bot.yamlcheck import Problem
 

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from bot.adapters.base import Adapter, DeliveryError
 from bot.clock import Clock
 from bot.messages import ChannelRef, Reply
-from bot.store import DeliveryKey, DeliveryStatus, Store
+from bot.schema import DeliveryKey, DeliveryStatus
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
