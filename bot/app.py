@@ -127,6 +127,7 @@ def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]
                 token,
                 on_blocked=blocked,
                 on_notice=notices.organizers,
+                on_moved=functools.partial(notices.chat_moved, "telegram"),
                 commands=COMMANDS,
             )
         )
@@ -168,6 +169,10 @@ class Notices:
     async def organizers(self, text: str) -> None:
         if self.app:
             await self.app.notify(self.app.config.notify.get("organizers"), text)
+
+    async def chat_moved(self, platform: str, old: str, new: str) -> None:
+        if self.app:
+            await self.app.reminders.outbox.chat_moved(platform, old, new)
 
 
 async def serve(

@@ -7,7 +7,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,8 @@ from bot.app import App, build, serve
 from bot.chat.commands import COMMANDS
 from bot.config import Config, PlatformConfig, RoleRule
 from bot.messages import Button, ChannelRef, Reply, Source
+from bot.reminders.outbox import Outbox
+from bot.schema import DeliveryKey, DeliveryStatus
 from tests.conftest import ROOT, run_bot
 from tests.fakes.bot_api import BOT_USERNAME, FakeBotApi, error
 
@@ -52,15 +54,22 @@ async def telegram(config: Config) -> AsyncIterator[Telegram]:
     async def on_notice(text: str) -> None:
         notices.append(text)
 
+    apps: list[App] = []
+
+    async def on_moved(old: str, new: str) -> None:  # as the app wires it
+        await apps[0].reminders.outbox.chat_moved("telegram", old, new)
+
     adapter = TelegramAdapter(
         config,
         "123:TEST",
         rate_limiter=AIORateLimiter(max_retries=0),  # the outbox owns retries in these tests
         on_blocked=on_blocked,
         on_notice=on_notice,
+        on_moved=on_moved,
         commands=COMMANDS,
     )
     app = build(config, adapters=[adapter])
+    apps.append(app)
     stop, ready = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(serve(app, stop, ready=ready))
     async with asyncio.timeout(10):
@@ -192,7 +201,9 @@ async def test_outbox_errors_follow_the_delivery_policy(telegram: Telegram) -> N
     assert telegram.blocked == [dm]
 
 
-async def test_group_that_became_a_supergroup_keeps_its_reminders(telegram: Telegram) -> None:
+async def test_group_that_became_a_supergroup_keeps_its_reminders_after_a_restart(
+    telegram: Telegram,
+) -> None:
     api = telegram.api
     group = ChannelRef("telegram", "-100", private=False)
     api.failures = [
@@ -202,9 +213,40 @@ async def test_group_that_became_a_supergroup_keeps_its_reminders(telegram: Tele
             migrate_to_chat_id=-1009,
         )
     ]
-    await telegram.adapter.send(group, Reply("reminder one"))
-    await telegram.adapter.send(group, Reply("reminder two"))
+    now = datetime.now(UTC)
+
+    async def remind(outbox: Outbox, n: int) -> DeliveryStatus:
+        key = DeliveryKey(f"meeting-{n}", now, timedelta(hours=n), "telegram:-100")
+        return await outbox.deliver(key, group, Reply(f"reminder {n}"), now + timedelta(minutes=5))
+
+    assert await remind(telegram.app.reminders.outbox, 1) == DeliveryStatus.SENT
+    assert await remind(telegram.app.reminders.outbox, 2) == DeliveryStatus.SENT
     assert [s["chat_id"] for s in api.sent()] == [-100, -1009, -1009]
+    assert await telegram.app.store.moves("telegram") == {"-100": "-1009"}
+    restarted = Outbox(telegram.app.store, {"telegram": telegram.adapter}, telegram.app.clock)
+    await restarted.load_moves()
+    assert await remind(restarted, 3) == DeliveryStatus.SENT
+    assert api.sent()[-1]["chat_id"] == -1009, "the new id is read back, not learnt again"
+
+
+async def test_a_migration_update_moves_the_groups_subscription(telegram: Telegram) -> None:
+    await telegram.app.store.subscribe("telegram", "-100", "en")
+    telegram.api.push_raw(
+        {
+            "message": {
+                "message_id": 5,
+                "date": 0,
+                "chat": {"id": -100, "type": "group", "title": "Sac general"},
+                "migrate_to_chat_id": -1009,
+            }
+        }
+    )
+    for _ in range(100):
+        if await telegram.app.store.moves("telegram"):
+            break
+        await asyncio.sleep(0.05)
+    assert await telegram.app.store.moves("telegram") == {"-100": "-1009"}
+    assert [chat for _, chat, _ in await telegram.app.store.subscribers()] == ["-1009"]
 
 
 async def test_removal_from_a_group_is_reported(telegram: Telegram) -> None:

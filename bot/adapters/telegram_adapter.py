@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from telegram import (
@@ -77,6 +78,7 @@ class TelegramAdapter:
         rate_limiter: BaseRateLimiter[dict[str, object]] | None = None,
         on_blocked: Callable[[ChannelRef], Awaitable[None]] | None = None,
         on_notice: Callable[[str], Awaitable[None]] | None = None,
+        on_moved: Callable[[str, str], Awaitable[None]] | None = None,
         commands: Sequence[CommandSpec] = (),
     ) -> None:
         self.config = config
@@ -104,8 +106,8 @@ class TelegramAdapter:
         self._handle: Handler | None = None
         self._on_blocked = on_blocked
         self._on_notice = on_notice
+        self._on_moved = on_moved  # a group became a supergroup: the core saves its new id
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
-        self.moved: dict[str, str] = {}  # group id → its supergroup id
         self._pieces_sent: dict[str, int] = {}  # ledger row → pieces of it already delivered
 
     async def run(self, handle: Handler) -> None:
@@ -186,8 +188,9 @@ class TelegramAdapter:
             await self._on_membership(update)
         elif update.message and update.message.migrate_to_chat_id:
             old, new = str(update.message.chat.id), str(update.message.migrate_to_chat_id)
-            self.moved[old] = new
             log.info("telegram group became a supergroup; reminders follow it")
+            if self._on_moved:
+                await self._on_moved(old, new)
         elif update.message and update.message.text:
             await self._on_text(update.message)
 
@@ -321,9 +324,11 @@ class TelegramAdapter:
         try:
             await self._send(channel, reply, delivery_id=delivery_id)
         except ChatMigrated as exc:
-            self.moved[channel.chat_id] = str(exc.new_chat_id)
+            new = str(exc.new_chat_id)
             log.info("telegram group moved; sending to its supergroup")
-            await self.send(channel, reply, delivery_id=delivery_id)
+            if self._on_moved:
+                await self._on_moved(channel.chat_id, new)
+            await self.send(replace(channel, chat_id=new), reply, delivery_id=delivery_id)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -349,7 +354,7 @@ class TelegramAdapter:
         *,
         delivery_id: str | None = None,
     ) -> None:
-        chat_id = int(self.moved.get(channel.chat_id, channel.chat_id))
+        chat_id = int(channel.chat_id)
         thread = int(channel.thread_id) if channel.thread_id else None
         bot = self.application.bot
         pieces = render(reply)

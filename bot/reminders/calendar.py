@@ -119,6 +119,7 @@ class Reminders:
                 log.warning("stored event %s unreadable: %s", row.get("id"), exc)
         self.chat_events = tuple(chat_events)
         self.going = await self.store.going_counts()
+        await self.outbox.load_moves()
 
     def _read_files(self) -> tuple[tuple[Event, ...], tuple[Problem, ...]]:
         """File by file, so one file's mistake never holds back another's changes."""

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.adapters.base import Adapter, DeliveryError
 from bot.clock import Clock
+from bot.database import StoreError
 from bot.messages import ChannelRef, Reply
 from bot.schema import DeliveryKey, DeliveryStatus
 from bot.store import Store
@@ -49,6 +51,29 @@ class Outbox:
         self._closing = asyncio.Event()
         self._sending: set[asyncio.Task[None]] = set()
         self._active: set[asyncio.Future[None]] = set()
+        # (platform, chat id) → the id it moved to (a Telegram group that became a supergroup),
+        # saved in the store and read back at start, so reminders follow it after a restart
+        self.moved: dict[tuple[str, str], str] = {}
+
+    async def load_moves(self) -> None:
+        for platform in self.adapters:
+            for old, new in (await self.store.moves(platform)).items():
+                self.moved[(platform, old)] = new
+
+    async def chat_moved(self, platform: str, old: str, new: str) -> None:
+        """A platform says a chat has a new id: sends follow it now, and (saved) after a
+        restart; its subscription moves with it."""
+        self.moved[(platform, old)] = new
+        try:
+            await self.store.save_move(platform, old, new)
+        except StoreError as exc:
+            log.warning(
+                "a chat's new id was not saved (reminders follow it until a restart): %s", exc
+            )
+
+    def _current(self, channel: ChannelRef) -> ChannelRef:
+        new = self.moved.get((channel.platform, channel.chat_id))
+        return replace(channel, chat_id=new) if new else channel
 
     @property
     def closing(self) -> bool:
@@ -121,7 +146,7 @@ class Outbox:
                 return DeliveryStatus.RELEASED
             attempt += 1
             try:
-                await self._send(adapter, channel, reply, delivery_id)
+                await self._send(adapter, self._current(channel), reply, delivery_id)
             except DeliveryError as exc:
                 wait = max(exc.retry_after or 0.0, delay)
                 if exc.retry and self.clock.now() + timedelta(seconds=wait) < deadline:
