@@ -159,7 +159,7 @@ def _token_problems(config: Config) -> list[str]:
         if not (getattr(config, platform).enabled and token):
             continue
         if platform == "telegram":
-            from bot.adapters.telegram_adapter import token_problem
+            from bot.adapters.telegram_bot_api import token_problem
         else:
             from bot.adapters.discord_adapter import token_problem
         refused = asyncio.run(token_problem(config, token))

@@ -36,7 +36,6 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
@@ -51,6 +50,12 @@ from bot.adapters.base import (
     LinkListener,
     say_link,
 )
+from bot.adapters.telegram_bot_api import (
+    REFUSED_HELP,
+    UPDATER_LOG,
+    Without,
+    default_rate_limiter,
+)
 from bot.adapters.telegram_render import keyboard_for, render
 from bot.config import Config
 from bot.messages import ChannelRef, CommandSpec, Incoming, Reply, Role
@@ -61,10 +66,6 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timed
 ADMIN_CACHE_SECONDS = 300.0
 MAX_PARTIAL_SENDS = 1000  # reminders remembered as half-sent, waiting for their retry
 _FIVE_XX = ("Bad Gateway", "Internal Server Error", "Service Unavailable", "Gateway Timeout")
-REFUSED_HELP = (
-    "telegram refused TELEGRAM_BOT_TOKEN: set it to the token @BotFather gave you "
-    "(/mybots → API Token) and restart"
-)
 
 
 class TelegramAdapter:
@@ -154,14 +155,14 @@ class TelegramAdapter:
                 self.connected.clear()
                 # With the API gone, PTB's last call to confirm updates fails with a
                 # traceback; nothing is lost (the Updater keeps its offset for the next start)
-                quiet = _Without("one more time") if lost.done() else None
+                quiet = Without("one more time") if lost.done() else None
                 if quiet:
-                    _UPDATER_LOG.addFilter(quiet)
+                    UPDATER_LOG.addFilter(quiet)
                 try:
                     await updater.stop()
                 finally:
                     if quiet:
-                        _UPDATER_LOG.removeFilter(quiet)
+                        UPDATER_LOG.removeFilter(quiet)
                 await self.application.stop()
 
     async def _publish_commands(self) -> None:
@@ -389,48 +390,3 @@ class TelegramAdapter:
         if row not in self._pieces_sent and len(self._pieces_sent) >= MAX_PARTIAL_SENDS:
             self._pieces_sent.pop(next(iter(self._pieces_sent)))  # the oldest; bounded memory
         self._pieces_sent[row] = count
-
-
-_UPDATER_LOG = logging.getLogger("telegram.ext.Updater")
-
-
-class _Without(logging.Filter):
-    """Drops the records whose message contains `words`."""
-
-    def __init__(self, words: str) -> None:
-        super().__init__()
-        self.words = words
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return self.words not in str(record.msg)
-
-
-def default_rate_limiter() -> AIORateLimiter:
-    """Evenly spaced sends a little under Telegram's ~30 messages/s and 20/min per group.
-
-    A bucket of 28 lets 28 go at once and 28 more within the same second: Telegram's flood
-    control counts sliding windows and answers that burst with 429s (measured in make bench).
-    A bucket of one spaces them out. Retries on 429 are switched on (PTB's default is none).
-    """
-    return AIORateLimiter(
-        overall_max_rate=1,
-        overall_time_period=1 / 29,
-        group_max_rate=1,
-        group_time_period=60 / 19,
-        max_retries=3,
-    )
-
-
-async def token_problem(config: Config, token: str) -> str | None:
-    """What `doctor` says about the token: None when the Bot API accepts it."""
-    from telegram import Bot
-
-    bot = Bot(token, base_url=config.telegram.base_url or "https://api.telegram.org/bot")
-    try:
-        async with asyncio.timeout(15):
-            await bot.get_me()
-    except InvalidToken:
-        return REFUSED_HELP
-    except (TelegramError, TimeoutError) as exc:
-        return f"telegram: cannot reach the Bot API to check the token ({exc})"
-    return None
