@@ -65,6 +65,11 @@ class PlatformConfig:
     guild_id: int | None = None  # discord only: sync commands to this guild at once
     message_content: bool = False  # discord only: the privileged intent
     embeds: bool = True  # discord only: answers as embeds (False: plain text)
+    username: str | None = None  # telegram only: the bot's @username, for t.me deep links
+
+    def deep_link(self, start: str) -> str | None:
+        """https://t.me/BOT?start=ID: opens that answer in the Telegram bot (flyers, site)."""
+        return f"https://t.me/{self.username}?start={start}" if self.username else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +123,7 @@ _KNOWN = {
     "timezone": None,
     "reminders": {"grace", "event_length"},
     "targets": None,
-    "telegram": {"enabled", "base_url"},
+    "telegram": {"enabled", "base_url", "username"},
     "discord": {"enabled", "guild_id", "message_content", "embeds", "base_url"},
     "roles": {"organizers", "moderators"},
     "notify": {"organizers", "moderators"},
@@ -298,12 +303,21 @@ def _platform(raw: Mapping[str, Any], key: str) -> PlatformConfig:
     guild = section.get("guild_id")
     if guild is not None and not str(guild).isdigit():
         raise ConfigError(f"{key}.guild_id: expected a numeric Discord server id, got {guild!r}")
+    username = section.get("username")
+    if username is not None:
+        username = str(username).removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", username):
+            raise ConfigError(
+                f"{key}.username: expected the bot's Telegram username like ForumPrepBot, "
+                f"got {section.get('username')!r}"
+            )
     return PlatformConfig(
         enabled=bool(section.get("enabled", False)),
         base_url=section.get("base_url"),
         guild_id=int(guild) if guild is not None else None,
         message_content=bool(section.get("message_content", False)),
         embeds=bool(section.get("embeds", True)),
+        username=username,
     )
 
 

@@ -55,12 +55,21 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
         ("knowledge: [1, 2\n", "config.yaml:2: not valid YAML"),
         ("reconnect: {first: 0s}\n", "reconnect.first: 0:00:00 is too short; write 1s or more"),
         ("health: {port: 99999}\n", "health.port: expected a port number"),
+        ("telegram: {username: 'my bot'}\n", "telegram.username: expected the bot's Telegram"),
     ],
 )
 def test_errors_name_the_key(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, body))
     assert message in str(caught.value)
+
+
+def test_a_telegram_username_gives_deep_links_to_answers(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "telegram: {username: '@ForumPrepBot'}\n"))
+    assert config.telegram.deep_link("sb54-what-it-is") == (
+        "https://t.me/ForumPrepBot?start=sb54-what-it-is"
+    )
+    assert load_config(write(tmp_path, "telegram: {}\n")).telegram.deep_link("x") is None
 
 
 def test_tokens_come_from_the_environment_only(
