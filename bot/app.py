@@ -253,8 +253,7 @@ async def _supervise(app: App, adapter: Adapter) -> None:
     first = app.config.reconnect_first.total_seconds()
     most = max(first, app.config.reconnect_most.total_seconds())
     delay = first
-    app.status[name] = "connecting"
-    app.reminders.down.add(name)
+    app.status[name] = "connecting"  # its reminders already wait: serve marked it down
     adapter.on_link = functools.partial(_linked, app, name)
     try:
         while True:
