@@ -17,7 +17,8 @@ from bot.messages import Attachment, Reply, link_problem
 from bot.reminders.calendar import Reminders, event_row, format_when
 from bot.reminders.ics import calendar_bytes
 from bot.reminders.outbox import destination
-from bot.reminders.schedule_files import Event, parse_recurrence
+from bot.reminders.recurrence import parse_recurrence
+from bot.reminders.schedule_files import Event
 from bot.store import TO_CHECK, DeliveryKey, DeliveryStatus, StoreError
 from bot.texts import text
 

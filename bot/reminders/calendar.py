@@ -18,13 +18,8 @@ from bot.clock import Clock
 from bot.config import Config, resolve_target
 from bot.messages import Button, ChannelRef, Moment, Reply
 from bot.reminders.outbox import Outbox, destination
-from bot.reminders.schedule_files import (
-    Event,
-    duplicate_id,
-    load_schedules,
-    parse_recurrence,
-    schedule_files,
-)
+from bot.reminders.recurrence import parse_recurrence
+from bot.reminders.schedule_files import Event, duplicate_id, load_schedules, schedule_files
 from bot.store import DeliveryKey, Store, StoreError, iso
 from bot.texts import text
 from bot.yamlcheck import Problem
