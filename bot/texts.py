@@ -265,6 +265,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "es": "Los recordatorios llegan por mensaje directo: mándeme /subscribe en un chat "
         "privado.",
     },
+    "event_not_saved": {
+        "en": "Nothing was saved:{problems}",
+        "es": "No se guardó nada:{problems}",
+    },
     "calendar": {
         "en": "The upcoming events, for your calendar app.",
         "es": "Los próximos eventos, para su calendario.",

@@ -5,27 +5,41 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot.chat.core import CommandHandler, Context, Core
-from bot.config import ConfigError, parse_duration, resolve_target
-from bot.messages import Attachment, Reply, link_problem
+from bot.config import resolve_target
+from bot.messages import Attachment, Reply
 from bot.reminders.calendar import Reminders, event_row, format_when
+from bot.reminders.event import (
+    Draft,
+    Event,
+    RefusedError,
+    new_event,
+    offset_text,
+    with_changes,
+)
 from bot.reminders.ics import calendar_bytes
 from bot.reminders.outbox import destination
-from bot.reminders.recurrence import parse_recurrence
-from bot.reminders.schedule_files import Event
 from bot.store import TO_CHECK, DeliveryKey, DeliveryStatus, StoreError
 from bot.texts import text
 
 log = logging.getLogger(__name__)
 
-_SLUG = re.compile(r"[^a-z0-9]+")
 _LIST_LIMIT = 10
+# /event edit's words for the fields of an Event
+_EDITS = {
+    "title": "title",
+    "when": "starts",
+    "remind": "remind",
+    "to": "targets",
+    "at": "location",
+    "url": "url",
+    "every": "recurrence",
+}
 
 
 class EventCommandError(ValueError):
@@ -144,6 +158,8 @@ class EventCommands:
                 message = await step(ctx.params)
             except EventCommandError as exc:
                 message = str(exc)
+            except RefusedError as exc:
+                message = exc.text("en")
             except StoreError as exc:
                 log.warning("event command failed: %s", exc)
                 message = (
@@ -165,81 +181,29 @@ class EventCommands:
         await self.store.save_event(event_row(event))
         await self._on_change()
         local = event.starts.astimezone(ZoneInfo(event.timezone))
-        reminders = ", ".join(_offset_text(r) for r in event.remind) or "none"
+        reminders = ", ".join(offset_text(r) for r in event.remind) or "none"
         return (
             f"Added {event.id}: {event.title}, {format_when(local, 'en')}. "
             f"Reminders {reminders} before, to {', '.join(event.targets)}."
         )
 
     def parse_add(self, params: Mapping[str, str]) -> Event:
-        zone = params.get("timezone", self.config.timezone)
-        starts = self._parse_start(params["date"], params["time"], zone)
-        return Event(
-            id=_slug(params["title"], starts),
+        draft = Draft(
             title=params["title"],
-            starts=starts,
-            timezone=zone,
+            starts=f"{params['date']} {params['time']}",
+            timezone=params.get("timezone"),
+            remind=params.get("remind", "1d,2h"),
+            targets=params.get("targets", "console"),
             location=params.get("location"),
-            url=self._url(params.get("url")),
-            recurrence=self._recurrence(params.get("every")),
-            remind=self._offsets(params.get("remind", "1d,2h")),
-            targets=self._targets(params.get("targets", "console")),
-            file="chat",
+            url=params.get("url"),
+            recurrence=params.get("every"),
         )
-
-    def _parse_start(self, day: str, hour: str, zone: str) -> datetime:
-        try:
-            tz = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise EventCommandError(
-                f"'{zone}' is not a time zone I know; use an IANA name like America/Los_Angeles."
-            ) from None
-        try:
-            naive = datetime.strptime(f"{day} {hour}", "%Y-%m-%d %H:%M")  # noqa: DTZ007
-        except ValueError:
-            raise EventCommandError(
-                f"I couldn't read the date '{day} {hour}'. Write it like 2026-12-08 16:30."
-            ) from None
-        starts = naive.replace(tzinfo=tz)
-        if starts <= self.clock.now():
-            raise EventCommandError(
-                f"{day} {hour} is in the past ({zone}); give a future date and time."
-            )
-        return starts
-
-    def _offsets(self, value: str) -> tuple[timedelta, ...]:
-        try:
-            offsets = tuple(
-                parse_duration(v.strip(), "remind") for v in value.split(",") if v.strip()
-            )
-        except ConfigError:
-            raise EventCommandError(
-                f"I couldn't read the reminder times '{value}'. Write them like 1d,2h,30m."
-            ) from None
-        if any(o <= timedelta(0) for o in offsets):
-            raise EventCommandError("Reminder times must be more than zero, like 1d,2h,30m.")
-        return tuple(sorted(set(offsets), reverse=True))
-
-    def _targets(self, value: str) -> tuple[str, ...]:
-        names = tuple(n.strip() for n in value.split(",") if n.strip())
-        unknown = [n for n in names if not resolve_target(self.config, n)]
-        if unknown or not names:
-            known = ", ".join(sorted(self.config.targets)) or "(none configured)"
-            raise EventCommandError(f"Unknown target '{', '.join(unknown)}'; known: {known}.")
-        return names
-
-    def _url(self, value: str | None) -> str | None:
-        if value and (problem := link_problem(value)):
-            raise EventCommandError(f"The url {problem}.")
-        return value
-
-    def _recurrence(self, value: str | None) -> str | None:
-        if not value:
-            return None
-        try:
-            return parse_recurrence(value)
-        except ValueError as exc:
-            raise EventCommandError(f"I couldn't read the recurrence '{value}': {exc}") from None
+        return new_event(
+            draft,
+            targets=self.config.targets,
+            default_timezone=self.config.timezone,
+            now=self.clock.now(),
+        )
 
     async def _list(self, _params: Mapping[str, str]) -> str:
         upcoming = self.reminders.upcoming(self.clock.now(), limit=_LIST_LIMIT)
@@ -271,31 +235,10 @@ class EventCommands:
     async def _edit(self, params: Mapping[str, str]) -> str:
         event_id, field, value = params["event"], params["field"], params["value"]
         event = self._chat_event(event_id)
-        changes: dict[str, object]
-        if field == "title":
-            changes = {"title": value[:300]}
-        elif field == "when":
-            parts = value.split()
-            if len(parts) != 2:
-                raise EventCommandError(
-                    "Write the new time like: /event edit ID when 2026-12-09 17:00"
-                )
-            changes = {"starts": self._parse_start(parts[0], parts[1], event.timezone)}
-        elif field == "remind":
-            changes = {"remind": self._offsets(value)}
-        elif field == "to":
-            changes = {"targets": self._targets(value)}
-        elif field == "at":
-            changes = {"location": value}
-        elif field == "url":
-            changes = {"url": self._url(value)}
-        elif field == "every":
-            changes = {"recurrence": self._recurrence(value)}
-        else:
-            raise EventCommandError(
-                f"I can't edit '{field}'; use title, when, remind, to, at, url or every."
-            )
-        await self.store.save_event(event_row(replace(event, **changes)))  # type: ignore[arg-type]
+        changed = with_changes(
+            event, {_EDITS[field]: value}, targets=self.config.targets, now=self.clock.now()
+        )
+        await self.store.save_event(event_row(changed))
         await self._on_change()
         return f"Updated {event_id}; its pending reminders follow the change."
 
@@ -333,20 +276,7 @@ class EventCommands:
             status = DeliveryStatus(row["status"]).shown
             lines.append(
                 f"- {status}: {row['event_id']} at {row['occurrence']} "
-                f"({_offset_text(timedelta(seconds=row['offset_s']))} before) "
+                f"({offset_text(timedelta(seconds=row['offset_s']))} before) "
                 f"to {row['destination']}" + (f": {row['detail']}" if row.get("detail") else "")
             )
         return "\n".join(lines)
-
-
-def _slug(title: str, starts: datetime) -> str:
-    words = _SLUG.sub("-", title.casefold()).strip("-")[:40].strip("-") or "event"
-    return f"{words}-{starts:%Y-%m-%d}"
-
-
-def _offset_text(offset: timedelta) -> str:
-    seconds = int(offset.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

@@ -10,16 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config, resolve_target
 from bot.messages import Button, ChannelRef, Moment, Reply
+from bot.reminders.event import (
+    Event,
+    FieldError,
+    check_event,
+    items,
+    read_recurrence,
+    zone_of,
+)
 from bot.reminders.outbox import Outbox, destination
-from bot.reminders.recurrence import parse_recurrence
-from bot.reminders.schedule_files import Event, duplicate_id, load_schedules, schedule_files
+from bot.reminders.schedule_files import duplicate_id, load_schedules, schedule_files
 from bot.store import DeliveryKey, Store, StoreError, iso
 from bot.texts import text
 from bot.yamlcheck import Problem
@@ -41,22 +50,30 @@ class Due:
         return self.occurrence - self.offset
 
 
-def event_from_row(row: dict[str, object]) -> Event:
-    """An event organizers made in chat, as stored."""
-    zone = str(row["timezone"])
+def event_from_row(row: Mapping[str, object], targets: Mapping[str, Any]) -> Event:
+    """An event organizers made in chat, as stored. FieldError (a ValueError) when it fails
+    the checks it passed when made (the config's targets may have changed since), so the
+    loader leaves that one out and says why."""
+    timezone = str(row["timezone"])
     starts = datetime.fromisoformat(str(row["starts"]).replace("Z", "+00:00"))
-    return Event(
+    if starts.utcoffset() is None:
+        raise FieldError(f"starts '{row['starts']}' has no UTC offset")
+    recurrence = str(row["recurrence"]) if row.get("recurrence") else None
+    event = Event(
         id=str(row["id"]),
         title=str(row["title"]),
-        starts=starts.astimezone(ZoneInfo(zone)),
-        timezone=zone,
+        starts=starts.astimezone(zone_of(timezone)),
+        timezone=timezone,
         location=str(row["location"]) if row.get("location") else None,
         url=str(row["url"]) if row.get("url") else None,
-        recurrence=parse_recurrence(str(row["recurrence"])) if row.get("recurrence") else None,
-        remind=tuple(timedelta(seconds=int(s)) for s in str(row["remind"]).split(",") if s.strip()),
-        targets=tuple(t for t in str(row["targets"]).split(",") if t),
+        recurrence=read_recurrence(recurrence) if recurrence else None,
+        remind=tuple(timedelta(seconds=int(s)) for s in items(str(row["remind"]))),
+        targets=tuple(items(str(row["targets"]))),
         file="chat",
     )
+    if problems := check_event(event, targets):
+        raise FieldError("; ".join(str(p) for p in problems))
+    return event
 
 
 def event_row(event: Event) -> dict[str, object]:
@@ -107,9 +124,9 @@ class Reminders:
         chat_events = []
         for row in rows:
             try:
-                chat_events.append(event_from_row(row))
-            except (ValueError, KeyError) as exc:
-                log.warning("stored event %s unreadable: %s", row.get("id"), exc)
+                chat_events.append(event_from_row(row, self.config.targets))
+            except (ValueError, KeyError) as exc:  # the others load; this one is said once a sweep
+                log.warning("stored event %s left out: %s", row.get("id"), exc)
         self.chat_events = tuple(chat_events)
         self.going = await self.store.going_counts()
 

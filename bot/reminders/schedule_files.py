@@ -1,36 +1,42 @@
-"""Load and validate `schedules/*.yaml` into Events (zoneinfo, recurrence, reminder offsets).
+"""Read `schedules/*.yaml` into checked Events, every problem at its file and line.
 
-People arrive by the wall clock, so organizers write wall-clock times ("18:00 on the second
-Tuesday") and recurrences expand in naive local time; only then does each date get its zone.
-A 09:30 meeting therefore stays at 09:30 across daylight-saving changes, and its UTC time moves
-by an hour instead. Where a local time is not exactly one instant, zoneinfo's fold=0 decides:
-
-- a time that does not exist (02:30 on the spring-forward day) keeps the offset from before the
-  change, so it happens at 03:30 local (10:30 UTC in America/Los_Angeles);
-- a time that happens twice (01:30 on the fall-back day) is the first one, still daylight time.
-
-Weekdays are names, never numbers: APScheduler 3 reads 0 as Monday and crontab reads it as
-Sunday, so a number in a schedule is a reminder on the wrong day waiting to happen.
+This module only walks the YAML: each field's value goes through the checks in event.py (the
+same ones `/event add` uses), and a check's message becomes a Problem at that node's line. What
+only a file can get wrong (its shape, unknown keys) and the warnings that help an organizer
+(an event that is over, a start off its recurrence, a time the clocks skip) are said here.
 
 Everything here is pure and synchronous; the async core calls `load_schedules` in a thread.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from difflib import get_close_matches
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.config import ConfigError, parse_duration
-from bot.messages import link_problem
-from bot.reminders.recurrence import parse_recurrence
-from bot.reminders.recurrence import rule as recurrence_rule
+from bot.reminders.event import (
+    Event,
+    FieldError,
+    check_first_date,
+    check_id,
+    check_target,
+    check_title,
+    check_url,
+    offsets,
+    read_length,
+    read_offset,
+    read_recurrence,
+    read_wall_clock,
+    require_aware,
+    zone_of,
+)
+from bot.reminders.recurrence import rule
 from bot.yamlcheck import (
     NULL_TAG,
     Checked,
@@ -53,83 +59,8 @@ EVENT_KEYS = (
     "targets",
     "duration",
 )
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_STARTS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-
-_SLACK = timedelta(days=1)  # local and UTC order differ by one DST shift at most
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    id: str
-    title: str
-    starts: datetime  # aware; the first occurrence, as written in `timezone`
-    timezone: str
-    location: str | None = None
-    url: str | None = None
-    recurrence: str | None = None  # "RRULE:…", canonical (see parse_recurrence)
-    remind: tuple[timedelta, ...] = ()
-    targets: tuple[str, ...] = ()
-    file: str = ""
-    line: int = 0
-    duration: timedelta | None = None  # how long it lasts in calendar apps; None: the default
-
-    def __post_init__(self) -> None:
-        # a naive start would be read in the server's own zone by astimezone(): wrong silently
-        _require_aware(self.starts, "Event.starts")
-
-    def occurrences(self, after: datetime, before: datetime) -> list[datetime]:
-        """Starts in [after, before), as aware UTC datetimes, soonest first."""
-        _require_aware(after, "after")
-        _require_aware(before, "before")
-        if self.recurrence is None:
-            start = self.starts.astimezone(UTC)
-            return [start] if after <= start < before else []
-        stop = before.astimezone(self._zone()).replace(tzinfo=None) + _SLACK
-        found = []
-        for local, moment in self._expand(self.recurrence, after):
-            if local > stop:
-                break
-            if after <= moment < before:
-                found.append(moment)
-        return sorted(found)
-
-    def next_occurrence(self, after: datetime) -> datetime | None:
-        """The first start at or after `after` (UTC), or None when the event is over."""
-        _require_aware(after, "after")
-        if self.recurrence is None:
-            start = self.starts.astimezone(UTC)
-            return start if start >= after else None
-        for _local, moment in self._expand(self.recurrence, after):
-            if moment >= after:
-                return moment
-        return None
-
-    def local_start(self) -> datetime:
-        """The naive wall-clock start that the recurrence repeats (fold=0, like every date).
-
-        Taken as written when `starts` is in the event's zone, so a start at a time the clocks
-        skip (02:30 on the spring-forward day) repeats at 02:30 in later weeks, not at 03:30.
-        """
-        if getattr(self.starts.tzinfo, "key", None) == self.timezone:
-            return self.starts.replace(tzinfo=None, fold=0)
-        return self.starts.astimezone(self._zone()).replace(tzinfo=None, fold=0)
-
-    def _zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def _expand(self, recurrence: str, after: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """(local naive, UTC) pairs from a day before `after` on, in local order."""
-        zone = self._zone()
-        rule = recurrence_rule(recurrence, self.local_start(), self.timezone)
-        low = after.astimezone(zone).replace(tzinfo=None) - _SLACK
-        for local in rule.xafter(low, inc=True):
-            yield local, local.replace(tzinfo=zone).astimezone(UTC)
-
-
-def _require_aware(moment: datetime, name: str) -> None:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got {moment.isoformat()}")
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +101,7 @@ def load_schedules(
     `now` only decides which one-off events are over: that is a warning, never an error, so
     bundled files do not start failing as the calendar moves on.
     """
-    _require_aware(now, "now")
+    require_aware(now, "now")
     problems: list[Problem] = []
     events: list[Event] = []
     seen: dict[str, tuple[str, int]] = {}
@@ -208,6 +139,16 @@ class _EventReader(Reporter):
         self.targets = targets
         self.default_timezone, self.now = default_timezone, now
         self.read = 0  # every item of the list, one without a readable id included
+
+    def check(
+        self, node: Node, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T | None:
+        """A check of event.py on a node's value: its problem is an error at the node's line."""
+        try:
+            return check(*args, **kwargs)
+        except FieldError as problem:
+            self.error(node, str(problem))
+            return None
 
     def file(self, path: Path) -> list[tuple[str, int, Event | None]]:
         """(id, line, event or None when it has errors) for each event with a readable id."""
@@ -263,42 +204,45 @@ class _EventReader(Reporter):
             return "", None
         fields = self.mapping(node, EVENT_KEYS, "event")
         event_id = self.text(fields, node, "id", required=True)
-        if event_id and not _ID.match(event_id):
-            self.error(fields["id"], f"id '{event_id}' must be kebab-case (lowercase, digits, '-')")
+        if event_id:
+            self.check(fields["id"], check_id, event_id)
         title = self.text(fields, node, "title", required=True)
+        if title:
+            self.check(fields["title"], check_title, title)
         zone_name = self.text(fields, node, "timezone") or self.default_timezone
-        zone = self.zone(zone_name, fields.get("timezone", node))
-        starts = self.starts(fields, node, zone)
+        zone = self.check(fields.get("timezone", node), zone_of, zone_name)
+        raw = self.text(fields, node, "starts", required=True)
+        local = self.check(fields["starts"], read_wall_clock, raw) if raw else None
         recurrence = None
         if text := self.text(fields, node, "recurrence"):
-            try:
-                recurrence = parse_recurrence(text)
-            except ValueError as exc:
-                self.error(fields["recurrence"], f"recurrence '{text}': {exc}")
-        remind = self.offsets(fields.get("remind"))
-        targets = self.target_names(fields.get("targets"))
+            recurrence = self.check(fields["recurrence"], read_recurrence, text)
+        remind = offsets(self.check(n, read_offset, v) for n, v in self.items(fields, "remind"))
+        targets = [
+            self.check(n, check_target, v, self.targets) for n, v in self.items(fields, "targets")
+        ]
         duration = self.duration(fields.get("duration"))
         location = self.text(fields, node, "location") or None
         url = self.text(fields, node, "url") or None
-        if url and (problem := link_problem(url)):
-            self.error(fields["url"], f"url {problem}")
-        if not (self.ok and event_id and title and starts and zone):
+        if url:
+            self.check(fields["url"], check_url, url)
+        if not (self.ok and event_id and title and local and zone):
             return event_id, None
         event = Event(
             event_id,
             title,
-            starts,
+            local.replace(tzinfo=zone),
             zone_name,
             location,
             url,
             recurrence,
             remind,
-            targets,
+            tuple(dict.fromkeys(t for t in targets if t)),
             self.source,
             line_of(node),
             duration,
         )
-        self.check_dates(event, fields["starts"], fields.get("recurrence"))
+        self.check(fields.get("recurrence", fields["starts"]), check_first_date, event)
+        self.warn_dates(event, fields["starts"], fields.get("recurrence"))
         return event_id, (event if self.ok else None)
 
     def text(
@@ -318,107 +262,42 @@ class _EventReader(Reporter):
             self.error(node, f"'{key}' is empty")
         return value
 
-    def zone(self, name: str, node: Node) -> ZoneInfo | None:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder such as "America"
-            self.error(node, f"'{name}' is not an IANA time zone; e.g. America/Los_Angeles")
-            return None
-
-    def starts(
-        self, fields: dict[str, Node], parent: Node, zone: ZoneInfo | None
-    ) -> datetime | None:
-        raw = self.text(fields, parent, "starts", required=True)
-        if not raw:
-            return None
-        node = fields["starts"]
-        match = _STARTS.match(raw)
-        if match is None:
-            advice = (
-                "leave out the UTC offset (the zone goes in 'timezone')"
-                if re.search(r"\d(Z|[+-]\d{2}:?\d{2})$", raw)
-                else "write it like 2026-12-08 09:30"
-            )
-            self.error(node, f"starts: '{raw}' is not a local date and time; {advice}")
-            return None
-        year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
-        try:
-            naive = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - wall clock
-        except ValueError as exc:
-            self.error(node, f"starts: '{raw}' is not a local date and time ({exc})")
-            return None
-        return naive.replace(tzinfo=zone) if zone else None
-
-    def offsets(self, node: Node | None) -> tuple[timedelta, ...]:
+    def items(self, fields: dict[str, Node], key: str) -> list[tuple[Node, str]]:
+        """A list field's items (one value alone is a list of one), each with its node."""
+        node = fields.get(key)
         if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
-            return ()
+            return []
         if isinstance(node, MappingNode):
-            self.error(node, "remind: expected a list of offsets, like [7d, 1d, 2h]")
-            return ()
-        items = node.value if isinstance(node, SequenceNode) else [node]
-        found = []
-        for item in items:
-            if not isinstance(item, ScalarNode):
+            example = (
+                "offsets, like [7d, 1d, 2h]" if key == "remind" else "target names, like [console]"
+            )
+            self.error(node, f"{key}: expected a list of {example}")
+            return []
+        found: list[tuple[Node, str]] = []
+        for item in node.value if isinstance(node, SequenceNode) else [node]:
+            if isinstance(item, ScalarNode):
+                found.append((item, str(item.value).strip()))
+            elif key == "remind":
                 self.error(item, "remind: each offset is one value, like 2h")
-                continue
-            value = str(item.value).strip()
-            try:
-                offset = parse_duration(value.removeprefix("-"), "remind")
-            except ConfigError:
-                self.error(item, f"remind: '{value}' is not an offset; write 7d, 1d, 2h or 30m")
-                continue
-            if value.startswith("-"):
-                self.error(
-                    item,
-                    f"remind: '{value}' is negative; offsets already count back from the "
-                    f"start, so write {value[1:]}",
-                )
-                continue
-            if offset <= timedelta(0):
-                self.error(item, f"remind: '{value}' must be more than zero")
-                continue
-            found.append(offset)
-        return tuple(sorted(set(found), reverse=True))
+            else:
+                found.append((item, "(a list)"))
+        return found
 
     def duration(self, node: Node | None) -> timedelta | None:
-        """How long the event lasts (the end time in calendar apps); reminders ignore it."""
         if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
             return None
         if not isinstance(node, ScalarNode):
             self.error(node, "duration: one value, like 2h or 90m")
             return None
         value = str(node.value).strip()
-        try:
-            length = parse_duration(value, "duration")
-        except ConfigError:
-            self.error(node, f"duration: '{value}' is not a length; write 90m, 2h or 3h")
-            return None
-        if length <= timedelta(0):
-            self.error(node, f"duration: '{value}' must be more than zero")
-            return None
-        if length > timedelta(days=1):
+        length = self.check(node, read_length, value)
+        if length and length > timedelta(days=1):
             self.warn(node, f"duration: '{value}' is more than a day; 2h is two hours, 2d two days")
         return length
 
-    def target_names(self, node: Node | None) -> tuple[str, ...]:
-        if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
-            return ()
-        if isinstance(node, MappingNode):
-            self.error(node, "targets: expected a list of target names, like [console]")
-            return ()
-        items = node.value if isinstance(node, SequenceNode) else [node]
-        names = []
-        for item in items:
-            name = str(item.value).strip() if isinstance(item, ScalarNode) else "(a list)"
-            if name not in self.targets:
-                known = ", ".join(sorted(self.targets)) or "(none configured)"
-                self.error(item, f"unknown target '{name}'; known: {known}")
-            elif name not in names:
-                names.append(name)
-        return tuple(names)
-
-    def check_dates(self, event: Event, starts: Node, recurrence: Node | None) -> None:
-        """Over, never happening, or starting off the rule: what organizers notice too late."""
+    def warn_dates(self, event: Event, starts: Node, recurrence: Node | None) -> None:
+        """Over, or starting off the rule, or at a time that does not exist: what organizers
+        notice too late. Only warnings: the event still works."""
         shown = f"{event.starts:%Y-%m-%d %H:%M} {event.timezone}"
         local, zone = event.local_start(), ZoneInfo(event.timezone)
         actual = local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
@@ -436,11 +315,10 @@ class _EventReader(Reporter):
                     "remove it or add a recurrence",
                 )
             return
-        rule = recurrence_rule(event.recurrence, local, event.timezone)
-        first = rule.after(local, inc=True)
+        expanded = rule(event.recurrence, local, event.timezone)
+        first = expanded.after(local, inc=True)
         if first is None:
-            self.error(recurrence, f"recurrence: no date on or after starts ({shown}); check UNTIL")
-            return
+            return  # an error already (check_first_date)
         if first != local:
             # calendar apps (the .ics export) count DTSTART as a date even off the rule
             self.warn(
@@ -450,7 +328,7 @@ class _EventReader(Reporter):
                 "show the starts date: set starts to the first real date",
             )
         if event.next_occurrence(self.now) is None:
-            last = rule.before(self.now.astimezone(zone).replace(tzinfo=None))
+            last = expanded.before(self.now.astimezone(zone).replace(tzinfo=None))
             when = f"{last:%Y-%m-%d %H:%M}" if last else f"{local:%Y-%m-%d %H:%M}"
             self.warn(
                 recurrence,
