@@ -529,3 +529,42 @@ async def test_a_stored_event_that_fails_the_checks_is_left_out_and_the_rest_loa
     bot.clock.advance(hours=2)
     await bot.tick()
     assert len(bot.platform.sent) == 2, "the other event still reminds"
+
+
+async def test_organizers_are_answered_in_their_language(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    assert "español" in await bot.say("/lang es")
+    event_id = "rally-at-the-county-building-2026-11-25"
+    assert await bot.say(ADD) == (
+        f"Agregado {event_id}: Rally at the County building, miércoles 25 de noviembre de 2026, "
+        "12:00 PST. Recordatorios 1h, 10m antes, a both."
+    )
+    assert await bot.say("/event list") == (
+        f"Próximos eventos:\n- {event_id}: Rally at the County building, miércoles 25 de "
+        "noviembre de 2026, 12:00 PST; 0 van; a both; hecho en el chat"
+    )
+    assert await bot.say('/event add "Vigil" 2026-12-08 10:00 remind 0m to group') == (
+        "No se guardó nada: remind: '0m' must be more than zero"
+    ), "the reason is the one `validate` gives, inside a sentence in Spanish"
+    assert await bot.say("/event cancel nope") == (
+        "No hay un evento con el id 'nope'. Mande /event list."
+    )
+    assert await bot.say(f"/event post {event_id}") == f"Publicado {event_id} en 2 chat(s)."
+    assert await bot.say("/event status") == "Todos los recordatorios hasta ahora se entregaron."
+    assert await bot.say(f"/event cancel {event_id}") == (
+        f"Cancelado {event_id}: Rally at the County building. Sus recordatorios pendientes se "
+        "quitaron."
+    )
+
+
+async def test_post_announces_now_to_the_targets_and_not_to_subscribers(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say(ADD)
+    await bot.say("/subscribe", roles=frozenset(), chat="dm-7")
+    event_id = "rally-at-the-county-building-2026-11-25"
+    assert await bot.say(f"/event post {event_id}") == f"Posted {event_id} to 2 chat(s)."
+    assert sorted(c.chat_id for c, _ in bot.platform.sent) == ["-100", "555"]
+    (_, reply), _ = bot.platform.sent
+    assert reply.text.startswith("Reminder: Rally at the County building\nWhen: Wednesday")
+    assert "Recordatorio" in reply.text, "a target without a language gets both"
+    assert await bot.say("/event post nope") == "No event with the id 'nope'. Send /event list."
