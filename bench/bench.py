@@ -863,7 +863,7 @@ def bench_telegram_broadcast(subscribers: int = 1_000) -> None:
     from bot.app import build
     from bot.config import PlatformConfig, from_mapping
     from bot.reminders.calendar import event_row
-    from bot.reminders.schedule_files import Event
+    from bot.reminders.event import Event
     from tests.fakes.bot_api import FakeBotApi
 
     async def broadcast() -> None:
@@ -926,7 +926,7 @@ def bench_load(users: int = 500, per_user: int = 4, *, paced: bool = False) -> N
     from bot.config import from_mapping
     from bot.messages import ChannelRef, Incoming, Reply
     from bot.reminders.calendar import event_row
-    from bot.reminders.schedule_files import Event
+    from bot.reminders.event import Event
 
     questions = [q.text for q in load_eval()]
 

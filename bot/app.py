@@ -100,7 +100,8 @@ def build(
     outbox = Outbox(store, {a.name: a for a in adapters}, clock)
     reminders = Reminders(config, store, outbox, clock)
     scheduler = Scheduler(reminders)
-    EventCommands(core, reminders, on_change=scheduler.changed)
+    reminders.on_change = scheduler.plan
+    EventCommands(core, reminders)
     notices.app = App(config, core, store, knowledge, adapters, clock, reminders, scheduler)
     return notices.app
 

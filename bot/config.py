@@ -344,15 +344,23 @@ def _roles(raw: Mapping[str, Any], key: str, *, default_admins: bool) -> RoleRul
     )
 
 
-def resolve_target(
-    config: Config, name: str, _seen: frozenset[str] = frozenset()
-) -> list[ChannelRef]:
+def resolve_target(config: Config, name: str) -> list[ChannelRef]:
     """A target name → its chats; a name may stand for a list of other names."""
-    spec = config.targets.get(name)
+    return target_chats(config.targets, name)
+
+
+def target_chats(
+    targets: Mapping[str, Any], name: str, _seen: frozenset[str] = frozenset()
+) -> list[ChannelRef]:
+    """`resolve_target` over the config's `targets` section alone (what schedule files and the
+    event checks are given)."""
+    spec = targets.get(name)
     if spec is None or name in _seen:
         return []
     if isinstance(spec, list):
-        return [c for n in spec for c in resolve_target(config, str(n), _seen | {name})]
+        return [c for n in spec for c in target_chats(targets, str(n), _seen | {name})]
+    if not isinstance(spec, Mapping):
+        return []
     platform = str(spec.get("platform", ""))
     chat = spec.get("chat_id") or spec.get("channel_id") or platform
     thread = spec.get("thread_id")

@@ -17,6 +17,7 @@ from bot.app import App, build
 from bot.config import Config
 from bot.database import StoreError
 from bot.messages import ChannelRef, Incoming, Reply, Role
+from bot.reminders.schedule_files import load_schedules
 from tests.conftest import FakeClock
 
 ORGANIZER = frozenset({Role.ORGANIZER})
@@ -204,14 +205,17 @@ async def test_members_cannot_use_organizer_commands(make_bot) -> None:  # type:
     ("command", "error"),
     [
         ('/event add "Rally" 2020-01-01 10:00', "in the past"),
-        ('/event add "Rally" tomorrow 10:00', "couldn't read the date"),
+        ('/event add "Rally" tomorrow 10:00', "'tomorrow 10:00' is not a local date and time"),
         ('/event add "Rally 2026-12-08 10:00', "close the quotes"),
-        ('/event add "Rally" 2026-12-08 10:00 remind soon', "couldn't read the reminder times"),
+        ('/event add "Rally" 2026-12-08 10:00 remind soon', "remind: 'soon' is not an offset"),
         (
             '/event add "Rally" 2026-12-08 10:00 to sac-genral',
-            "Unknown target 'sac-genral'; known:",
+            "unknown target 'sac-genral'; known:",
         ),
-        ('/event add "Rally" 2026-12-08 10:00 tz Mars/Base', "not a time zone"),
+        (
+            '/event add "Rally" 2026-12-08 10:00 tz Mars/Base',
+            "'Mars/Base' is not an IANA time zone",
+        ),
         ('/event add "Rally" 2026-12-08 10:00 url ftp://x', "must start with https://"),
         ('/event add "Rally" 2026-12-08 10:00 bogus', "didn't understand 'bogus'"),
         ("/event add", "Usage: /event add"),
@@ -425,3 +429,142 @@ async def test_a_ledger_error_for_one_chat_does_not_stop_the_others(make_bot) ->
     bot.clock.advance(minutes=1)  # the next sweep, still within the grace
     await bot.tick()
     assert sorted(c.chat_id for c, _ in bot.platform.sent) == ["-100", "555"], "sent once each"
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "reason"),
+    [
+        (
+            "timezone: Mars/Base",
+            "tz Mars/Base",
+            "'Mars/Base' is not an IANA time zone; e.g. America/Los_Angeles",
+        ),
+        (
+            "url: example.org",
+            "url example.org",
+            "url 'example.org' is not a web address: it must start with https:// (or http://)",
+        ),
+        ("remind: [0m]", "remind 0m", "remind: '0m' must be more than zero"),
+        ("remind: [-2h]", "remind -2h", "remind: '-2h' is negative; offsets already count back"),
+        ("targets: [gruop]", "to gruop", "unknown target 'gruop'; known: both, channel, group"),
+        ("recurrence: every 2", 'every "every 2"', "recurrence 'every 2': weekdays must be names"),
+    ],
+)
+async def test_a_bad_value_is_refused_for_the_same_reason_in_a_file_and_in_chat(  # type: ignore[no-untyped-def]
+    make_bot, reminder_config: Config, field: str, typed: str, reason: str
+) -> None:
+    """One set of checks: what `validate` says at the file's line, /event add says too."""
+    bot = await make_bot()
+    path = reminder_config.schedules_dir / "rally.yaml"
+    path.write_text(
+        f"events:\n  - id: rally\n    title: Rally\n    starts: 2026-12-08 10:00\n    {field}\n",
+        encoding="utf-8",
+    )
+    result = load_schedules(
+        [path],
+        targets=reminder_config.targets,
+        default_timezone=reminder_config.timezone,
+        now=bot.clock.now(),
+    )
+    assert [str(p) for p in result.problems] == [f"{path}:5: {result.problems[0].message}"]
+    assert result.problems[0].message.startswith(reason)
+    said = await bot.say(f'/event add "Rally" 2026-12-08 10:00 to group {typed}')
+    assert said.startswith(f"Nothing was saved: {reason}"), said
+    assert said.removeprefix("Nothing was saved: ") == result.problems[0].message
+    await bot.app.reminders.load()
+    assert bot.app.reminders.events == {}, "neither the file's event nor the chat's is kept"
+
+
+async def test_every_problem_of_a_new_event_is_said_at_once(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    said = await bot.say('/event add "Rally" 2026-12-08 10:00 tz Mars/Base remind 0m to gruop')
+    assert said.splitlines() == [
+        "Nothing was saved:",
+        "- 'Mars/Base' is not an IANA time zone; e.g. America/Los_Angeles",
+        "- remind: '0m' must be more than zero",
+        "- unknown target 'gruop'; known: both, channel, group",
+    ]
+
+
+async def test_an_edit_is_checked_like_a_new_event(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say(ADD)
+    event_id = "rally-at-the-county-building-2026-11-25"
+    for typed, reason in [
+        ("when 2026-11-24 12:00", "starts 2026-11-24 12:00 is in the past (America/Los_Angeles)"),
+        ("remind 0m", "remind: '0m' must be more than zero"),
+        ("url example.org", "url 'example.org' is not a web address"),
+        ("every FREQ=WEEKLY;UNTIL=20261101", "recurrence: no date on or after starts"),
+        ("title " + "x" * 301, "'title' is 301 characters long; keep it to 300"),
+    ]:
+        said = await bot.say(f"/event edit {event_id} {typed}")
+        assert said.startswith(f"Nothing was saved: {reason}"), said
+    event = bot.app.reminders.events[event_id]
+    assert (event.title, event.remind) == (
+        "Rally at the County building",
+        (timedelta(hours=1), timedelta(minutes=10)),
+    )
+
+
+async def test_a_stored_event_that_fails_the_checks_is_left_out_and_the_rest_load(  # type: ignore[no-untyped-def]
+    make_bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A row the checks refuse (its zone, or a target the config no longer has) costs only
+    that event, with a line in the log, never the whole load."""
+    bot = await make_bot()
+    await bot.say(ADD)
+    await bot.say(ADD.replace("Rally", "Vigil"))
+    store = bot.app.store
+    rows = {row["id"]: row for row in await store.load_events()}
+    await store.save_event(
+        {**rows["vigil-at-the-county-building-2026-11-25"], "timezone": "Mars/Base"}
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.reminders.calendar"):
+        await bot.app.reminders.load()
+    assert list(bot.app.reminders.events) == ["rally-at-the-county-building-2026-11-25"]
+    assert (
+        "stored event vigil-at-the-county-building-2026-11-25 left out: 'Mars/Base' is not an "
+        "IANA time zone; e.g. America/Los_Angeles" in caplog.text
+    )
+    bot.clock.advance(hours=2)
+    await bot.tick()
+    assert len(bot.platform.sent) == 2, "the other event still reminds"
+
+
+async def test_organizers_are_answered_in_their_language(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    assert "español" in await bot.say("/lang es")
+    event_id = "rally-at-the-county-building-2026-11-25"
+    assert await bot.say(ADD) == (
+        f"Agregado {event_id}: Rally at the County building, miércoles 25 de noviembre de 2026, "
+        "12:00 PST. Recordatorios 1h, 10m antes, a both."
+    )
+    assert await bot.say("/event list") == (
+        f"Próximos eventos:\n- {event_id}: Rally at the County building, miércoles 25 de "
+        "noviembre de 2026, 12:00 PST; 0 van; a both; hecho en el chat"
+    )
+    assert await bot.say('/event add "Vigil" 2026-12-08 10:00 remind 0m to group') == (
+        "No se guardó nada: remind: '0m' must be more than zero"
+    ), "the reason is the one `validate` gives, inside a sentence in Spanish"
+    assert await bot.say("/event cancel nope") == (
+        "No hay un evento con el id 'nope'. Mande /event list."
+    )
+    assert await bot.say(f"/event post {event_id}") == f"Publicado {event_id} en 2 chat(s)."
+    assert await bot.say("/event status") == "Todos los recordatorios hasta ahora se entregaron."
+    assert await bot.say(f"/event cancel {event_id}") == (
+        f"Cancelado {event_id}: Rally at the County building. Sus recordatorios pendientes se "
+        "quitaron."
+    )
+
+
+async def test_post_announces_now_to_the_targets_and_not_to_subscribers(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say(ADD)
+    await bot.say("/subscribe", roles=frozenset(), chat="dm-7")
+    event_id = "rally-at-the-county-building-2026-11-25"
+    assert await bot.say(f"/event post {event_id}") == f"Posted {event_id} to 2 chat(s)."
+    assert sorted(c.chat_id for c, _ in bot.platform.sent) == ["-100", "555"]
+    (_, reply), _ = bot.platform.sent
+    assert reply.text.startswith("Reminder: Rally at the County building\nWhen: Wednesday")
+    assert "Recordatorio" in reply.text, "a target without a language gets both"
+    assert await bot.say("/event post nope") == "No event with the id 'nope'. Send /event list."

@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import from_mapping, load_config
-from bot.reminders.schedule_files import Event, load_schedules, parse_recurrence
+from bot.reminders.event import Event
+from bot.reminders.recurrence import parse_recurrence
+from bot.reminders.schedule_files import load_schedules
 from tests.conftest import ROOT
 
 LA = ZoneInfo("America/Los_Angeles")

@@ -14,13 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import from_mapping
-from bot.reminders.schedule_files import (
-    Event,
-    ScheduleResult,
-    load_schedules,
-    parse_recurrence,
-    schedule_files,
-)
+from bot.reminders.event import Event
+from bot.reminders.recurrence import parse_recurrence
+from bot.reminders.schedule_files import ScheduleResult, load_schedules, schedule_files
 from tests.conftest import ROOT
 
 LA = ZoneInfo("America/Los_Angeles")

@@ -285,7 +285,7 @@ async def test_429_storm_during_a_broadcast_reaches_everyone_once(telegram: Tele
     from datetime import UTC, datetime, timedelta
 
     from bot.reminders.calendar import event_row
-    from bot.reminders.schedule_files import Event
+    from bot.reminders.event import Event
 
     store = telegram.app.store
     for n in range(200):

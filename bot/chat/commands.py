@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.messages import CommandSpec, Incoming, Param, Reply, Role
+from bot.reminders.event import TITLE_MAX
 from bot.texts import text
 
 EVENT = Param("event", "evento", "The event's id (see /events)", "El id del evento (/events)")
@@ -123,7 +124,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "Un evento nuevo",
                 params=(
                     Param(
-                        "title", "titulo", "What it is", "Qué es", form='"Title"', max_length=300
+                        "title",
+                        "titulo",
+                        "What it is",
+                        "Qué es",
+                        form='"Title"',
+                        max_length=TITLE_MAX,
                     ),
                     Param("date", "fecha", "YYYY-MM-DD", "AAAA-MM-DD", form="YYYY-MM-DD"),
                     Param("time", "hora", "HH:MM, local time", "HH:MM, hora local", form="HH:MM"),

@@ -1,46 +1,43 @@
 """Chat commands for meetings and reminders: organizers' /event, members' /next, /events,
 /subscribe, /unsubscribe, /calendar, /going, /notgoing. Registered on the Core at build time.
+
+Translation only: each handler turns its checked arguments (`ctx.params`) into one call on
+`Reminders` and the result into a reply in the chat's language. What an event may be, where
+reminders go and what they say live in bot/reminders/.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from collections.abc import Awaitable, Callable
 
 from bot.chat.commands import CommandHandler, Context
 from bot.chat.core import Core
-from bot.config import ConfigError, parse_duration, resolve_target
 from bot.database import StoreError
-from bot.messages import Attachment, Reply, link_problem
-from bot.reminders.calendar import Reminders, event_row, format_when
-from bot.reminders.ics import calendar_bytes
-from bot.reminders.outbox import destination
-from bot.reminders.schedule_files import Event, parse_recurrence
-from bot.schema import TO_CHECK, DeliveryKey, DeliveryStatus
+from bot.messages import Attachment, Reply
+from bot.reminders.calendar import Reminders
+from bot.reminders.event import Draft, Event, RefusedError, offset_text
+from bot.reminders.reminder_text import moment, next_reply
 from bot.texts import text
 
 log = logging.getLogger(__name__)
 
-_SLUG = re.compile(r"[^a-z0-9]+")
 _LIST_LIMIT = 10
-
-
-class EventCommandError(ValueError):
-    """A malformed organizer command; the message says how to write it."""
+# /event edit's words (the registry's EDIT_FIELDS) → the Event's fields
+_EDITS = {
+    "title": "title",
+    "when": "starts",
+    "remind": "remind",
+    "to": "targets",
+    "at": "location",
+    "url": "url",
+    "every": "recurrence",
+}
 
 
 class EventCommands:
-    def __init__(self, core: Core, reminders: Reminders, on_change: Callable[[], Awaitable[None]]):
-        self.core = core
+    def __init__(self, core: Core, reminders: Reminders) -> None:
         self.reminders = reminders
-        self.config = core.config
-        self.store = reminders.store
-        self.clock = core.clock
-        self._on_change = on_change
         for path, handler in (
             ("next", self.next),
             ("events", self.events),
@@ -60,63 +57,45 @@ class EventCommands:
         core.schedule_note = self.schedule_note
 
     def schedule_note(self, lang: str) -> str | None:
-        upcoming = self.reminders.upcoming(self.clock.now(), limit=1)
+        upcoming = self.reminders.upcoming(limit=1)
         if not upcoming:
             return None
         event, when = upcoming[0]
-        shown = self.reminders.moment(event, when, lang).shown
-        return text("schedule_note", lang, title=event.title, when=shown)
+        return text("schedule_note", lang, title=event.title, when=moment(event, when, lang).shown)
 
     # Members ----------------------------------------------------------------------------
 
     async def next(self, ctx: Context) -> list[Reply]:
-        upcoming = self.reminders.upcoming(self.clock.now(), limit=1)
+        upcoming = self.reminders.upcoming(limit=1)
         if not upcoming:
             return [Reply(text("no_events", ctx.lang), ctx.lang)]
         event, when = upcoming[0]
-        body = "\n".join(
-            [
-                self.reminders.describe(event, when, ctx.lang).split("\n", 1)[1],
-                text("next_comment", ctx.lang),
-            ]
-        )
-        reminder = self.reminders.reminder_reply(event, when, ctx.lang)
-        return [
-            Reply(
-                f"{text('next_head', ctx.lang, title=event.title)}\n{body}",
-                ctx.lang,
-                title=event.title,
-                buttons=reminder.buttons,
-                moments=reminder.moments,
-            )
-        ]
+        return [next_reply(event, when, ctx.lang)]
 
     async def events(self, ctx: Context) -> list[Reply]:
-        upcoming = self.reminders.upcoming(self.clock.now(), limit=_LIST_LIMIT)
+        upcoming = self.reminders.upcoming(limit=_LIST_LIMIT)
         if not upcoming:
             return [Reply(text("no_events", ctx.lang), ctx.lang)]
         lines = [text("events_head", ctx.lang)]
         moments = []
         for event, when in upcoming:
-            moments.append(self.reminders.moment(event, when, ctx.lang))
+            moments.append(moment(event, when, ctx.lang))
             lines.append(f"- {moments[-1].shown}: {event.title} ({event.id})")
         return [Reply("\n".join(lines), ctx.lang, moments=tuple(moments))]
 
     async def subscribe(self, ctx: Context) -> list[Reply]:
         if not ctx.msg.channel.private:
             return [Reply(text("subscribe_in_private", ctx.lang), ctx.lang, private=True)]
-        channel = ctx.msg.channel
-        new = await self.store.subscribe(channel.platform, channel.chat_id, ctx.lang)
+        new = await self.reminders.subscribe(ctx.msg.channel, ctx.lang)
         key = "subscribed" if new else "already_subscribed"
         return [Reply(text(key, ctx.lang), ctx.lang, private=True)]
 
     async def unsubscribe(self, ctx: Context) -> list[Reply]:
-        await self.store.unsubscribe(ctx.msg.channel.platform, ctx.msg.channel.chat_id)
+        await self.reminders.unsubscribe(ctx.msg.channel)
         return [Reply(text("unsubscribed", ctx.lang), ctx.lang, private=True)]
 
     async def calendar(self, ctx: Context) -> list[Reply]:
-        events = self.reminders.events.values()
-        data = calendar_bytes(events, self.clock.now(), self.reminders.config.event_length)
+        data = self.reminders.calendar_file()
         attachment = Attachment("forum-prep-events.ics", data, "text/calendar")
         return [Reply(text("calendar", ctx.lang), ctx.lang, attachment=attachment)]
 
@@ -127,227 +106,107 @@ class EventCommands:
         return await self._rsvp(ctx, going=False)
 
     async def _rsvp(self, ctx: Context, *, going: bool) -> list[Reply]:
-        event_id = ctx.params["event"]
-        if event_id not in self.reminders.events:
+        event_id, msg = ctx.params["event"], ctx.msg
+        if not await self.reminders.rsvp(event_id, msg.channel.platform, msg.user_id, going):
             return [Reply(text("unknown_event", ctx.lang, event=event_id), ctx.lang, private=True)]
-        await self.store.set_going(event_id, ctx.msg.channel.platform, ctx.msg.user_id, going)
-        self.reminders.going = await self.store.going_counts()
         key = "going_yes" if going else "going_no"
         return [Reply(text(key, ctx.lang, event=event_id), ctx.lang, private=True)]
 
     # Organizers -------------------------------------------------------------------------
 
-    def _organizer(self, step: Callable[[Mapping[str, str]], Awaitable[str]]) -> CommandHandler:
-        """An /event subcommand: its one-sentence outcome, or why nothing was changed."""
+    def _organizer(self, step: Callable[[Context], Awaitable[str]]) -> CommandHandler:
+        """An /event subcommand: its outcome in a sentence, or why nothing was changed."""
 
         async def handler(ctx: Context) -> list[Reply]:
             try:
-                message = await step(ctx.params)
-            except EventCommandError as exc:
-                message = str(exc)
+                message = await step(ctx)
+            except RefusedError as exc:
+                message = exc.text(ctx.lang)
             except StoreError as exc:
                 log.warning("event command failed: %s", exc)
-                message = (
-                    "The database is not available right now; nothing was changed. Try again soon."
-                )
-            return [Reply(message, "en", private=True)]
+                message = text("event_store_down", ctx.lang)
+            return [Reply(message, ctx.lang, private=True)]
 
         return handler
 
-    async def _add(self, params: Mapping[str, str]) -> str:
-        event = self.parse_add(params)
-        if event.id in {e.id for e in self.reminders.file_events}:
-            raise EventCommandError(f"An event in schedules/ already has the id {event.id}.")
-        ids = set(self.reminders.events)
-        base, n = event.id, 2
-        while event.id in ids:
-            event = replace(event, id=f"{base}-{n}")
-            n += 1
-        await self.store.save_event(event_row(event))
-        await self._on_change()
-        local = event.starts.astimezone(ZoneInfo(event.timezone))
-        reminders = ", ".join(_offset_text(r) for r in event.remind) or "none"
-        return (
-            f"Added {event.id}: {event.title}, {format_when(local, 'en')}. "
-            f"Reminders {reminders} before, to {', '.join(event.targets)}."
-        )
-
-    def parse_add(self, params: Mapping[str, str]) -> Event:
-        zone = params.get("timezone", self.config.timezone)
-        starts = self._parse_start(params["date"], params["time"], zone)
-        return Event(
-            id=_slug(params["title"], starts),
+    async def _add(self, ctx: Context) -> str:
+        params = ctx.params
+        draft = Draft(
             title=params["title"],
-            starts=starts,
-            timezone=zone,
+            starts=f"{params['date']} {params['time']}",
+            timezone=params.get("timezone"),
+            remind=params.get("remind", "1d,2h"),
+            targets=params.get("targets", "console"),
             location=params.get("location"),
-            url=self._url(params.get("url")),
-            recurrence=self._recurrence(params.get("every")),
-            remind=self._offsets(params.get("remind", "1d,2h")),
-            targets=self._targets(params.get("targets", "console")),
-            file="chat",
+            url=params.get("url"),
+            recurrence=params.get("every"),
+        )
+        event = await self.reminders.add(draft)
+        return text(
+            "event_added",
+            ctx.lang,
+            event=event.id,
+            title=event.title,
+            when=moment(event, event.starts, ctx.lang).shown,
+            reminders=", ".join(offset_text(r) for r in event.remind)
+            or text("reminders_none", ctx.lang),
+            targets=_targets(event, ctx.lang),
         )
 
-    def _parse_start(self, day: str, hour: str, zone: str) -> datetime:
-        try:
-            tz = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise EventCommandError(
-                f"'{zone}' is not a time zone I know; use an IANA name like America/Los_Angeles."
-            ) from None
-        try:
-            naive = datetime.strptime(f"{day} {hour}", "%Y-%m-%d %H:%M")  # noqa: DTZ007
-        except ValueError:
-            raise EventCommandError(
-                f"I couldn't read the date '{day} {hour}'. Write it like 2026-12-08 16:30."
-            ) from None
-        starts = naive.replace(tzinfo=tz)
-        if starts <= self.clock.now():
-            raise EventCommandError(
-                f"{day} {hour} is in the past ({zone}); give a future date and time."
-            )
-        return starts
-
-    def _offsets(self, value: str) -> tuple[timedelta, ...]:
-        try:
-            offsets = tuple(
-                parse_duration(v.strip(), "remind") for v in value.split(",") if v.strip()
-            )
-        except ConfigError:
-            raise EventCommandError(
-                f"I couldn't read the reminder times '{value}'. Write them like 1d,2h,30m."
-            ) from None
-        if any(o <= timedelta(0) for o in offsets):
-            raise EventCommandError("Reminder times must be more than zero, like 1d,2h,30m.")
-        return tuple(sorted(set(offsets), reverse=True))
-
-    def _targets(self, value: str) -> tuple[str, ...]:
-        names = tuple(n.strip() for n in value.split(",") if n.strip())
-        unknown = [n for n in names if not resolve_target(self.config, n)]
-        if unknown or not names:
-            known = ", ".join(sorted(self.config.targets)) or "(none configured)"
-            raise EventCommandError(f"Unknown target '{', '.join(unknown)}'; known: {known}.")
-        return names
-
-    def _url(self, value: str | None) -> str | None:
-        if value and (problem := link_problem(value)):
-            raise EventCommandError(f"The url {problem}.")
-        return value
-
-    def _recurrence(self, value: str | None) -> str | None:
-        if not value:
-            return None
-        try:
-            return parse_recurrence(value)
-        except ValueError as exc:
-            raise EventCommandError(f"I couldn't read the recurrence '{value}': {exc}") from None
-
-    async def _list(self, _params: Mapping[str, str]) -> str:
-        upcoming = self.reminders.upcoming(self.clock.now(), limit=_LIST_LIMIT)
-        if not upcoming:
-            return "No upcoming events."
-        self.reminders.going = await self.store.going_counts()
-        lines = ["Upcoming events:"]
-        for event, when in upcoming:
-            local = when.astimezone(ZoneInfo(event.timezone))
-            where = "made in chat" if event.file == "chat" else f"{event.file}:{event.line}"
-            going = self.reminders.going.get(event.id, 0)
+    async def _list(self, ctx: Context) -> str:
+        listing = await self.reminders.listing(limit=_LIST_LIMIT)
+        if not listing:
+            return text("event_list_none", ctx.lang)
+        lines = [text("event_list_head", ctx.lang)]
+        for event, when, going in listing:
+            where = text("made_in_chat", ctx.lang) if event.file == "chat" else None
             lines.append(
-                f"- {event.id}: {event.title}, {format_when(local, 'en')}; {going} going; "
-                f"to {', '.join(event.targets)}; {where}"
+                text(
+                    "event_list_item",
+                    ctx.lang,
+                    event=event.id,
+                    title=event.title,
+                    when=moment(event, when, ctx.lang).shown,
+                    going=going,
+                    targets=_targets(event, ctx.lang),
+                    where=where or f"{event.file}:{event.line}",
+                )
             )
         return "\n".join(lines)
 
-    def _chat_event(self, event_id: str) -> Event:
-        event = self.reminders.events.get(event_id)
-        if event is None:
-            raise EventCommandError(f"No event with the id '{event_id}'. Send /event list.")
-        if event.file != "chat":
-            raise EventCommandError(
-                f"{event_id} comes from {event.file}:{event.line}; edit that file instead "
-                "(the bot reloads it)."
-            )
-        return event
+    async def _edit(self, ctx: Context) -> str:
+        event_id, field = ctx.params["event"], _EDITS[ctx.params["field"]]
+        await self.reminders.edit(event_id, {field: ctx.params["value"]})
+        return text("event_updated", ctx.lang, event=event_id)
 
-    async def _edit(self, params: Mapping[str, str]) -> str:
-        event_id, field, value = params["event"], params["field"], params["value"]
-        event = self._chat_event(event_id)
-        changes: dict[str, object]
-        if field == "title":
-            changes = {"title": value[:300]}
-        elif field == "when":
-            parts = value.split()
-            if len(parts) != 2:
-                raise EventCommandError(
-                    "Write the new time like: /event edit ID when 2026-12-09 17:00"
-                )
-            changes = {"starts": self._parse_start(parts[0], parts[1], event.timezone)}
-        elif field == "remind":
-            changes = {"remind": self._offsets(value)}
-        elif field == "to":
-            changes = {"targets": self._targets(value)}
-        elif field == "at":
-            changes = {"location": value}
-        elif field == "url":
-            changes = {"url": self._url(value)}
-        elif field == "every":
-            changes = {"recurrence": self._recurrence(value)}
-        else:
-            raise EventCommandError(
-                f"I can't edit '{field}'; use title, when, remind, to, at, url or every."
-            )
-        await self.store.save_event(event_row(replace(event, **changes)))  # type: ignore[arg-type]
-        await self._on_change()
-        return f"Updated {event_id}; its pending reminders follow the change."
+    async def _cancel(self, ctx: Context) -> str:
+        event = await self.reminders.cancel(ctx.params["event"])
+        return text("event_cancelled", ctx.lang, event=event.id, title=event.title)
 
-    async def _cancel(self, params: Mapping[str, str]) -> str:
-        event = self._chat_event(params["event"])
-        await self.store.cancel_event(event.id)
-        await self._on_change()
-        return f"Cancelled {event.id}: {event.title}. Its pending reminders are removed."
+    async def _post(self, ctx: Context) -> str:
+        sent = await self.reminders.post_now(ctx.params["event"])
+        return text("event_posted", ctx.lang, event=ctx.params["event"], count=sent)
 
-    async def _post(self, params: Mapping[str, str]) -> str:
-        event = self.reminders.events.get(params["event"])
-        if event is None:
-            raise EventCommandError(f"No event with the id '{params['event']}'. Send /event list.")
-        when = event.next_occurrence(self.clock.now()) or event.starts
-        now = self.clock.now()
-        sent = 0
-        for name in event.targets:
-            for channel in resolve_target(self.config, name):
-                spec = self.config.targets.get(name)
-                lang = str(spec.get("lang", "both")) if isinstance(spec, dict) else "both"
-                key = DeliveryKey(f"{event.id}#post", now, timedelta(0), destination(channel))
-                reply = self.reminders.reminder_reply(event, when, lang)
-                outcome = await self.reminders.outbox.deliver(
-                    key, channel, reply, now + timedelta(minutes=5)
-                )
-                sent += outcome == DeliveryStatus.SENT
-        return f"Posted {event.id} to {sent} chat(s)."
-
-    async def _status(self, _params: Mapping[str, str]) -> str:
-        rows = await self.store.deliveries_by_status(*TO_CHECK)
-        if not rows:
-            return "Every reminder so far was delivered."
-        lines = ["Reminders to check (newest first):"]
-        for row in rows[:30]:
-            status = DeliveryStatus(row["status"]).shown
+    async def _status(self, ctx: Context) -> str:
+        undelivered = await self.reminders.undelivered()
+        if not undelivered:
+            return text("status_clear", ctx.lang)
+        lines = [text("status_head", ctx.lang)]
+        for item in undelivered:
             lines.append(
-                f"- {status}: {row['event_id']} at {row['occurrence']} "
-                f"({_offset_text(timedelta(seconds=row['offset_s']))} before) "
-                f"to {row['destination']}" + (f": {row['detail']}" if row.get("detail") else "")
+                text(
+                    "status_item",
+                    ctx.lang,
+                    status=text(f"delivery_{item.status}", ctx.lang),
+                    event=item.event_id,
+                    occurrence=item.occurrence,
+                    offset=offset_text(item.offset),
+                    destination=item.destination,
+                    detail=f": {item.detail}" if item.detail else "",
+                )
             )
         return "\n".join(lines)
 
 
-def _slug(title: str, starts: datetime) -> str:
-    words = _SLUG.sub("-", title.casefold()).strip("-")[:40].strip("-") or "event"
-    return f"{words}-{starts:%Y-%m-%d}"
-
-
-def _offset_text(offset: timedelta) -> str:
-    seconds = int(offset.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+def _targets(event: Event, lang: str) -> str:
+    return ", ".join(event.targets) or text("subscribers_only", lang)

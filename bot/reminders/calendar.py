@@ -1,5 +1,7 @@
-"""What is due at clock.now(), and to whom. APScheduler (scheduler.py) only decides when
-to call `tick()`; the events come from schedules/ and the database, so nothing goes stale.
+"""What is due at clock.now(), and to whom; and the changes people make through the chat
+(organizers add, edit, cancel and post events; members RSVP and subscribe), each checked by
+event.py and followed by a reload. APScheduler (scheduler.py) only decides when to call
+`tick()`; the events come from schedules/ and the database, so nothing goes stale.
 
 On every tick, each reminder whose time has come is sent if it is at most `reminders.grace`
 late, or recorded as skipped when later than that (the bot was down). The ledger in the
@@ -10,31 +12,52 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from bot.clock import Clock
 from bot.config import Config, resolve_target
 from bot.database import StoreError
-from bot.messages import Button, ChannelRef, Moment, Reply
-from bot.reminders.outbox import Outbox, destination
-from bot.reminders.schedule_files import (
+from bot.messages import ChannelRef
+from bot.reminders.event import (
+    Draft,
     Event,
-    duplicate_id,
-    load_schedules,
-    parse_recurrence,
-    schedule_files,
+    FieldError,
+    RefusedError,
+    check_event,
+    items,
+    new_event,
+    read_recurrence,
+    with_changes,
+    zone_of,
 )
-from bot.schema import DeliveryKey, iso
+from bot.reminders.ics import calendar_bytes
+from bot.reminders.outbox import Outbox, destination
+from bot.reminders.reminder_text import reminder_reply
+from bot.reminders.schedule_files import duplicate_id, load_schedules, schedule_files
+from bot.schema import TO_CHECK, DeliveryKey, DeliveryStatus, iso
 from bot.store import Store
-from bot.texts import text
 from bot.yamlcheck import Problem
 
 log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=2)  # missed reminders older than this are neither sent nor listed
 SEND_CONCURRENCY = 8
+POST_WINDOW = timedelta(minutes=5)  # /event post: retried this long, then given up
+
+
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """A reminder not known to have arrived, as /event status lists it."""
+
+    status: DeliveryStatus  # as people are told it (a claim never marked is uncertain)
+    event_id: str
+    occurrence: str
+    offset: timedelta
+    destination: str
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +71,30 @@ class Due:
         return self.occurrence - self.offset
 
 
-def event_from_row(row: dict[str, object]) -> Event:
-    """An event organizers made in chat, as stored."""
-    zone = str(row["timezone"])
+def event_from_row(row: Mapping[str, object], targets: Mapping[str, Any]) -> Event:
+    """An event organizers made in chat, as stored. FieldError (a ValueError) when it fails
+    the checks it passed when made (the config's targets may have changed since), so the
+    loader leaves that one out and says why."""
+    timezone = str(row["timezone"])
     starts = datetime.fromisoformat(str(row["starts"]).replace("Z", "+00:00"))
-    return Event(
+    if starts.utcoffset() is None:
+        raise FieldError(f"starts '{row['starts']}' has no UTC offset")
+    recurrence = str(row["recurrence"]) if row.get("recurrence") else None
+    event = Event(
         id=str(row["id"]),
         title=str(row["title"]),
-        starts=starts.astimezone(ZoneInfo(zone)),
-        timezone=zone,
+        starts=starts.astimezone(zone_of(timezone)),
+        timezone=timezone,
         location=str(row["location"]) if row.get("location") else None,
         url=str(row["url"]) if row.get("url") else None,
-        recurrence=parse_recurrence(str(row["recurrence"])) if row.get("recurrence") else None,
-        remind=tuple(timedelta(seconds=int(s)) for s in str(row["remind"]).split(",") if s.strip()),
-        targets=tuple(t for t in str(row["targets"]).split(",") if t),
+        recurrence=read_recurrence(recurrence) if recurrence else None,
+        remind=tuple(timedelta(seconds=int(s)) for s in items(str(row["remind"]))),
+        targets=tuple(items(str(row["targets"]))),
         file="chat",
     )
+    if problems := check_event(event, targets):
+        raise FieldError("; ".join(str(p) for p in problems))
+    return event
 
 
 def event_row(event: Event) -> dict[str, object]:
@@ -94,6 +125,8 @@ class Reminders:
         self._by_file: dict[str, tuple[Event, ...]] = {}  # each file's last good events
         # platforms not connected now: their reminders wait unclaimed for the next sweep
         self.down: set[str] = set()
+        # called after an organizer's change has loaded (the scheduler plans its next job)
+        self.on_change: Callable[[], None] | None = None
 
     @property
     def events(self) -> dict[str, Event]:
@@ -114,9 +147,9 @@ class Reminders:
         chat_events = []
         for row in rows:
             try:
-                chat_events.append(event_from_row(row))
-            except (ValueError, KeyError) as exc:
-                log.warning("stored event %s unreadable: %s", row.get("id"), exc)
+                chat_events.append(event_from_row(row, self.config.targets))
+            except (ValueError, KeyError) as exc:  # the others load; this one is said once a sweep
+                log.warning("stored event %s left out: %s", row.get("id"), exc)
         self.chat_events = tuple(chat_events)
         self.going = await self.store.going_counts()
         await self.outbox.load_moves()
@@ -152,8 +185,11 @@ class Reminders:
                 events[event.id] = event
         return tuple(events.values()), tuple(problems)
 
-    def upcoming(self, after: datetime, limit: int = 10) -> list[tuple[Event, datetime]]:
-        """The next occurrences of every event, soonest first."""
+    def upcoming(
+        self, after: datetime | None = None, limit: int = 10
+    ) -> list[tuple[Event, datetime]]:
+        """The next occurrences of every event (from now, unless `after`), soonest first."""
+        after = after or self.clock.now()
         found = [
             (event, when)
             for event in self.events.values()
@@ -199,12 +235,7 @@ class Reminders:
 
     async def destinations(self, event: Event) -> list[tuple[ChannelRef, str]]:
         """The event's targets (each group or channel), then every subscriber's direct chat."""
-        chats: dict[str, tuple[ChannelRef, str]] = {}
-        for name in event.targets:
-            for channel in resolve_target(self.config, name):
-                spec = self.config.targets.get(name)
-                lang = str(spec.get("lang", "both")) if isinstance(spec, dict) else "both"
-                chats.setdefault(destination(channel), (channel, lang))
+        chats = self._target_chats(event)
         try:
             subscribers = await self.store.subscribers()
         except StoreError as exc:
@@ -214,6 +245,16 @@ class Reminders:
             channel = ChannelRef(platform, chat_id, private=True)
             chats.setdefault(destination(channel), (channel, lang))
         return list(chats.values())
+
+    def _target_chats(self, event: Event) -> dict[str, tuple[ChannelRef, str]]:
+        """Each chat the event's targets reach, once, with the language its target asks for."""
+        chats: dict[str, tuple[ChannelRef, str]] = {}
+        for name in event.targets:
+            for channel in resolve_target(self.config, name):
+                spec = self.config.targets.get(name)
+                lang = str(spec.get("lang", "both")) if isinstance(spec, dict) else "both"
+                chats.setdefault(destination(channel), (channel, lang))
+        return chats
 
     async def send(
         self, event: Event, occurrence: datetime, offset: timedelta, deadline: datetime
@@ -228,7 +269,7 @@ class Reminders:
                 return
             async with limit:
                 key = DeliveryKey(event.id, occurrence, offset, destination(channel))
-                reply = self.reminder_reply(event, occurrence, lang)
+                reply = reminder_reply(event, occurrence, lang, self.going.get(event.id, 0))
                 try:
                     outcome = str(await self.outbox.deliver(key, channel, reply, deadline))
                 except StoreError as exc:
@@ -244,77 +285,110 @@ class Reminders:
         log.info("reminder %s at %s: %s", event.id, iso(occurrence), outcomes)
         return outcomes
 
-    def reminder_reply(self, event: Event, occurrence: datetime, lang: str) -> Reply:
-        langs = ("en", "es") if lang == "both" else (lang,)
-        body = "\n\n".join(self.describe(event, occurrence, one) for one in langs)
-        going = self.going.get(event.id, 0)
-        if going:
-            body += "\n\n" + " / ".join(text("going_count", one, count=going) for one in langs)
-        button = Button(text("going_button", langs[0]), f"going:{event.id}"[:64])
-        moments = tuple(self.moment(event, occurrence, one) for one in langs)
-        return Reply(body, langs[0], title=event.title, buttons=(button,), moments=moments)
+    # What organizers and members change ----------------------------------------------------
 
-    def moment(self, event: Event, occurrence: datetime, lang: str) -> Moment:
-        """The occurrence as `describe` writes it, with the instant it stands for."""
-        return Moment(
-            format_when(occurrence.astimezone(ZoneInfo(event.timezone)), lang), occurrence
+    async def add(self, draft: Draft) -> Event:
+        """A new event made in chat: checked (RefusedError says why not), saved, scheduled. Its
+        id comes from the title and date, numbered when a chat event has it already."""
+        event = new_event(
+            draft,
+            targets=self.config.targets,
+            default_timezone=self.config.timezone,
+            now=self.clock.now(),
         )
+        if event.id in {e.id for e in self.file_events}:
+            raise RefusedError("event_id_taken", event=event.id)
+        base, n = event.id, 2
+        while event.id in self.events:
+            event = replace(event, id=f"{base}-{n}")
+            n += 1
+        await self.store.save_event(event_row(event))
+        await self._changed()
+        return event
 
-    def describe(self, event: Event, occurrence: datetime, lang: str) -> str:
-        local = occurrence.astimezone(ZoneInfo(event.timezone))
-        lines = [
-            text("reminder_head", lang, title=event.title),
-            text("when", lang, when=format_when(local, lang)),
+    async def edit(self, event_id: str, changes: Mapping[str, str]) -> Event:
+        """Set fields of an event made in chat from text (see event.with_changes); its pending
+        reminders follow."""
+        event = with_changes(
+            self._chat_event(event_id), changes, targets=self.config.targets, now=self.clock.now()
+        )
+        await self.store.save_event(event_row(event))
+        await self._changed()
+        return event
+
+    async def cancel(self, event_id: str) -> Event:
+        """Cancel an event made in chat; its pending reminders go with it."""
+        event = self._chat_event(event_id)
+        await self.store.cancel_event(event.id)
+        await self._changed()
+        return event
+
+    async def post_now(self, event_id: str) -> int:
+        """The announcement of the next occurrence to the event's targets now (the chats its
+        scheduled reminders reach, without the subscribers), each once; how many got it."""
+        event = self.events.get(event_id)
+        if event is None:
+            raise RefusedError("no_such_event", event=event_id)
+        now = self.clock.now()
+        when = event.next_occurrence(now) or event.starts
+        sent = 0
+        for channel, lang in self._target_chats(event).values():
+            key = DeliveryKey(f"{event.id}#post", now, timedelta(0), destination(channel))
+            reply = reminder_reply(event, when, lang, self.going.get(event.id, 0))
+            outcome = await self.outbox.deliver(key, channel, reply, now + POST_WINDOW)
+            sent += outcome == DeliveryStatus.SENT
+        return sent
+
+    async def rsvp(self, event_id: str, platform: str, user_id: str, going: bool) -> bool:
+        """Record that someone is (or is not) going; False when there is no such event."""
+        if event_id not in self.events:
+            return False
+        await self.store.set_going(event_id, platform, user_id, going)
+        self.going = await self.store.going_counts()
+        return True
+
+    async def subscribe(self, channel: ChannelRef, lang: str) -> bool:
+        """Reminders to this direct chat from now on; False when it had them already."""
+        return await self.store.subscribe(channel.platform, channel.chat_id, lang)
+
+    async def unsubscribe(self, channel: ChannelRef) -> None:
+        await self.store.unsubscribe(channel.platform, channel.chat_id)
+
+    async def listing(self, limit: int = 10) -> list[tuple[Event, datetime, int]]:
+        """The next occurrences, soonest first, each with how many are going (counted now)."""
+        upcoming = self.upcoming(limit=limit)
+        if upcoming:
+            self.going = await self.store.going_counts()
+        return [(event, when, self.going.get(event.id, 0)) for event, when in upcoming]
+
+    async def undelivered(self, limit: int = 30) -> list[Undelivered]:
+        """Reminders not known to have arrived (uncertain, failed, skipped), newest first."""
+        rows = await self.store.deliveries_by_status(*TO_CHECK)
+        return [
+            Undelivered(
+                DeliveryStatus(row["status"]).shown,
+                str(row["event_id"]),
+                str(row["occurrence"]),
+                timedelta(seconds=row["offset_s"]),
+                str(row["destination"]),
+                str(row["detail"]) if row.get("detail") else "",
+            )
+            for row in rows[:limit]
         ]
-        if event.location:
-            lines.append(text("where", lang, where=event.location))
-        if event.url:
-            lines.append(text("more", lang, url=event.url))
-        return "\n".join(lines)
 
+    def calendar_file(self) -> bytes:
+        """The upcoming events as an iCalendar file."""
+        return calendar_bytes(self.events.values(), self.clock.now(), self.config.event_length)
 
-_DAYS = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-}
-_MONTHS = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "es": (
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ),
-}
+    def _chat_event(self, event_id: str) -> Event:
+        event = self.events.get(event_id)
+        if event is None:
+            raise RefusedError("no_such_event", event=event_id)
+        if event.file != "chat":
+            raise RefusedError("event_in_file", event=event_id, file=event.file, line=event.line)
+        return event
 
-
-def format_when(local: datetime, lang: str) -> str:
-    """'Tuesday, December 8, 2026, 4:30 PM PST' / 'martes 8 de diciembre de 2026, 16:30 PST'."""
-    day = _DAYS.get(lang, _DAYS["en"])[local.weekday()]
-    month = _MONTHS.get(lang, _MONTHS["en"])[local.month - 1]
-    zone = local.tzname() or ""
-    if lang == "es":
-        return f"{day} {local.day} de {month} de {local.year}, {local:%H:%M} {zone}".strip()
-    hour = local.hour % 12 or 12
-    return f"{day}, {month} {local.day}, {local.year}, {hour}:{local:%M} {local:%p} {zone}".strip()
+    async def _changed(self) -> None:
+        await self.load()
+        if self.on_change is not None:
+            self.on_change()

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from icalendar import Calendar, vRecur
 from icalendar import Event as CalendarEvent
 
-from bot.reminders.schedule_files import Event
+from bot.reminders.event import Event
 
 PRODID = "-//forum-prep-bot//Sacramento//EN"
 

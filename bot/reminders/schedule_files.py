@@ -1,36 +1,42 @@
-"""Load and validate `schedules/*.yaml` into Events (zoneinfo, recurrence, reminder offsets).
+"""Read `schedules/*.yaml` into checked Events, every problem at its file and line.
 
-People arrive by the wall clock, so organizers write wall-clock times ("18:00 on the second
-Tuesday") and recurrences expand in naive local time; only then does each date get its zone.
-A 09:30 meeting therefore stays at 09:30 across daylight-saving changes, and its UTC time moves
-by an hour instead. Where a local time is not exactly one instant, zoneinfo's fold=0 decides:
-
-- a time that does not exist (02:30 on the spring-forward day) keeps the offset from before the
-  change, so it happens at 03:30 local (10:30 UTC in America/Los_Angeles);
-- a time that happens twice (01:30 on the fall-back day) is the first one, still daylight time.
-
-Weekdays are names, never numbers: APScheduler 3 reads 0 as Monday and crontab reads it as
-Sunday, so a number in a schedule is a reminder on the wrong day waiting to happen.
+This module only walks the YAML: each field's value goes through the checks in event.py (the
+same ones `/event add` uses), and a check's message becomes a Problem at that node's line. What
+only a file can get wrong (its shape, unknown keys) and the warnings that help an organizer
+(an event that is over, a start off its recurrence, a time the clocks skip) are said here.
 
 Everything here is pure and synchronous; the async core calls `load_schedules` in a thread.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from difflib import get_close_matches
-from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.config import ConfigError, parse_duration
-from bot.messages import link_problem
+from bot.reminders.event import (
+    Event,
+    FieldError,
+    check_first_date,
+    check_id,
+    check_target,
+    check_title,
+    check_url,
+    offsets,
+    read_length,
+    read_offset,
+    read_recurrence,
+    read_wall_clock,
+    require_aware,
+    zone_of,
+)
+from bot.reminders.recurrence import rule
 from bot.yamlcheck import (
     NULL_TAG,
     Checked,
@@ -53,187 +59,8 @@ EVENT_KEYS = (
     "targets",
     "duration",
 )
-PLAIN_FORMS = (
-    "daily",
-    "weekly",
-    "monthly",
-    "every other week",
-    "every 3 weeks",
-    "every Tuesday",
-    "every other Tuesday",
-    "every Monday and Thursday",
-    "second and fourth Tuesday",
-    "first Monday",
-    "last Wednesday",
-)
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_STARTS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-
-_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY_WORDS: dict[str, str] = {}
-for _code, _name, _extra in zip(
-    _CODES,
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-    ((), ("tues",), ("weds",), ("thur", "thurs"), (), (), ()),
-    strict=True,
-):
-    for _word in (_name, _name + "s", _name[:3], *_extra):
-        _DAY_WORDS[_word] = _code
-_ORDINALS = {
-    "first": 1,
-    "1st": 1,
-    "second": 2,
-    "2nd": 2,
-    "third": 3,
-    "3rd": 3,
-    "fourth": 4,
-    "4th": 4,
-    "fifth": 5,
-    "5th": 5,
-    "last": -1,
-}
-_UNITS = {
-    "day": "DAILY",
-    "days": "DAILY",
-    "daily": "DAILY",
-    "week": "WEEKLY",
-    "weeks": "WEEKLY",
-    "weekly": "WEEKLY",
-    "month": "MONTHLY",
-    "months": "MONTHLY",
-    "monthly": "MONTHLY",
-    "year": "YEARLY",
-    "years": "YEARLY",
-    "yearly": "YEARLY",
-}
-_FILLER = frozenset({"every", "each", "and", "of", "the", "on", "a"})
-_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
-_RULE_PARTS = (  # the canonical order after FREQ
-    "INTERVAL",
-    "COUNT",
-    "UNTIL",
-    "BYMONTH",
-    "BYWEEKNO",
-    "BYYEARDAY",
-    "BYMONTHDAY",
-    "BYDAY",
-    "BYHOUR",
-    "BYMINUTE",
-    "BYSECOND",
-    "BYSETPOS",
-    "WKST",
-)
-_BYDAY_ITEM = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
-_NUMBER = re.compile(r"^[+-]?\d+$")
-_UNTIL = re.compile(r"^\d{8}(T\d{6}Z?)?$")
-_UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z")
-_SLACK = timedelta(days=1)  # local and UTC order differ by one DST shift at most
-_CHECK_START = datetime(2026, 1, 1)  # noqa: DTZ001 - only to let dateutil check a rule
-
-
-def _numeric_weekday(value: str) -> str:
-    return (
-        f"weekdays must be names, not numbers ('{value}'): numbers are ambiguous, as "
-        "APScheduler 3 reads 0 as Monday and crontab reads it as Sunday; write the day: "
-        "mon…sun (MO…SU in an RRULE)"
-    )
-
-
-_PLAIN_HELP = (
-    "write a plain form (" + ", ".join(PLAIN_FORMS) + ") or an RRULE like FREQ=WEEKLY;BYDAY=TU"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    id: str
-    title: str
-    starts: datetime  # aware; the first occurrence, as written in `timezone`
-    timezone: str
-    location: str | None = None
-    url: str | None = None
-    recurrence: str | None = None  # "RRULE:…", canonical (see parse_recurrence)
-    remind: tuple[timedelta, ...] = ()
-    targets: tuple[str, ...] = ()
-    file: str = ""
-    line: int = 0
-    duration: timedelta | None = None  # how long it lasts in calendar apps; None: the default
-
-    def __post_init__(self) -> None:
-        # a naive start would be read in the server's own zone by astimezone(): wrong silently
-        _require_aware(self.starts, "Event.starts")
-
-    def occurrences(self, after: datetime, before: datetime) -> list[datetime]:
-        """Starts in [after, before), as aware UTC datetimes, soonest first."""
-        _require_aware(after, "after")
-        _require_aware(before, "before")
-        if self.recurrence is None:
-            start = self.starts.astimezone(UTC)
-            return [start] if after <= start < before else []
-        stop = before.astimezone(self._zone()).replace(tzinfo=None) + _SLACK
-        found = []
-        for local, moment in self._expand(self.recurrence, after):
-            if local > stop:
-                break
-            if after <= moment < before:
-                found.append(moment)
-        return sorted(found)
-
-    def next_occurrence(self, after: datetime) -> datetime | None:
-        """The first start at or after `after` (UTC), or None when the event is over."""
-        _require_aware(after, "after")
-        if self.recurrence is None:
-            start = self.starts.astimezone(UTC)
-            return start if start >= after else None
-        for _local, moment in self._expand(self.recurrence, after):
-            if moment >= after:
-                return moment
-        return None
-
-    def local_start(self) -> datetime:
-        """The naive wall-clock start that the recurrence repeats (fold=0, like every date).
-
-        Taken as written when `starts` is in the event's zone, so a start at a time the clocks
-        skip (02:30 on the spring-forward day) repeats at 02:30 in later weeks, not at 03:30.
-        """
-        if getattr(self.starts.tzinfo, "key", None) == self.timezone:
-            return self.starts.replace(tzinfo=None, fold=0)
-        return self.starts.astimezone(self._zone()).replace(tzinfo=None, fold=0)
-
-    def _zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def _expand(self, recurrence: str, after: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """(local naive, UTC) pairs from a day before `after` on, in local order."""
-        zone = self._zone()
-        rule = _rule(recurrence, self.local_start(), self.timezone)
-        low = after.astimezone(zone).replace(tzinfo=None) - _SLACK
-        for local in rule.xafter(low, inc=True):
-            yield local, local.replace(tzinfo=zone).astimezone(UTC)
-
-
-def _require_aware(moment: datetime, name: str) -> None:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got {moment.isoformat()}")
-
-
-@lru_cache(maxsize=1024)
-def _rule(recurrence: str, dtstart: datetime, timezone: str) -> rrule:
-    """The dateutil rule in naive local time; cached, since reminders expand every tick.
-
-    An UNTIL in UTC (`…Z`, what calendar apps export) becomes local wall-clock time first, as
-    dateutil refuses a UTC UNTIL next to a naive start.
-    """
-    zone = ZoneInfo(timezone)
-
-    def to_local(match: re.Match[str]) -> str:
-        utc = datetime.strptime(match[1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
-        return f"UNTIL={utc.astimezone(zone):%Y%m%dT%H%M%S}"
-
-    parsed = rrulestr(_UNTIL_UTC.sub(to_local, recurrence), dtstart=dtstart)
-    if not isinstance(parsed, rrule):  # only with forceset or several rules: never ours
-        raise ValueError(f"not a single RRULE: {recurrence}")
-    return parsed
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,164 +77,6 @@ def schedule_files(path: Path) -> list[Path]:
     The same rule as knowledge files (one helper), so `validate` treats both folders alike.
     """
     return yaml_files(path)
-
-
-def parse_recurrence(text: str) -> str:
-    """A plain form or an RRULE → one canonical `RRULE:…` string; ValueError says what to write.
-
-    Plain forms (case and commas do not matter): daily, weekly, monthly, yearly; every day,
-    every week, every month; every other week, every N days/weeks/months; every Tuesday,
-    Tuesdays, every Monday and Thursday, every other Tuesday, weekly on Tuesday; first Monday,
-    second and fourth Tuesday, last Wednesday (of the month), every other month on the first
-    Monday. "every second Tuesday" is refused: it means the second Tuesday of the month to some
-    readers and every other Tuesday to others.
-
-    Canonical means the same rule always gives the same text (FREQ first, parts in a fixed
-    order, BYDAY sorted), so a plain form and its RRULE compare equal.
-    """
-    raw = " ".join(text.split())
-    if not raw:
-        raise ValueError(f"it is empty; {_PLAIN_HELP}")
-    return _canonical_rrule(raw if "=" in raw else _plain_rrule(raw))
-
-
-def _plain_rrule(raw: str) -> str:
-    words = raw.casefold().replace(",", " ").split()
-    if words in (["biweekly"], ["bi-weekly"], ["fortnightly"]):
-        raise ValueError(
-            f"'{raw}' is read two ways (twice a week, or every two weeks); "
-            "write 'every other week' or name the days"
-        )
-    unit: str | None = None
-    interval = 1
-    days: list[str] = []
-    ordinals: list[int] = []
-    for i, word in enumerate(words):
-        following = words[i + 1] if i + 1 < len(words) else ""
-        previous = words[i - 1] if i else ""
-        if word.isdigit():
-            if following not in _UNITS or following in ("daily", "weekly", "monthly", "yearly"):
-                raise ValueError(_numeric_weekday(word))
-            interval = int(word)
-            if interval < 1:
-                raise ValueError(f"'{raw}': the number of {following} must be 1 or more")
-        elif word == "other":
-            interval = 2
-        elif word in _UNITS:
-            unit = _UNITS[word]
-        elif word in _DAY_WORDS:
-            days.append(_DAY_WORDS[word])
-        elif word in _ORDINALS and previous == "every" and following in _UNITS:
-            if _ORDINALS[word] < 1:  # "every last week"
-                raise ValueError(f"'{raw}': write 'every other week' or 'every 3 weeks'")
-            interval = _ORDINALS[word]  # "every second week", "every third month"
-        elif word in _ORDINALS:
-            if previous == "every" and word not in ("first", "1st", "last"):
-                day = next((w.capitalize() for w in words if w in _DAY_WORDS), "Tuesday")
-                raise ValueError(
-                    f"'{raw}' is read two ways; write 'every other {day}' or "
-                    f"'{word} {day} of the month'"
-                )
-            ordinals.append(_ORDINALS[word])
-        elif word not in _FILLER:
-            raise ValueError(f"'{word}' is not a word I know here; {_PLAIN_HELP}")
-    if ordinals:
-        if not days or unit not in (None, "MONTHLY"):
-            raise ValueError(
-                f"'{raw}': a position (first, second, last) needs a weekday of the "
-                "month, like 'second and fourth Tuesday'"
-            )
-        byday = ",".join(f"{n}{day}" for day in days for n in ordinals)
-        return _rule_text("MONTHLY", interval, byday)
-    if days:
-        if unit not in (None, "WEEKLY"):
-            raise ValueError(f"'{raw}': name weekdays with 'every', like 'every Tuesday'")
-        return _rule_text("WEEKLY", interval, ",".join(days))
-    if unit is None:
-        raise ValueError(f"'{raw}' says how often but not what; {_PLAIN_HELP}")
-    return _rule_text(unit, interval, "")
-
-
-def _rule_text(freq: str, interval: int, byday: str) -> str:
-    parts = [f"FREQ={freq}"]
-    if interval != 1:
-        parts.append(f"INTERVAL={interval}")
-    if byday:
-        parts.append(f"BYDAY={byday}")
-    return ";".join(parts)
-
-
-def _canonical_rrule(raw: str) -> str:
-    body = re.sub(r"\s+", "", raw).upper().removeprefix("RRULE:")
-    parts: dict[str, str] = {}
-    for part in filter(None, body.split(";")):
-        name, sep, value = part.partition("=")
-        if not (sep and name and value):
-            raise ValueError(f"'{part}' is not NAME=VALUE; write it like FREQ=WEEKLY;BYDAY=TU")
-        if name in parts:
-            raise ValueError(f"{name} appears twice")
-        if name != "FREQ" and name not in _RULE_PARTS:
-            hint = get_close_matches(name, _RULE_PARTS, n=1)
-            more = f"; did you mean {hint[0]}?" if hint else ""
-            raise ValueError(f"unknown RRULE part '{name}'{more}")
-        parts[name] = value
-    freq = parts.pop("FREQ", None)
-    if freq is None:
-        raise ValueError("FREQ is missing; start with FREQ=WEEKLY (or DAILY, MONTHLY, YEARLY)")
-    if freq not in _FREQS:
-        raise ValueError(f"FREQ={freq}: events repeat DAILY, WEEKLY, MONTHLY or YEARLY")
-    for name in ("INTERVAL", "COUNT"):
-        if name in parts and not (parts[name].isdigit() and int(parts[name]) > 0):
-            raise ValueError(f"{name}={parts[name]}: write a whole number, 1 or more")
-    if "UNTIL" in parts:
-        if "COUNT" in parts:
-            raise ValueError("use COUNT or UNTIL, not both (RFC 5545)")
-        parts["UNTIL"] = _until(parts["UNTIL"])
-    if "WKST" in parts and parts["WKST"] not in _CODES:
-        raise ValueError(
-            _numeric_weekday(parts["WKST"])
-            if _NUMBER.match(parts["WKST"])
-            else f"WKST={parts['WKST']}: write a weekday, MO…SU"
-        )
-    if "BYDAY" in parts:
-        parts["BYDAY"] = _byday(parts["BYDAY"])
-    text = ";".join([f"FREQ={freq}", *(f"{k}={parts[k]}" for k in _RULE_PARTS if k in parts)])
-    try:
-        _rule(f"RRULE:{text}", _CHECK_START, "UTC")
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"not a valid RRULE ({exc})") from None
-    return f"RRULE:{text}"
-
-
-def _until(value: str) -> str:
-    if not _UNTIL.match(value):
-        raise ValueError(
-            f"UNTIL={value}: write a date like UNTIL=20270630 or a UTC time like "
-            "UNTIL=20270630T070000Z"
-        )
-    # a bare date means through that whole local day; dateutil would read it as midnight
-    return value if "T" in value else f"{value}T235959"
-
-
-def _byday(value: str) -> str:
-    items: set[tuple[int, str]] = set()
-    for item in value.split(","):
-        if _NUMBER.match(item):
-            raise ValueError(_numeric_weekday(item))
-        match = _BYDAY_ITEM.match(item)
-        position = int(match[1]) if match and match[1] else 0
-        if not match or not -53 <= position <= 53:
-            raise ValueError(
-                f"BYDAY: '{item}' is not a weekday; write MO…SU, with an optional position "
-                "like 2TU (second Tuesday) or -1FR (last Friday)"
-            )
-        items.add((position, match[2]))
-
-    def order(item: tuple[int, str]) -> tuple[int, int, int]:
-        position, day = item
-        return (position < 0, abs(position), _CODES.index(day))
-
-    return ",".join(f"{p or ''}{d}" for p, d in sorted(items, key=order))
 
 
 def duplicate_id(event_id: str, at: tuple[str, int], first: tuple[str, int]) -> Problem:
@@ -432,7 +101,7 @@ def load_schedules(
     `now` only decides which one-off events are over: that is a warning, never an error, so
     bundled files do not start failing as the calendar moves on.
     """
-    _require_aware(now, "now")
+    require_aware(now, "now")
     problems: list[Problem] = []
     events: list[Event] = []
     seen: dict[str, tuple[str, int]] = {}
@@ -470,6 +139,16 @@ class _EventReader(Reporter):
         self.targets = targets
         self.default_timezone, self.now = default_timezone, now
         self.read = 0  # every item of the list, one without a readable id included
+
+    def check(
+        self, node: Node, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T | None:
+        """A check of event.py on a node's value: its problem is an error at the node's line."""
+        try:
+            return check(*args, **kwargs)
+        except FieldError as problem:
+            self.error(node, str(problem))
+            return None
 
     def file(self, path: Path) -> list[tuple[str, int, Event | None]]:
         """(id, line, event or None when it has errors) for each event with a readable id."""
@@ -525,42 +204,45 @@ class _EventReader(Reporter):
             return "", None
         fields = self.mapping(node, EVENT_KEYS, "event")
         event_id = self.text(fields, node, "id", required=True)
-        if event_id and not _ID.match(event_id):
-            self.error(fields["id"], f"id '{event_id}' must be kebab-case (lowercase, digits, '-')")
+        if event_id:
+            self.check(fields["id"], check_id, event_id)
         title = self.text(fields, node, "title", required=True)
+        if title:
+            self.check(fields["title"], check_title, title)
         zone_name = self.text(fields, node, "timezone") or self.default_timezone
-        zone = self.zone(zone_name, fields.get("timezone", node))
-        starts = self.starts(fields, node, zone)
+        zone = self.check(fields.get("timezone", node), zone_of, zone_name)
+        raw = self.text(fields, node, "starts", required=True)
+        local = self.check(fields["starts"], read_wall_clock, raw) if raw else None
         recurrence = None
         if text := self.text(fields, node, "recurrence"):
-            try:
-                recurrence = parse_recurrence(text)
-            except ValueError as exc:
-                self.error(fields["recurrence"], f"recurrence '{text}': {exc}")
-        remind = self.offsets(fields.get("remind"))
-        targets = self.target_names(fields.get("targets"))
+            recurrence = self.check(fields["recurrence"], read_recurrence, text)
+        remind = offsets(self.check(n, read_offset, v) for n, v in self.items(fields, "remind"))
+        targets = [
+            self.check(n, check_target, v, self.targets) for n, v in self.items(fields, "targets")
+        ]
         duration = self.duration(fields.get("duration"))
         location = self.text(fields, node, "location") or None
         url = self.text(fields, node, "url") or None
-        if url and (problem := link_problem(url)):
-            self.error(fields["url"], f"url {problem}")
-        if not (self.ok and event_id and title and starts and zone):
+        if url:
+            self.check(fields["url"], check_url, url)
+        if not (self.ok and event_id and title and local and zone):
             return event_id, None
         event = Event(
             event_id,
             title,
-            starts,
+            local.replace(tzinfo=zone),
             zone_name,
             location,
             url,
             recurrence,
             remind,
-            targets,
+            tuple(dict.fromkeys(t for t in targets if t)),
             self.source,
             line_of(node),
             duration,
         )
-        self.check_dates(event, fields["starts"], fields.get("recurrence"))
+        self.check(fields.get("recurrence", fields["starts"]), check_first_date, event)
+        self.warn_dates(event, fields["starts"], fields.get("recurrence"))
         return event_id, (event if self.ok else None)
 
     def text(
@@ -580,107 +262,42 @@ class _EventReader(Reporter):
             self.error(node, f"'{key}' is empty")
         return value
 
-    def zone(self, name: str, node: Node) -> ZoneInfo | None:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder such as "America"
-            self.error(node, f"'{name}' is not an IANA time zone; e.g. America/Los_Angeles")
-            return None
-
-    def starts(
-        self, fields: dict[str, Node], parent: Node, zone: ZoneInfo | None
-    ) -> datetime | None:
-        raw = self.text(fields, parent, "starts", required=True)
-        if not raw:
-            return None
-        node = fields["starts"]
-        match = _STARTS.match(raw)
-        if match is None:
-            advice = (
-                "leave out the UTC offset (the zone goes in 'timezone')"
-                if re.search(r"\d(Z|[+-]\d{2}:?\d{2})$", raw)
-                else "write it like 2026-12-08 09:30"
-            )
-            self.error(node, f"starts: '{raw}' is not a local date and time; {advice}")
-            return None
-        year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
-        try:
-            naive = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - wall clock
-        except ValueError as exc:
-            self.error(node, f"starts: '{raw}' is not a local date and time ({exc})")
-            return None
-        return naive.replace(tzinfo=zone) if zone else None
-
-    def offsets(self, node: Node | None) -> tuple[timedelta, ...]:
+    def items(self, fields: dict[str, Node], key: str) -> list[tuple[Node, str]]:
+        """A list field's items (one value alone is a list of one), each with its node."""
+        node = fields.get(key)
         if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
-            return ()
+            return []
         if isinstance(node, MappingNode):
-            self.error(node, "remind: expected a list of offsets, like [7d, 1d, 2h]")
-            return ()
-        items = node.value if isinstance(node, SequenceNode) else [node]
-        found = []
-        for item in items:
-            if not isinstance(item, ScalarNode):
+            example = (
+                "offsets, like [7d, 1d, 2h]" if key == "remind" else "target names, like [console]"
+            )
+            self.error(node, f"{key}: expected a list of {example}")
+            return []
+        found: list[tuple[Node, str]] = []
+        for item in node.value if isinstance(node, SequenceNode) else [node]:
+            if isinstance(item, ScalarNode):
+                found.append((item, str(item.value).strip()))
+            elif key == "remind":
                 self.error(item, "remind: each offset is one value, like 2h")
-                continue
-            value = str(item.value).strip()
-            try:
-                offset = parse_duration(value.removeprefix("-"), "remind")
-            except ConfigError:
-                self.error(item, f"remind: '{value}' is not an offset; write 7d, 1d, 2h or 30m")
-                continue
-            if value.startswith("-"):
-                self.error(
-                    item,
-                    f"remind: '{value}' is negative; offsets already count back from the "
-                    f"start, so write {value[1:]}",
-                )
-                continue
-            if offset <= timedelta(0):
-                self.error(item, f"remind: '{value}' must be more than zero")
-                continue
-            found.append(offset)
-        return tuple(sorted(set(found), reverse=True))
+            else:
+                found.append((item, "(a list)"))
+        return found
 
     def duration(self, node: Node | None) -> timedelta | None:
-        """How long the event lasts (the end time in calendar apps); reminders ignore it."""
         if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
             return None
         if not isinstance(node, ScalarNode):
             self.error(node, "duration: one value, like 2h or 90m")
             return None
         value = str(node.value).strip()
-        try:
-            length = parse_duration(value, "duration")
-        except ConfigError:
-            self.error(node, f"duration: '{value}' is not a length; write 90m, 2h or 3h")
-            return None
-        if length <= timedelta(0):
-            self.error(node, f"duration: '{value}' must be more than zero")
-            return None
-        if length > timedelta(days=1):
+        length = self.check(node, read_length, value)
+        if length and length > timedelta(days=1):
             self.warn(node, f"duration: '{value}' is more than a day; 2h is two hours, 2d two days")
         return length
 
-    def target_names(self, node: Node | None) -> tuple[str, ...]:
-        if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
-            return ()
-        if isinstance(node, MappingNode):
-            self.error(node, "targets: expected a list of target names, like [console]")
-            return ()
-        items = node.value if isinstance(node, SequenceNode) else [node]
-        names = []
-        for item in items:
-            name = str(item.value).strip() if isinstance(item, ScalarNode) else "(a list)"
-            if name not in self.targets:
-                known = ", ".join(sorted(self.targets)) or "(none configured)"
-                self.error(item, f"unknown target '{name}'; known: {known}")
-            elif name not in names:
-                names.append(name)
-        return tuple(names)
-
-    def check_dates(self, event: Event, starts: Node, recurrence: Node | None) -> None:
-        """Over, never happening, or starting off the rule: what organizers notice too late."""
+    def warn_dates(self, event: Event, starts: Node, recurrence: Node | None) -> None:
+        """Over, or starting off the rule, or at a time that does not exist: what organizers
+        notice too late. Only warnings: the event still works."""
         shown = f"{event.starts:%Y-%m-%d %H:%M} {event.timezone}"
         local, zone = event.local_start(), ZoneInfo(event.timezone)
         actual = local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
@@ -698,11 +315,10 @@ class _EventReader(Reporter):
                     "remove it or add a recurrence",
                 )
             return
-        rule = _rule(event.recurrence, local, event.timezone)
-        first = rule.after(local, inc=True)
+        expanded = rule(event.recurrence, local, event.timezone)
+        first = expanded.after(local, inc=True)
         if first is None:
-            self.error(recurrence, f"recurrence: no date on or after starts ({shown}); check UNTIL")
-            return
+            return  # an error already (check_first_date)
         if first != local:
             # calendar apps (the .ics export) count DTSTART as a date even off the rule
             self.warn(
@@ -712,7 +328,7 @@ class _EventReader(Reporter):
                 "show the starts date: set starts to the first real date",
             )
         if event.next_occurrence(self.now) is None:
-            last = rule.before(self.now.astimezone(zone).replace(tzinfo=None))
+            last = expanded.before(self.now.astimezone(zone).replace(tzinfo=None))
             when = f"{last:%Y-%m-%d %H:%M}" if last else f"{local:%Y-%m-%d %H:%M}"
             self.warn(
                 recurrence,

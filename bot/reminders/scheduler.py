@@ -93,8 +93,3 @@ class Scheduler:
             log.exception("reloading events failed; keeping the last ones")
         await self.tick()
         self.last_sweep = self.reminders.clock.now()
-
-    async def changed(self) -> None:
-        """After an organizer adds, edits or cancels an event."""
-        await self.reminders.load()
-        self.plan()
