@@ -265,6 +265,25 @@ _TEXTS: dict[str, dict[str, str]] = {
         "es": "Los recordatorios llegan por mensaje directo: mándeme /subscribe en un chat "
         "privado.",
     },
+    # Flyers (python -m bot flyer) ----------------------------------------------------------
+    "flyer_not_advice": {
+        "en": "This is general information, not legal advice. For your own case, talk to a "
+        "lawyer or a DOJ-accredited representative.",
+        "es": "Esto es información general, no asesoría legal. Para su caso, hable con un "
+        "abogado o un representante acreditado por el DOJ.",
+    },
+    "flyer_scan_answer": {
+        "en": "Scan for the full answer in the bot",
+        "es": "Escanee para ver la respuesta completa en el bot",
+    },
+    "flyer_scan_page": {
+        "en": "Scan for details and changes",
+        "es": "Escanee para ver detalles y cambios",
+    },
+    "flyer_scan_bot": {
+        "en": "Scan for the dates in the bot",
+        "es": "Escanee para ver las fechas en el bot",
+    },
     "calendar": {
         "en": "The upcoming events, for your calendar app.",
         "es": "Los próximos eventos, para su calendario.",
