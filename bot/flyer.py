@@ -194,9 +194,11 @@ class _Page(FPDF):
     def sources(self, flyer: Flyer, top: float, height: float) -> None:
         if not flyer.sources:
             return
-        titles = "; ".join(f"{s.title} ({s.url})" for s in flyer.sources)
         label = " / ".join(text("sources", lang) for lang in LANGS)
-        used = self.fitted(f"{label} {titles}", 7.5, top=top, height=height - 3.5)
+        full = f"{label} " + "; ".join(f"{s.title} ({s.url})" for s in flyer.sources)
+        if not self.fits(full, 7.5, height - 3.5):  # the titles are what a reader can look up
+            full = f"{label} " + "; ".join(s.title for s in flyer.sources)
+        used = self.fitted(full, 7.5, top=top, height=height - 3.5)
         self.fitted(flyer.checked, 7.5, top=top + used, height=3.5, bold=True)
 
     def qr(self, flyer: Flyer, top: float) -> None:
@@ -217,21 +219,29 @@ class _Page(FPDF):
         bold: bool = False,
     ) -> float:
         """Write `content` in the box, cut with "…" at a word to fit; the height used."""
-        self.set_font(FAMILY, "B" if bold else "", size)
-        line = size * 0.45  # mm per line: 1.27 times the size in points
-        lines = max(int(height // line), 1)
-        shown = _shorten(content, lambda t: len(self._lines(t, width, line)) <= lines)
+        line = _line_mm(size)
+        shown = _shorten(content, lambda t: self.fits(t, size, height, width=width, bold=bold))
         self.set_xy(MARGIN, top)
         self.multi_cell(
             width, line, _printable(self, shown), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
         return self.get_y() - top
 
-    def _lines(self, content: str, width: float, line: float) -> list[str]:
+    def fits(
+        self, content: str, size: float, height: float, *, width: float = WIDTH, bold: bool = False
+    ) -> bool:
+        """Whether `content` wraps into the lines that `height` holds at `size` points."""
+        self.set_font(FAMILY, "B" if bold else "", size)
+        line = _line_mm(size)
         found = self.multi_cell(
             width, line, _printable(self, content), dry_run=True, output=MethodReturnValue.LINES
         )
-        return list(found) if isinstance(found, list) else []
+        return isinstance(found, list) and len(found) <= max(int(height // line), 1)
+
+
+def _line_mm(size: float) -> float:
+    """Millimetres a line takes: 1.27 times the size in points."""
+    return size * 0.45
 
 
 def _shorten(content: str, fits: Callable[[str], bool]) -> str:
