@@ -13,6 +13,7 @@ clone with no system fonts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,7 @@ MARGIN = 10.0
 WIDTH = PAGE_MM[0] - 2 * MARGIN
 QR_MM = 36.0
 ELLIPSIS = "…"
+_SENTENCES = re.compile(r"(.*[.!?])\s", re.DOTALL)  # up to the last sentence end
 LANGS = ("en", "es")
 
 
@@ -187,7 +189,8 @@ class _Page(FPDF):
 
     def side(self, side: Side, top: float, height: float) -> None:
         used = self.fitted(side.heading, 12.5, top=top, height=11.5, bold=True)
-        self.fitted(side.body, 9.5, top=top + used + 1.0, height=height - used - 1.0)
+        body = height - used - 1.0
+        self.fitted(side.body, 9.5, top=top + used + 1.0, height=body, sentences=True)
         self.set_draw_color(180, 180, 180)
         self.line(MARGIN, top + height + 1.0, MARGIN + WIDTH, top + height + 1.0)
 
@@ -217,10 +220,15 @@ class _Page(FPDF):
         height: float,
         width: float = WIDTH,
         bold: bool = False,
+        sentences: bool = False,
     ) -> float:
         """Write `content` in the box, cut with "…" at a word to fit; the height used."""
         line = _line_mm(size)
-        shown = _shorten(content, lambda t: self.fits(t, size, height, width=width, bold=bold))
+
+        def fits(shown: str) -> bool:
+            return self.fits(shown, size, height, width=width, bold=bold)
+
+        shown = _shorten(content, fits, sentences=sentences)
         self.set_xy(MARGIN, top)
         self.multi_cell(
             width, line, _printable(self, shown), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
@@ -244,8 +252,9 @@ def _line_mm(size: float) -> float:
     return size * 0.45
 
 
-def _shorten(content: str, fits: Callable[[str], bool]) -> str:
-    """The longest prefix of whole words, ending in "…", that fits (binary search)."""
+def _shorten(content: str, fits: Callable[[str], bool], *, sentences: bool = False) -> str:
+    """The longest prefix of whole words, ending in "…", that fits (binary search); cut after
+    the last whole sentence instead when that keeps most of it, so the page reads cleanly."""
     if fits(content):
         return content
     words = content.split(" ")
@@ -256,7 +265,13 @@ def _shorten(content: str, fits: Callable[[str], bool]) -> str:
             low = middle
         else:
             high = middle - 1
-    return _cut(words, low) if low else ELLIPSIS
+    if not low:
+        return ELLIPSIS
+    kept = " ".join(words[:low])
+    sentence = _SENTENCES.match(kept) if sentences else None
+    if sentence and len(sentence[1]) >= 0.6 * len(kept) and fits(f"{sentence[1]} {ELLIPSIS}"):
+        return f"{sentence[1]} {ELLIPSIS}"
+    return _cut(words, low)
 
 
 def _cut(words: list[str], count: int) -> str:

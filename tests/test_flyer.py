@@ -161,6 +161,7 @@ def test_a_very_long_answer_is_cut_to_the_page_and_the_qr_code_still_reads(
     assert links == ["https://t.me/ForumPrepBot?start=long-one"]
     assert size == pytest.approx(HALF_LETTER_PT, abs=0.5)
     assert words.count("…") >= 4  # both questions, both answers
+    assert "The rule says so. … ¿Qué" in words  # cut after a whole sentence
     assert "The rule says so. " * 300 not in words
     assert "Source 0; Source 1; Source 2" in words  # titles only, when the links do not fit
     assert "not legal advice" in words  # the footer is still on the page
@@ -176,14 +177,14 @@ def _all_text_inside(page: pdfium.PdfPage) -> None:
         assert 0 <= bottom <= top <= height
 
 
+def _event(event_id: str, title: str, year: int) -> Event:
+    zone = "America/Los_Angeles"
+    starts = datetime(year, 5, 1, 11, 0, tzinfo=ZoneInfo(zone))
+    return Event(event_id, title, starts, zone, location="Cesar Chavez Plaza")
+
+
 def test_characters_the_font_lacks_do_not_break_the_page(tmp_path: Path) -> None:
-    event = Event(
-        "rally",
-        "✊ Rally ¡Sí se puede! 🎉",
-        datetime(2099, 5, 1, 11, 0, tzinfo=ZoneInfo("America/Los_Angeles")),
-        "America/Los_Angeles",
-        location="Cesar Chavez Plaza",
-    )
+    event = _event("rally", "✊ Rally ¡Sí se puede! 🎉", 2099)
     config = _in_process_config(tmp_path)
     page = flyer.event_flyer(event, config, datetime(2099, 1, 1, tzinfo=UTC))
     links, words, _ = _read(flyer.render(page))
@@ -192,11 +193,6 @@ def test_characters_the_font_lacks_do_not_break_the_page(tmp_path: Path) -> None
 
 
 def test_an_event_that_is_over_says_so(tmp_path: Path) -> None:
-    event = Event(
-        "old",
-        "Old meeting",
-        datetime(2020, 5, 1, 11, 0, tzinfo=ZoneInfo("America/Los_Angeles")),
-        "America/Los_Angeles",
-    )
+    event = _event("old", "Old meeting", 2020)
     with pytest.raises(flyer.FlyerError, match=r"'old'.* is over"):
         flyer.event_flyer(event, _in_process_config(tmp_path), datetime.now(UTC))
