@@ -102,7 +102,7 @@ def entry_flyer(entry: Entry, config: Config) -> Flyer:
 def event_flyer(event: Event, config: Config, now: datetime) -> Flyer:
     """The event's next occurrence. The QR code opens the event's own page (`url`: the agenda
     or the organizers' page, where a change of date shows first, readable without any app);
-    without one, the bot's deep link, where /events and /calendar give the dates."""
+    without one, the bot's deep link (`/start ID` greets; the caption says to send /events)."""
     occurrence = event.next_occurrence(now)
     if occurrence is None:
         where = f" ({event.file}:{event.line})" if event.file else ""

@@ -281,8 +281,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "es": "Escanee para ver detalles y cambios",
     },
     "flyer_scan_bot": {
-        "en": "Scan for the dates in the bot",
-        "es": "Escanee para ver las fechas en el bot",
+        "en": "Scan to open the bot, then send /events for the dates",
+        "es": "Escanee para abrir el bot y mande /events para ver las fechas",
     },
     "calendar": {
         "en": "The upcoming events, for your calendar app.",
