@@ -54,6 +54,7 @@ class Side:
     lang: str
     heading: str
     body: str
+    size: float = 9.5  # the body's, in points; the heading is a third larger, on two lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,7 @@ def event_flyer(event: Event, config: Config, now: datetime) -> Flyer:
         lines = [text("when", lang, when=format_when(local, lang))]
         if event.location:
             lines.append(text("where", lang, where=event.location))
-        sides.append(Side(lang, event.title, "\n".join(lines)))
+        sides.append(Side(lang, event.title, "\n".join(lines), size=13.0))  # read from afar
     scan = "flyer_scan_page" if event.url else "flyer_scan_bot"
     return Flyer(tuple(sides), link, _both(scan), footer=_footer(config))
 
@@ -188,9 +189,12 @@ class _Page(FPDF):
         self.set_text_color(0, 0, 0)
 
     def side(self, side: Side, top: float, height: float) -> None:
-        used = self.fitted(side.heading, 12.5, top=top, height=11.5, bold=True)
+        heading = side.size * 4 / 3
+        used = self.fitted(
+            side.heading, heading, top=top, height=_line_mm(heading) * 2 + 0.5, bold=True
+        )
         body = height - used - 1.0
-        self.fitted(side.body, 9.5, top=top + used + 1.0, height=body, sentences=True)
+        self.fitted(side.body, side.size, top=top + used + 1.0, height=body, sentences=True)
         self.set_draw_color(180, 180, 180)
         self.line(MARGIN, top + height + 1.0, MARGIN + WIDTH, top + height + 1.0)
 
