@@ -61,7 +61,7 @@ class _Redacting(logging.Formatter):
         return line.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
-COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor", "health")
+COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor", "health", "flyer")
 
 
 def _parser() -> _Parser:
@@ -105,6 +105,7 @@ def _parser() -> _Parser:
     )
     ics = sub.add_parser("ics", parents=[common], help="the upcoming events as an iCalendar file")
     ics.add_argument("--out", metavar="PATH", help="write here instead of stdout")
+    _add_flyer(sub, common)
     sub.add_parser(
         "report", parents=[common], help="unanswered questions, unhelpful and stale answers"
     )
@@ -119,6 +120,18 @@ def _parser() -> _Parser:
     )
     doctor.add_argument("--quick", action="store_true", help="skip the database check")
     return parser
+
+
+def _add_flyer(sub: Any, common: _Parser) -> None:
+    flyer = sub.add_parser(
+        "flyer",
+        parents=[common],
+        help="a printable half-letter PDF for one entry or event, in English and Spanish",
+        description="A knowledge entry's question and short answer, or an event's when and "
+        "where, with a QR code to the rest (needs telegram.username for entries).",
+    )
+    flyer.add_argument("id", help="a knowledge entry id or an event id")
+    flyer.add_argument("--out", metavar="FILE.pdf", required=True, help="where to write the PDF")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report",
         "doctor",
         "chat",
+        "flyer",
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -264,6 +278,39 @@ def _ics(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _flyer(config: Config, args: argparse.Namespace) -> int:
+    """Entries first (no database needed); events from the files and from chat, as /events."""
+    from bot import flyer
+    from bot.clock import SystemClock
+    from bot.reminders.event import Event
+
+    entries = load_knowledge([config.knowledge_dir], stale_after=config.stale_after).snapshot
+    events: dict[str, Any] = {}
+    if args.id.strip().lower() not in entries.by_id:
+        from bot.app import build
+
+        app = build(config, adapters=[])
+
+        async def load() -> None:
+            async with app.store:
+                await app.reminders.load()
+
+        asyncio.run(load())
+        events = app.reminders.events
+    try:
+        found = flyer.find(args.id, entries.by_id, events)
+        if isinstance(found, Event):
+            page = flyer.event_flyer(found, config, SystemClock().now())
+        else:
+            page = flyer.entry_flyer(found, config)
+        flyer.write(page, Path(args.out))
+    except flyer.FlyerError as exc:
+        print(f"flyer: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote the flyer for {found.id} to {args.out}", file=sys.stderr)
+    return 0
+
+
 def _report(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.schema import TO_CHECK, DeliveryStatus
@@ -323,4 +370,5 @@ _COMMANDS = {
     "report": _report,
     "doctor": checks.doctor,
     "health": checks.health,
+    "flyer": _flyer,
 }

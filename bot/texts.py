@@ -326,6 +326,25 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Nothing was saved:{problems}",
         "es": "No se guardó nada:{problems}",
     },
+    # Flyers (python -m bot flyer) ----------------------------------------------------------
+    "flyer_not_advice": {
+        "en": "This is general information, not legal advice. For your own case, talk to a "
+        "lawyer or a DOJ-accredited representative.",
+        "es": "Esto es información general, no asesoría legal. Para su caso, hable con un "
+        "abogado o un representante acreditado por el DOJ.",
+    },
+    "flyer_scan_answer": {
+        "en": "Scan for the full answer in the bot",
+        "es": "Escanee para ver la respuesta completa en el bot",
+    },
+    "flyer_scan_page": {
+        "en": "Scan for details and changes",
+        "es": "Escanee para ver detalles y cambios",
+    },
+    "flyer_scan_bot": {
+        "en": "Scan to open the bot, then send /events for the dates",
+        "es": "Escanee para abrir el bot y mande /events para ver las fechas",
+    },
     "calendar": {
         "en": "The upcoming events, for your calendar app.",
         "es": "Los próximos eventos, para su calendario.",
