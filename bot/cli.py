@@ -61,7 +61,7 @@ class _Redacting(logging.Formatter):
         return line.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
-COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor", "health")
+COMMANDS = ("run", "chat", "ask", "validate", "ics", "site", "report", "doctor", "health")
 
 
 def _parser() -> _Parser:
@@ -105,6 +105,14 @@ def _parser() -> _Parser:
     )
     ics = sub.add_parser("ics", parents=[common], help="the upcoming events as an iCalendar file")
     ics.add_argument("--out", metavar="PATH", help="write here instead of stdout")
+    site = sub.add_parser(
+        "site",
+        parents=[common],
+        help="the answers as a static bilingual website, with search and the events",
+        description="Write the website into DIR (a new or empty folder, or one this command "
+        "made, which is rebuilt); any web host can serve it.",
+    )
+    site.add_argument("--out", metavar="DIR", required=True, help="the folder to write")
     sub.add_parser(
         "report", parents=[common], help="unanswered questions, unhelpful and stale answers"
     )
@@ -138,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask",
         "validate",
         "ics",
+        "site",
         "report",
         "doctor",
         "chat",
@@ -241,26 +250,56 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _ics(config: Config, args: argparse.Namespace) -> int:
-    """The same calendar `/calendar` sends: events from schedules/ and from chat."""
+def _calendar(config: Config) -> tuple[list[tuple[Any, Any]], bytes, int]:
+    """The upcoming occurrences, the same calendar `/calendar` sends (events from schedules/
+    and from chat) and how many events there are."""
     from bot.app import build
     from bot.clock import SystemClock
     from bot.reminders.ics import calendar_bytes
 
     app = build(config, adapters=[])
+    now = SystemClock().now()
 
-    async def events() -> bytes:
+    async def load() -> None:
         async with app.store:
             await app.reminders.load()
-        events = app.reminders.events.values()
-        return calendar_bytes(events, SystemClock().now(), config.event_length)
 
-    data = asyncio.run(events())
+    asyncio.run(load())
+    events = app.reminders.events.values()
+    data = calendar_bytes(events, now, config.event_length)
+    return app.reminders.upcoming(now), data, len(events)
+
+
+def _ics(config: Config, args: argparse.Namespace) -> int:
+    _, data, count = _calendar(config)
     if args.out:
         Path(args.out).write_bytes(data)
-        print(f"wrote {len(app.reminders.events)} events to {args.out}", file=sys.stderr)
+        print(f"wrote {count} events to {args.out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
+    return 0
+
+
+def _site(config: Config, args: argparse.Namespace) -> int:
+    from bot.site.build import SiteError, build_site
+
+    knowledge = load_knowledge([config.knowledge_dir], stale_after=config.stale_after)
+    if knowledge.errors:
+        for problem in knowledge.errors:
+            print(problem, file=sys.stderr)
+        print("fix the knowledge first (python -m bot validate)", file=sys.stderr)
+        return 1
+    upcoming, calendar, _ = _calendar(config)
+    try:
+        built = build_site(Path(args.out), knowledge.snapshot, config, upcoming, calendar)
+    except SiteError as exc:
+        print(f"site error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"wrote {built.pages} pages and {built.events} upcoming events to {built.out}; "
+        f"open {built.out / 'index.html'} through any web server (search needs one)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -320,6 +359,7 @@ _COMMANDS = {
     "ask": _ask,
     "validate": checks.validate,
     "ics": _ics,
+    "site": _site,
     "report": _report,
     "doctor": checks.doctor,
     "health": checks.health,

@@ -142,7 +142,9 @@ def test_validate_strict_fails_on_warnings_only(tmp_path: Path) -> None:
     assert "missing translation 'es:'" in strict.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "chat", "ask", "validate", "ics", "report", "doctor"])
+@pytest.mark.parametrize(
+    "command", ["run", "chat", "ask", "validate", "ics", "site", "report", "doctor"]
+)
 def test_every_command_has_help(command: str) -> None:
     done = bot(command, "--help")
     assert done.returncode == 0
