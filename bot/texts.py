@@ -288,6 +288,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     "site_topics": {"en": "Questions by topic", "es": "Preguntas por tema"},
     "site_all": {"en": "All questions", "es": "Todas las preguntas"},
     "site_search": {"en": "Search the answers", "es": "Buscar en las respuestas"},
+    "site_search_words": {"en": "Words to look for", "es": "Palabras que busca"},
     "site_search_needs_js": {
         "en": "Search needs JavaScript. Without it, every answer is listed by topic on the "
         "first page.",

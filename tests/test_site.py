@@ -29,7 +29,7 @@ def site_config(username: str | None = None) -> Config:
     return replace(base, telegram=PlatformConfig(username=username))
 
 
-def build(out: Path, knowledge: Path, config: Config) -> None:
+def build(out: Path, knowledge: Path, config: Config, *, search: bool = False) -> None:
     loaded = load_knowledge([knowledge])
     events = load_schedules(
         [SCHEDULES], targets={"console": None}, default_timezone=config.timezone, now=NOW
@@ -37,7 +37,7 @@ def build(out: Path, knowledge: Path, config: Config) -> None:
     upcoming = sorted(
         ((e, when) for e in events if (when := e.next_occurrence(NOW))), key=lambda p: p[1]
     )
-    build_site(out, loaded.snapshot, config, upcoming, calendar_bytes(events, NOW), search=False)
+    build_site(out, loaded.snapshot, config, upcoming, calendar_bytes(events, NOW), search=search)
 
 
 @pytest.fixture(scope="module")
