@@ -95,3 +95,16 @@ def test_the_store_imports_nothing_above_it() -> None:
     assert not _reaches("bot.store", above)
     assert not _reaches("bot.database", above | {"bot.store"})
     assert not _reaches("bot.schema", above | {"bot.store", "bot.database"})
+
+
+def test_the_core_knows_nothing_of_the_website() -> None:
+    """`python -m bot site` reads what the bot serves; nothing the bot runs imports it, and it
+    reaches no chat, platform or database code."""
+    site = {"bot.site"}
+    for module in IMPORTS:
+        if module.startswith("bot.site") or module == "bot.cli":
+            continue
+        assert not _reaches(module, site), module
+    for module in IMPORTS:
+        if module.startswith("bot.site"):
+            assert not _reaches(module, CHAT | STORE | WIRING | {"bot.adapters"}), module
