@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from bot import checks
 from bot.answering.knowledge import KnowledgeHolder, load_knowledge
@@ -24,6 +24,11 @@ from bot.answering.matcher import Matcher
 from bot.config import Config, ConfigError, load_config, redact
 from bot.database import StoreError
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.reminders.schedule_files import Event
 
 PROG = "python -m bot"
 
@@ -250,7 +255,7 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _calendar(config: Config) -> tuple[list[tuple[Any, Any]], bytes, int]:
+def _calendar(config: Config) -> tuple[list[tuple[Event, datetime]], bytes, int]:
     """The upcoming occurrences, the same calendar `/calendar` sends (events from schedules/
     and from chat) and how many events there are."""
     from bot.app import build

@@ -9,13 +9,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.answering.knowledge import load_knowledge
 from bot.config import Config, PlatformConfig, from_mapping
 from bot.reminders.ics import calendar_bytes
-from bot.reminders.schedule_files import load_schedules
+from bot.reminders.schedule_files import Event, load_schedules
 from bot.site.build import CALENDAR, SiteError, build_site
 from tests.conftest import ROOT, SCHEDULES
 from tests.test_cli import bot
@@ -194,3 +195,24 @@ def test_the_command_builds_the_site_with_its_search_index(tmp_path: Path) -> No
     assert f"https://t.me/{USERNAME}?start=sb54-what-it-is" in page
     again = bot("site", "--config", str(config), "--out", str(out))  # its own folder: rebuilt
     assert again.returncode == 0, again.stderr
+
+
+def test_hostile_event_text_is_escaped(tmp_path: Path) -> None:
+    """Organizers add events in chat (/event add): their titles are text too."""
+    event = Event(
+        id="hostile-event",
+        title="<img src=x onerror=alert(1)> Rally",
+        starts=datetime(2026, 12, 8, 18, 0, tzinfo=ZoneInfo("America/Los_Angeles")),
+        timezone="America/Los_Angeles",
+        location="<b>Hall</b>",
+        url="javascript:alert(1)",
+    )
+    snapshot = load_knowledge([ROOT / "knowledge"]).snapshot
+    upcoming = [(event, event.starts)]
+    calendar = calendar_bytes([event], NOW)
+    build_site(tmp_path / "out", snapshot, site_config(None), upcoming, calendar, search=False)
+    html, page = read(tmp_path / "out" / "en" / "index.html")
+    assert "&lt;img src=x onerror=alert(1)&gt; Rally" in html
+    assert "<img" not in html
+    assert "&lt;b&gt;Hall&lt;/b&gt;" in html
+    assert not any("javascript" in (link.get("href") or "") for link in page.links)

@@ -91,9 +91,9 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
     assert not outside, f"the page reached outside the site: {outside}"
 
 
-def screenshot(page: Any, name: str) -> None:
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
 
 
 def test_the_index_renders_topics_and_events(page: Any, base_url: str) -> None:
@@ -102,7 +102,20 @@ def test_the_index_renders_topics_and_events(page: Any, base_url: str) -> None:
     assert "SB 54" in page.locator("h1").inner_text()
     assert page.locator("section.topic").count() >= 8
     assert page.get_by_role("link", name="Add these events to your calendar").is_visible()
-    screenshot(page, "index-en.png")
+    screenshot(page, "index-en-phone.png", full_page=False)  # the first screen; the list is long
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "index-en-desktop.png", full_page=False)
+
+
+def test_the_printed_page_keeps_the_answer_and_sources_but_not_the_navigation(
+    page: Any, base_url: str
+) -> None:
+    page.goto(f"{base_url}/en/{WARRANTS}.html")
+    page.emulate_media(media="print")
+    assert not page.get_by_role("navigation").is_visible()
+    assert not page.get_by_role("link", name="Open this answer in the Telegram bot").is_visible()
+    assert page.locator(".sources").is_visible()
+    assert page.locator(".checked").is_visible()
 
 
 def test_the_language_switch_opens_the_same_entry_in_spanish(page: Any, base_url: str) -> None:
