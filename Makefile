@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test bench lint validate report doctor postgres clean
+.PHONY: run chat test bench lint validate report doctor postgres chromium site clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)  ## start the bot (console adapter unless tokens are configured)
 chat: $(STAMP)  ## talk to the bot in this terminal
 	$(BIN)/python -m bot chat
 
-test: $(STAMP)  ## the whole suite
+test: $(STAMP) chromium  ## the whole suite
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
 bench: $(STAMP)  ## answer quality, speed, memory
@@ -45,6 +45,17 @@ postgres:  ## a PostgreSQL server for tests/test_postgres.py (Debian's package; 
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else echo "cannot install PostgreSQL here: its tests will be skipped"; fi
+
+chromium:  ## Debian's Chromium for tests/test_site_browser.py (Playwright drives it; skipped without)
+	@if [ -x /usr/bin/chromium ]; then echo "Chromium is installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's Chromium for the website's browser tests"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "could not install Chromium: the browser tests will be skipped"; \
+	else echo "cannot install Chromium here (needs root and apt-get): the browser tests will be skipped"; fi
+
+site: $(STAMP)  ## the FAQ as a static website in data/site (serve that folder with any web server)
+	$(BIN)/python -m bot site --out data/site
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

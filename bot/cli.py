@@ -15,15 +15,17 @@ import logging
 import sys
 from collections.abc import Sequence
 from difflib import get_close_matches
-from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from bot import checks
+from bot import checks, publish
 from bot.answering.knowledge import KnowledgeHolder, load_knowledge
 from bot.answering.matcher import Matcher
 from bot.config import Config, ConfigError, load_config, redact
 from bot.database import StoreError
 from bot.store import Store
+
+if TYPE_CHECKING:
+    pass
 
 PROG = "python -m bot"
 
@@ -61,7 +63,18 @@ class _Redacting(logging.Formatter):
         return line.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
-COMMANDS = ("run", "chat", "ask", "validate", "ics", "report", "doctor", "health", "flyer")
+COMMANDS = (
+    "run",
+    "chat",
+    "ask",
+    "validate",
+    "ics",
+    "site",
+    "flyer",
+    "report",
+    "doctor",
+    "health",
+)
 
 
 def _parser() -> _Parser:
@@ -103,9 +116,7 @@ def _parser() -> _Parser:
         action="store_true",
         help="print each entry's English and Spanish answers side by side, for a bilingual review",
     )
-    ics = sub.add_parser("ics", parents=[common], help="the upcoming events as an iCalendar file")
-    ics.add_argument("--out", metavar="PATH", help="write here instead of stdout")
-    _add_flyer(sub, common)
+    publish.add_parsers(sub, common)
     sub.add_parser(
         "report", parents=[common], help="unanswered questions, unhelpful and stale answers"
     )
@@ -120,18 +131,6 @@ def _parser() -> _Parser:
     )
     doctor.add_argument("--quick", action="store_true", help="skip the database check")
     return parser
-
-
-def _add_flyer(sub: Any, common: _Parser) -> None:
-    flyer = sub.add_parser(
-        "flyer",
-        parents=[common],
-        help="a printable half-letter PDF for one entry or event, in English and Spanish",
-        description="A knowledge entry's question and short answer, or an event's when and "
-        "where, with a QR code to the rest (needs telegram.username for entries).",
-    )
-    flyer.add_argument("id", help="a knowledge entry id or an event id")
-    flyer.add_argument("--out", metavar="FILE.pdf", required=True, help="where to write the PDF")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask",
         "validate",
         "ics",
+        "site",
         "report",
         "doctor",
         "chat",
@@ -255,62 +255,6 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _ics(config: Config, args: argparse.Namespace) -> int:
-    """The same calendar `/calendar` sends: events from schedules/ and from chat."""
-    from bot.app import build
-    from bot.clock import SystemClock
-    from bot.reminders.ics import calendar_bytes
-
-    app = build(config, adapters=[])
-
-    async def events() -> bytes:
-        async with app.store:
-            await app.reminders.load()
-        events = app.reminders.events.values()
-        return calendar_bytes(events, SystemClock().now(), config.event_length)
-
-    data = asyncio.run(events())
-    if args.out:
-        Path(args.out).write_bytes(data)
-        print(f"wrote {len(app.reminders.events)} events to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-    return 0
-
-
-def _flyer(config: Config, args: argparse.Namespace) -> int:
-    """Entries first (no database needed); events from the files and from chat, as /events."""
-    from bot import flyer
-    from bot.clock import SystemClock
-    from bot.reminders.event import Event
-
-    entries = load_knowledge([config.knowledge_dir], stale_after=config.stale_after).snapshot
-    events: dict[str, Any] = {}
-    if args.id.strip().lower() not in entries.by_id:
-        from bot.app import build
-
-        app = build(config, adapters=[])
-
-        async def load() -> None:
-            async with app.store:
-                await app.reminders.load()
-
-        asyncio.run(load())
-        events = app.reminders.events
-    try:
-        found = flyer.find(args.id, entries.by_id, events)
-        if isinstance(found, Event):
-            page = flyer.event_flyer(found, config, SystemClock().now())
-        else:
-            page = flyer.entry_flyer(found, config)
-        flyer.write(page, Path(args.out))
-    except flyer.FlyerError as exc:
-        print(f"flyer: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote the flyer for {found.id} to {args.out}", file=sys.stderr)
-    return 0
-
-
 def _report(config: Config, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.schema import TO_CHECK, DeliveryStatus
@@ -366,9 +310,10 @@ _COMMANDS = {
     "chat": _chat,
     "ask": _ask,
     "validate": checks.validate,
-    "ics": _ics,
+    "ics": publish.write_ics,
+    "site": publish.write_site,
     "report": _report,
     "doctor": checks.doctor,
     "health": checks.health,
-    "flyer": _flyer,
+    "flyer": publish.write_flyer,
 }

@@ -11,7 +11,8 @@ from tests.conftest import ROOT
 PACKAGE = ROOT / "bot"
 CHAT = {"bot.chat"}
 REMINDERS = {"bot.reminders"}
-WIRING = {"bot.app", "bot.cli", "bot.checks", "bot.health", "bot.__main__"}  # builds, runs, checks
+# builds, runs, checks, publishes
+WIRING = {"bot.app", "bot.cli", "bot.checks", "bot.publish", "bot.health", "bot.__main__"}
 STORE = {"bot.store", "bot.database", "bot.schema"}  # queries, connection, tables
 # adapters may import these only: the types they translate (labels come in the Reply) and
 # their own settings (the config's platform sections and role rules), never the core
@@ -95,3 +96,16 @@ def test_the_store_imports_nothing_above_it() -> None:
     assert not _reaches("bot.store", above)
     assert not _reaches("bot.database", above | {"bot.store"})
     assert not _reaches("bot.schema", above | {"bot.store", "bot.database"})
+
+
+def test_the_core_knows_nothing_of_the_website() -> None:
+    """`python -m bot site` reads what the bot serves; nothing the bot runs imports it, and it
+    reaches no chat, platform or database code."""
+    site = {"bot.site"}
+    for module in IMPORTS:
+        if module.startswith("bot.site") or module == "bot.publish":
+            continue
+        assert not _reaches(module, site), module
+    for module in IMPORTS:
+        if module.startswith("bot.site"):
+            assert not _reaches(module, CHAT | STORE | WIRING | {"bot.adapters"}), module

@@ -143,7 +143,7 @@ def test_validate_strict_fails_on_warnings_only(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["run", "chat", "ask", "validate", "ics", "report", "doctor", "flyer"]
+    "command", ["run", "chat", "ask", "validate", "ics", "site", "flyer", "report", "doctor"]
 )
 def test_every_command_has_help(command: str) -> None:
     done = bot(command, "--help")
