@@ -120,7 +120,7 @@ class FieldError(ValueError):
 
 
 class RefusedError(Exception):
-    """Why an organizer's change was not made: a sentence of texts.py, said in the chat's
+    """Why an organizer's change was not made: a sentence of bot/texts, said in the chat's
     language (field problems inside it stay as `validate` writes them)."""
 
     def __init__(self, key: str, **values: object) -> None:

@@ -2,7 +2,7 @@
 
 Topics are the knowledge files (`bos.yaml` and `meetings-more.yaml` → "bos", "meetings"): the
 moderators already sort entries into files by topic, and a tag list would put one entry under
-many headings. Titles come from bot/texts.py (`topic_<name>`); a new file shows under its name
+many headings. Titles come from bot/texts/kit.py (`topic_<name>`); a new file shows under its name
 until it gets one.
 """
 
