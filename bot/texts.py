@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.texts_comment import COMMENT_TEXTS
+
 LANGUAGES = ("en", "es")
 
 _TEXTS: dict[str, dict[str, str]] = {
@@ -270,6 +272,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "es": "Los próximos eventos, para su calendario.",
     },
 }
+
+_TEXTS |= COMMENT_TEXTS  # the public-comment coach's sentences (/comment)
 
 
 def text(key: str, lang: str, **values: object) -> str:
