@@ -218,3 +218,8 @@ async def test_the_coach_on_telegram_buttons(telegram: Telegram) -> None:  # noq
     timing = (await api.wait_sent(4))[3]
     assert "130 words: about 1 min at a measured pace" in timing["text"]
     assert "twice the time" in timing["text"]
+
+
+async def test_privacy_says_how_long_a_draft_is_kept(testbot: TestBot) -> None:
+    assert "only in memory, for at most 30 minutes" in await testbot.ask("/privacy")
+    assert "your /comment draft" in await testbot.ask("/forget")
