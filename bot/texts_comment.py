@@ -29,6 +29,10 @@ COMMENT_TEXTS: dict[str, dict[str, str]] = {
         "en": "Talking points on “{topic}”, each from an answer I can cite (sources below):",
         "es": "Puntos sobre “{topic}”, cada uno de una respuesta con fuente (fuentes abajo):",
     },
+    "comment_no_points": {
+        "en": "- I have no cited answers on this yet: ask me a question about it first.",
+        "es": "- Todavía no tengo respuestas con fuente sobre esto: hágame antes una pregunta.",
+    },
     "comment_outline": {
         "en": (
             "An outline for two minutes:\n"

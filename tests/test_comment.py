@@ -195,7 +195,8 @@ def test_speaking_arithmetic() -> None:
     assert speaking.seconds_to_say(260) == 120
     assert speaking.words_within(240) == 520
     assert speaking.duration(138) == "2 min 18 s"
-    assert speaking.sentences("It says (8 C.F.R. § 287.7). A U.S. citizen. Gov. Code 1.") == [
+    assert speaking.sentences("No. It says (8 C.F.R. § 287.7). A U.S. citizen. Gov. Code 1.") == [
+        "No.",
         "It says (8 C.F.R. § 287.7).",
         "A U.S. citizen.",
         "Gov. Code 1.",

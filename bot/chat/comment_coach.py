@@ -28,16 +28,17 @@ from bot.reminders.calendar import Reminders
 from bot.reminders.schedule_files import Event
 from bot.texts import text
 
-# topic → the knowledge tag its talking points come from
-TOPICS = {
-    "ice-holds": "detainers",
-    "truth-forum": "forum",
-    "sb54": "sb54",
-    "other": "public-comment",
+# topic → (the knowledge tag its talking points come from, tags whose entries come first)
+TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ice-holds": ("detainers", ("sb54", "truth-act")),
+    "truth-forum": ("forum", ("forum-prep", "basics")),
+    "sb54": ("sb54", ("basics", "detainers")),
+    "other": ("public-comment", ("forum-prep",)),
 }
-_NOT_POINTS = frozenset({"own-case", "urgent"})  # someone's own case is never a talking point
+# never talking points: someone's own case, urgent help, and dates (those are "where and when")
+_NOT_POINTS = frozenset({"own-case", "urgent", "when"})
 POINTS = 4  # talking points a topic gets (3 to 5)
-_POINT_WORDS = 8  # a point is an answer's first sentence of at least this many words
+_POINT_WORDS = (8, 45)  # a point: an answer's first sentence of 8 to 45 words
 KEEP = timedelta(minutes=30)  # the longest a draft (or an idle session) stays in memory
 MAX_DRAFT = 5_000  # characters; two minutes is about 1,700. Longer is refused unread
 LIMIT_ENTRY = "bos-time-limits"  # the knowledge entry that states the speaker limit
@@ -127,7 +128,11 @@ class CommentCoach:
         return Reply(text("comment_intro", lang), lang, buttons=buttons, private=True)
 
     def _points(self, topic: str, lang: str) -> Reply:
-        entries = [e for e in self.core.knowledge.snapshot.entries if TOPICS[topic] in e.tags]
+        tag, first = TOPICS[topic]
+        entries = sorted(
+            (e for e in self.core.knowledge.snapshot.entries if tag in e.tags),
+            key=lambda e: next((i for i, t in enumerate(first) if t in e.tags), len(first)),
+        )
         points: list[str] = []
         sources: dict[str, Source] = {}
         for entry in entries:
@@ -136,6 +141,7 @@ class CommentCoach:
                 points.append(f"- {point}")
                 sources.update((s.url, s) for s in entry.sources)
         label = text(f"comment_topic_{topic}", lang)
+        points = points or [text("comment_no_points", lang)]
         body = "\n".join(
             [text("comment_points", lang, topic=label), *points, "", text("comment_outline", lang)]
         )
@@ -292,8 +298,10 @@ def _key(msg: Incoming) -> Key:
 
 
 def _point(entry: Entry, lang: str) -> str | None:
-    """The first sentence of the entry's answer long enough to stand alone as a point."""
+    """The entry's first sentence long enough to stand alone ("Yes." does not), if it is
+    short enough to say."""
     for sentence in speaking.sentences(entry.text(lang).answer.replace("\n", " ")):
-        if speaking.count_words(sentence) >= _POINT_WORDS:
-            return sentence
+        words = speaking.count_words(sentence)
+        if words >= _POINT_WORDS[0]:  # a later sentence may lean on this one: none or this
+            return sentence if words <= _POINT_WORDS[1] else None
     return None

@@ -33,7 +33,7 @@ _WORD = re.compile(r"\w+(?:['\u2019-]\w+)*")
 _BOUNDARY = re.compile(r"(?<=[.!?…])\s+|\n+")
 # words before a full stop that do not end a sentence: "U.S.", "8 C.F.R. § 287.7", "Gov. Code"
 _INITIALS = re.compile(r"(?:\w\.)*\w")  # "u.s", "c.f.r", a lone initial
-_ABBREVIATIONS = frozenset({"gov", "cal", "no", "sec", "st", "vs", "dr", "mr", "ms", "mrs", "p"})
+_ABBREVIATIONS = frozenset({"gov", "cal", "sec", "st", "vs", "dr", "mr", "ms", "mrs", "p"})
 _OPENING_WORDS = 6  # how much of a sentence the coach quotes back to name it
 
 
