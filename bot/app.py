@@ -17,6 +17,7 @@ from bot.answering.matcher import Matcher
 from bot.answering.semantic import Stopped
 from bot.chat.chat_commands import reload_report
 from bot.chat.commands import COMMANDS
+from bot.chat.comment_coach import CommentCoach
 from bot.chat.core import Core
 from bot.chat.event_commands import EventCommands
 from bot.clock import Clock, SystemClock
@@ -102,6 +103,7 @@ def build(
     scheduler = Scheduler(reminders)
     reminders.on_change = scheduler.plan
     EventCommands(core, reminders)
+    CommentCoach(core, reminders)
     notices.app = App(config, core, store, knowledge, adapters, clock, reminders, scheduler)
     return notices.app
 

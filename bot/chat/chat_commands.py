@@ -95,6 +95,8 @@ class ChatCommands:
 
     async def _forget(self, ctx: Context) -> list[Reply]:
         self.core.state.forget(ctx.msg.channel)
+        for taker in self.core.takers:
+            taker.drop(ctx.msg)
         if self.core.store:
             try:
                 await self.core.store.forget(

@@ -98,6 +98,29 @@ COMMANDS: tuple[CommandSpec, ...] = (
         menu=False,
     ),
     CommandSpec(
+        "comment",
+        "comentario",
+        "Prepare and time a two-minute public comment",
+        "Preparar y medir un comentario público de dos minutos",
+        params=(
+            Param(
+                "step",
+                "paso",
+                "A topic, or draft / where",
+                "Un tema, o draft / where",
+                False,
+                rest=True,
+                max_length=40,
+            ),
+        ),
+    ),
+    CommandSpec(
+        "cancel",
+        "cancelar",
+        "Stop the comment coach and delete your draft",
+        "Cerrar el asistente de comentario y borrar su borrador",
+    ),
+    CommandSpec(
         "privacy", "privacidad", "What I keep and for how long", "Qué guardo y por cuánto tiempo"
     ),
     CommandSpec(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from difflib import get_close_matches
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from bot.answering.bands import REFERRAL
 from bot.answering.knowledge import Entry, KnowledgeHolder
@@ -42,6 +42,16 @@ WHEN_TAG = "when"  # "when is the next meeting": the schedule's next event goes 
 _GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"})
 
 
+class TextTaker(Protocol):
+    """A feature that may take a chat's next plain message as its own input instead of a
+    question (the comment coach's draft). `take` returns None to leave the message to the
+    answer engine; `drop` forgets whatever it holds for this person in this chat (/forget)."""
+
+    def take(self, msg: Incoming) -> Awaitable[list[Reply]] | None: ...
+
+    def drop(self, msg: Incoming) -> None: ...
+
+
 class Core:
     def __init__(
         self,
@@ -63,6 +73,8 @@ class Core:
         self.handlers: dict[str, CommandHandler] = {}
         self.state = ChatState()
         self._background: set[asyncio.Task[None]] = set()  # kept, so none is collected early
+        # features waiting for a chat's next plain message (see TextTaker), asked in order
+        self.takers: list[TextTaker] = []
         # lang → the next scheduled event in a sentence, or None; set by the reminders feature
         self.schedule_note: Callable[[str], str | None] | None = None
         # questions handed to the model and not yet answered; past matcher.queue, words alone
@@ -103,6 +115,10 @@ class Core:
             body = msg.text[:MAX_INPUT].strip()
             if body.startswith("/"):
                 return await self._command(msg, body)
+            for taker in self.takers:  # the message as sent: a taker sets its own limit
+                taken = taker.take(msg)
+                if taken is not None:
+                    return await taken
             return await self.answer(msg, body)
         except Exception:
             log.exception("failed to handle a message on %s", msg.channel.platform)

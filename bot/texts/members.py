@@ -61,8 +61,10 @@ MEMBERS: dict[str, dict[str, str]] = {
             "for each event).\n"
             "- A record of each reminder sent to a chat (event, time, chat id), so that none is "
             "sent twice. /forget does not delete it.\n"
+            "- A draft you time with /comment: only in memory, for at most 30 minutes, never "
+            "saved or logged; /cancel or /forget deletes it at once.\n"
             "I do not keep your other messages or who sent them. Send /forget to delete this "
-            "chat's language choice, its subscription and your RSVPs."
+            "chat's language choice, its subscription, your RSVPs and any /comment draft."
         ),
         "es": (
             "Lo que guardo:\n"
@@ -76,8 +78,11 @@ MEMBERS: dict[str, dict[str, str]] = {
             "y su id de usuario, por evento).\n"
             "- Un registro de cada recordatorio enviado a un chat (evento, hora, id del chat), "
             "para no mandarlo dos veces. /forget no lo borra.\n"
+            "- Un borrador que mide con /comment: solo en memoria, por 30 minutos como máximo, "
+            "nunca guardado en disco ni en registros; /cancel o /forget lo borra de inmediato.\n"
             "No guardo sus otros mensajes ni quién los mandó. Mande /forget para borrar el "
-            "idioma de este chat, su suscripción y sus confirmaciones de asistencia."
+            "idioma de este chat, su suscripción, sus confirmaciones de asistencia y su "
+            "borrador de /comment."
         ),
     },
     "abstain": {
@@ -175,10 +180,10 @@ MEMBERS: dict[str, dict[str, str]] = {
         "es": "… y {count} más (python -m bot validate los muestra todos)",
     },
     "forgotten": {
-        "en": "Done: I deleted this chat's language choice, its reminder subscription and your "
-        "RSVPs.",
-        "es": "Listo: borré el idioma de este chat, su suscripción a recordatorios y sus "
-        "confirmaciones de asistencia.",
+        "en": "Done: I deleted this chat's language choice, its reminder subscription, your "
+        "RSVPs and your /comment draft.",
+        "es": "Listo: borré el idioma de este chat, su suscripción a recordatorios, sus "
+        "confirmaciones de asistencia y su borrador de /comment.",
     },
     "urgent_contacts": {
         "en": "Local help organizers vouch for:",
