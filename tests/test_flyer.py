@@ -101,7 +101,7 @@ def test_an_event_without_a_url_opens_the_bot(tmp_path: Path) -> None:
     links, words, _ = _read(out)
     assert links == ["https://t.me/ForumPrepBot?start=example-forum-prep-night"]
     assert "Forum prep night (example)" in words
-    assert "send /events for the dates" in words
+    assert "Scan to see this event in the bot" in words
 
 
 @pytest.mark.parametrize(

@@ -296,6 +296,16 @@ async def test_next_shows_when_where_and_how_to_comment(make_bot) -> None:  # ty
     assert "public comment" in shown
 
 
+async def test_an_event_flyers_deep_link_opens_that_event(make_bot) -> None:  # type: ignore[no-untyped-def]
+    """/start EVENT-ID is what the QR code on an event's flyer sends (t.me/BOT?start=ID)."""
+    bot = await make_bot()
+    await bot.say(ADD + ' at "700 H Street, Sacramento"')
+    shown = await bot.say("/start rally-at-the-county-building-2026-11-25", roles=frozenset())
+    assert "Rally at the County building" in shown
+    assert "700 H Street" in shown
+    assert "Hi! I answer questions" in await bot.say("/start no-such-id")
+
+
 async def test_a_platform_that_is_down_gets_its_reminders_when_back_in_grace(  # type: ignore[no-untyped-def]
     make_bot,
 ) -> None:

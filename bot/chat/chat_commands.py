@@ -41,11 +41,19 @@ class ChatCommands:
             core.register(path, handler)
 
     async def _start(self, ctx: Context) -> list[Reply]:
-        """`/start <entry-id>` (a t.me deep link on a flyer) opens that one answer."""
-        entry = self.core.knowledge.snapshot.by_id.get(ctx.params.get("entry", "").lower())
-        if entry:  # an id says nothing about language: the chat's choice or locale does
+        """`/start <id>` (a t.me deep link on a flyer or the website) opens that one answer,
+        or what another feature knows by that id (an event)."""
+        key = ctx.params.get("entry", "").lower()
+        entry = self.core.knowledge.snapshot.by_id.get(key)
+        if not key:
+            return [Reply(text("start", ctx.lang), ctx.lang)]
+        lang = await self.core.language(ctx.msg) or "en"  # an id says nothing of language
+        if entry:
             self.core.state.remember(ctx.msg.channel, entry.id)
-            return [self.core.entry_reply(entry, await self.core.language(ctx.msg) or "en")]
+            return [self.core.entry_reply(entry, lang)]
+        for opener in self.core.openers:
+            if (opened := opener(key, lang)) is not None:
+                return [opened]
         return [Reply(text("start", ctx.lang), ctx.lang)]
 
     async def _help(self, ctx: Context) -> list[Reply]:

@@ -77,6 +77,8 @@ class Core:
         self.takers: list[TextTaker] = []
         # lang → the next scheduled event in a sentence, or None; set by the reminders feature
         self.schedule_note: Callable[[str], str | None] | None = None
+        # (id, lang) → what `/start ID` opens when ID is no entry (an event, from a flyer)
+        self.openers: list[Callable[[str, str], Reply | None]] = []
         # questions handed to the model and not yet answered; past matcher.queue, words alone
         self._waiting = 0
         self._shedding = False

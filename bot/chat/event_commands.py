@@ -55,6 +55,13 @@ class EventCommands:
         ):
             core.register(path, handler)
         core.schedule_note = self.schedule_note
+        core.openers.append(self.open_event)
+
+    def open_event(self, event_id: str, lang: str) -> Reply | None:
+        """`/start EVENT-ID` (an event's flyer): the event as /next shows it."""
+        event = self.reminders.events.get(event_id)
+        when = event.next_occurrence(self.reminders.clock.now()) if event else None
+        return next_reply(event, when, lang) if event and when else None
 
     def schedule_note(self, lang: str) -> str | None:
         upcoming = self.reminders.upcoming(limit=1)

@@ -19,8 +19,8 @@ KIT: dict[str, dict[str, str]] = {
         "es": "Escanee para ver detalles y cambios",
     },
     "flyer_scan_bot": {
-        "en": "Scan to open the bot, then send /events for the dates",
-        "es": "Escanee para abrir el bot y mande /events para ver las fechas",
+        "en": "Scan to see this event in the bot",
+        "es": "Escanee para ver este evento en el bot",
     },
     "calendar": {
         "en": "The upcoming events, for your calendar app.",
