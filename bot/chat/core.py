@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 
 from bot.answering.bands import REFERRAL, SUGGEST
 from bot.answering.knowledge import Entry, KnowledgeHolder
-from bot.answering.matcher import MAX_INPUT, Match, Matcher, detect_language, fold, terms
+from bot.answering.matcher import Match, Matcher
+from bot.answering.normalise import MAX_INPUT, detect_language, fold, terms
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.messages import MAX_ACTION, Button, Incoming, Reply, Role
