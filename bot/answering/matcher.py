@@ -1,31 +1,26 @@
-"""Question → knowledge entry, or an honest "I don't know".
+"""Question → knowledge entry, or an honest "I don't know": the engine's one decision.
 
-Shape (measured in bench/bench.py, see README): normalise chat spellings, correct typos against
-the index vocabulary, rank entries with BM25 over question, aliases and answer, then score the
-best few on [0, 1] features: how much of the query's IDF mass the entry's question and aliases
-cover together and with the answer, an IDF-weighted F1 against the single closest question or
-alias (extra words on either side count against it), how much IDF mass that is (one common word
-is not specific), rapidfuzz similarity to the entry's question and aliases, the candidate's
-BM25 relative to the best, and how much the question's letters look like the entry's phrasings
-(char_model.py; a question that says an alias word for word gives that entry this vote).
-Folding, stems and language detection live in normalise.py.
-Whether to answer is a small logistic regression (best score, lead over the runner-up, unknown
-words, question length) fitted offline on the tuning split of tests/eval/questions.yaml and
-chosen by cross-validation there (bench/bench.py --cv); below its threshold the bot abstains
-and suggests the nearest entries.
+The lexical index (index.py) proposes candidates from the question's folded words
+(normalise.py); here each is scored on [0, 1] features (measured in bench/bench.py, see
+README): how much of the query's IDF mass the entry's question and aliases cover together and
+with the answer, an IDF-weighted F1 against the single closest question or alias (extra words
+on either side count against it), how much IDF mass that is (one common word is not specific),
+rapidfuzz similarity to the entry's question and aliases, the candidate's BM25 relative to the
+best, and how much the question's letters look like the entry's phrasings (char_model.py; a
+question that says an alias word for word gives that entry this vote).
+With the embedding model ready (semantic.py), these candidates and the model's are fused and
+put in a band (bands.py): answer, suggest or none. With words alone, whether to answer is a
+small logistic regression (best score, lead over the runner-up, unknown words, question length)
+fitted offline on the tuning split of tests/eval/questions.yaml and chosen by cross-validation
+there (bench/bench.py --cv); below its threshold the bot abstains and suggests the nearest
+entries. A question about the asker's own case is a referral either way (personal.py).
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from operator import itemgetter
-
-from rapidfuzz import fuzz, process
+from dataclasses import dataclass
 
 from bot.answering.bands import (
     ANSWER,
@@ -36,7 +31,7 @@ from bot.answering.bands import (
     LexicalView,
     candidate_features,
 )
-from bot.answering.char_model import CharModel
+from bot.answering.index import CANDIDATES, Index
 from bot.answering.knowledge import Entry, Snapshot
 from bot.answering.normalise import MAX_INPUT, detect_language, fold, terms
 from bot.answering.personal import is_personal
@@ -51,9 +46,6 @@ from bot.config import MatcherConfig
 from bot.yamlcheck import Problem
 
 MAX_SUGGESTIONS = 3
-_CANDIDATES = 8
-_K1, _B = 1.2, 0.75
-_FIELD_WEIGHTS = {"question": 3.0, "aliases": 2.0, "answer": 1.0}
 _CHARS = 0.15  # the character model's share; the other features share the rest as they did
 _WEIGHTS = {
     name: weight * (1 - _CHARS)
@@ -103,128 +95,6 @@ class Match:
     @property
     def score(self) -> float:
         return self.best.score if self.best else 0.0
-
-
-class Index:
-    """BM25 over (entry, language) documents, built once per Snapshot."""
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self.docs: list[tuple[Entry, str]] = []
-        self.lengths: list[float] = []
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self.title_terms: list[frozenset[str]] = []
-        self.all_terms: list[frozenset[str]] = []
-        self.phrases: list[tuple[str, ...]] = []  # folded question + aliases, for rapidfuzz
-        self.phrase_terms: list[tuple[tuple[frozenset[str], float], ...]] = []  # (terms, IDF)
-        phrase_sets: list[tuple[frozenset[str], ...]] = []
-        classes: dict[str, list[str]] = defaultdict(list)  # entry id → its folded phrasings
-        for entry in snapshot.entries:
-            for lang, text in entry.texts.items():
-                folded = [fold(p) for p in text.phrases]  # once each: folding is most of a build
-                found_in = [terms(f) for f in folded]
-                classes[entry.id].extend(folded)
-                tf: defaultdict[str, float] = defaultdict(float)
-                for number, found in enumerate(found_in):
-                    for term in found:
-                        tf[term] += _FIELD_WEIGHTS["question" if number == 0 else "aliases"]
-                title = frozenset(tf)
-                for term in terms(fold(text.answer)):
-                    tf[term] += _FIELD_WEIGHTS["answer"]
-                doc = len(self.docs)
-                self.docs.append((entry, lang))
-                self.lengths.append(sum(tf.values()))
-                self.title_terms.append(title)
-                self.all_terms.append(frozenset(tf))
-                self.phrases.append(tuple(" ".join(found) for found in found_in))
-                phrase_sets.append(tuple(frozenset(found) for found in found_in))
-                for term, weight in tf.items():
-                    self.postings[term].append((doc, weight))
-        n = max(len(self.docs), 1)
-        self.avg_length = sum(self.lengths) / n if self.docs else 1.0
-        for term, posting in self.postings.items():  # BM25's tf part, once, not per question
-            self.postings[term] = [
-                (
-                    doc,
-                    tf
-                    * (_K1 + 1)
-                    / (tf + _K1 * (1 - _B + _B * self.lengths[doc] / self.avg_length)),
-                )
-                for doc, tf in posting
-            ]
-        self.idf = {
-            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
-        }
-        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.phrase_terms = [
-            tuple((p, sum(self.idf[t] for t in p)) for p in sets if p) for sets in phrase_sets
-        ]
-        self.chars = CharModel(list(classes.items()))
-        self.vocab: dict[str, list[str]] = defaultdict(list)  # by first letter: typos rarely
-        for term in self.postings:  # touch it, and it keeps typo correction cheap at 10,000
-            if len(term) >= 4:
-                self.vocab[term[0]].append(term)
-        self._corrections: dict[str, str | None] = {}
-
-    def correct(self, term: str) -> str | None:
-        """A typo'd term → the nearest known term, when one is close enough."""
-        if term in self.postings:
-            return term
-        if len(term) < 4:
-            return None
-        if term not in self._corrections:
-            if len(self._corrections) > 50_000:
-                self._corrections.clear()
-            best = process.extractOne(
-                term, self.vocab.get(term[0], ()), scorer=fuzz.ratio, score_cutoff=80
-            )
-            self._corrections[term] = best[0] if best else None
-        return self._corrections[term]
-
-    def rank(self, query_terms: Iterable[str]) -> tuple[list[tuple[int, float]], Query]:
-        """The best (doc, bm25) candidates sharing a term with the query, best first."""
-        query = Query()
-        for term in dict.fromkeys(query_terms):
-            known = self.correct(term)
-            query.count += 1
-            if known is None:
-                query.total_idf += self.unknown_idf
-                query.unknown_idf += self.unknown_idf
-                continue
-            query.total_idf += self.idf[known]
-            query.terms[known] = self.idf[known] * (1.0 if known == term else 0.8)
-        bm25: dict[int, float] = defaultdict(float)
-        for term, idf in query.terms.items():
-            for doc, weight in self.postings[term]:
-                bm25[doc] += idf * weight
-        ranked = heapq.nlargest(_CANDIDATES * 2, bm25.items(), key=itemgetter(1))
-        return ranked, query
-
-
-@dataclass
-class Query:
-    terms: dict[str, float] = field(default_factory=dict)  # known term → its IDF weight
-    total_idf: float = 0.0  # including words the knowledge never uses
-    unknown_idf: float = 0.0  # the part of total_idf in words the knowledge never uses
-    count: int = 0  # distinct content words
-
-    def coverage(self, found: frozenset[str]) -> tuple[float, float]:
-        """(share of the query's IDF mass found, that mass)."""
-        mass = sum(idf for term, idf in self.terms.items() if term in found)
-        return (mass / self.total_idf if self.total_idf else 0.0), mass
-
-    def overlap(self, found: frozenset[str], found_mass: float) -> float:
-        """IDF-weighted F1 of the query against one phrase: a question or alias that says what
-        the query says and little else. Unlike the title union, words the query adds that the
-        phrase lacks count against it, and so do the phrase's own words the query lacks."""
-        if found.isdisjoint(self.terms):  # most phrases of a candidate: no need to add up
-            return 0.0
-        common = sum(idf for term, idf in self.terms.items() if term in found)
-        if not common or not found_mass:
-            return 0.0
-        recall = common / self.total_idf
-        precision = common / found_mass
-        return 2 * precision * recall / (precision + recall)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +198,7 @@ class Matcher:
         unknown = query.unknown_idf / query.total_idf if query.total_idf else 0.0
         length = min(query.count, 10) / 10
         found: list[tuple[Entry, str, dict[str, float]]] = []
-        similarities = self._similarities(index, flat_query, [doc for doc, _ in ranked])
+        similarities = index.similarities(flat_query, [doc for doc, _ in ranked])
         for doc, bm25 in ranked:
             entry, lang = index.docs[doc]
             title, mass = query.coverage(index.title_terms[doc])
@@ -367,23 +237,7 @@ class Matcher:
                 best[entry.id] = rows[-1]
         if every:
             return rows
-        return sorted(best.values(), key=lambda s: s[0].score, reverse=True)[:_CANDIDATES]
-
-    @staticmethod
-    def _similarities(index: Index, flat_query: str, docs: list[int]) -> dict[int, float]:
-        """Each doc's best rapidfuzz similarity (token sort + token set, / 200) to one of its
-        phrases: every phrase of every candidate scored in two calls, not two calls a phrase."""
-        choices = [p for doc in docs for p in index.phrases[doc]]
-        owners = [doc for doc in docs for _ in index.phrases[doc]]
-        total = [0.0] * len(choices)
-        for scorer in (fuzz.token_sort_ratio, fuzz.token_set_ratio):
-            for _, score, at in process.extract(flat_query, choices, scorer=scorer, limit=None):
-                total[at] += score
-        best: dict[int, float] = {}
-        for doc, score in zip(owners, total, strict=True):
-            if score > best.get(doc, -1.0):
-                best[doc] = score
-        return {doc: score / 200 for doc, score in best.items()}
+        return sorted(best.values(), key=lambda s: s[0].score, reverse=True)[:CANDIDATES]
 
     def confidence(self, ranked: list[tuple[Scored, Features]]) -> float:
         """How sure the engine is that the best of `ranked` is the right entry, in [0, 1]."""
@@ -470,7 +324,7 @@ class Matcher:
         phrase, passage = semantic.similarities(question)
         ids = [entry.id for entry in snapshot.entries]
         lexical = {s.entry.id: (s.score, rank) for rank, (s, _) in enumerate(candidates)}
-        return candidate_features(lexical, phrase, passage, ids, self.bands, _CANDIDATES), view
+        return candidate_features(lexical, phrase, passage, ids, self.bands, CANDIDATES), view
 
     def _fused_band(
         self, snapshot: Snapshot, question: str, candidates: list[tuple[Scored, Features]]
