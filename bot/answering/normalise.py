@@ -232,7 +232,7 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Crude but language-neutral: drop a common suffix, keep at most six letters."""
+    """Crude but language-neutral: drop a common suffix, keep at most seven letters."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             word = word[: -len(suffix)]
