@@ -16,7 +16,8 @@ import pytest
 from bot.answering import semantic
 from bot.answering.bands import ANSWER, NONE, REFERRAL, SUGGEST
 from bot.answering.knowledge import Snapshot, load_knowledge
-from bot.answering.matcher import Matcher, detect_language
+from bot.answering.matcher import Matcher
+from bot.answering.normalise import detect_language
 from bot.answering.semantic import SemanticIndex, VectorCache, Vectors, spelled
 from bot.config import Config, ConfigError, MatcherConfig, from_mapping
 from bot.messages import ChannelRef, Incoming

@@ -11,15 +11,8 @@ from hypothesis import strategies as st
 
 from bot.answering.char_model import ngrams
 from bot.answering.knowledge import Snapshot, load_knowledge
-from bot.answering.matcher import (
-    MAX_INPUT,
-    Matcher,
-    detect_language,
-    fold,
-    look_alikes,
-    stem,
-    terms,
-)
+from bot.answering.matcher import Matcher, look_alikes
+from bot.answering.normalise import MAX_INPUT, detect_language, fold, stem, terms
 from bot.config import MatcherConfig
 from tests.conftest import ROOT
 

@@ -1,35 +1,26 @@
-"""Question → knowledge entry, or an honest "I don't know".
+"""Question → knowledge entry, or an honest "I don't know": the engine's one decision.
 
-Shape (measured in bench/bench.py, see README): normalise chat spellings, correct typos against
-the index vocabulary, rank entries with BM25 over question, aliases and answer, then score the
-best few on [0, 1] features: how much of the query's IDF mass the entry's question and aliases
-cover together and with the answer, an IDF-weighted F1 against the single closest question or
-alias (extra words on either side count against it), how much IDF mass that is (one common word
-is not specific), rapidfuzz similarity to the entry's question and aliases, the candidate's
-BM25 relative to the best, and how much the question's letters look like the entry's phrasings
-(char_model.py; a question that says an alias word for word gives that entry this vote).
-Stems keep seven letters, so "detained" and "detainer", "cooperate" and "Cooper", "governor"
-and "government" stay apart.
-Whether to answer is a small logistic regression (best score, lead over the runner-up, unknown
-words, question length) fitted offline on the tuning split of tests/eval/questions.yaml and
-chosen by cross-validation there (bench/bench.py --cv); below its threshold the bot abstains
-and suggests the nearest entries.
+The lexical index (index.py) proposes candidates from the question's folded words
+(normalise.py); here each is scored on [0, 1] features (measured in bench/bench.py, see
+README): how much of the query's IDF mass the entry's question and aliases cover together and
+with the answer, an IDF-weighted F1 against the single closest question or alias (extra words
+on either side count against it), how much IDF mass that is (one common word is not specific),
+rapidfuzz similarity to the entry's question and aliases, the candidate's BM25 relative to the
+best, and how much the question's letters look like the entry's phrasings (char_model.py; a
+question that says an alias word for word gives that entry this vote).
+With the embedding model ready (semantic.py), these candidates and the model's are fused and
+put in a band (bands.py): answer, suggest or none. With words alone, whether to answer is a
+small logistic regression (best score, lead over the runner-up, unknown words, question length)
+fitted offline on the tuning split of tests/eval/questions.yaml and chosen by cross-validation
+there (bench/bench.py --cv); below its threshold the bot abstains and suggests the nearest
+entries. A question about the asker's own case is a referral either way (personal.py).
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-import re
 import threading
-import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from functools import lru_cache
-from operator import itemgetter
-
-from rapidfuzz import fuzz, process
+from dataclasses import dataclass
 
 from bot.answering.bands import (
     ANSWER,
@@ -40,8 +31,9 @@ from bot.answering.bands import (
     LexicalView,
     candidate_features,
 )
-from bot.answering.char_model import CharModel
+from bot.answering.index import CANDIDATES, Index
 from bot.answering.knowledge import Entry, Snapshot
+from bot.answering.normalise import MAX_INPUT, detect_language, fold, terms
 from bot.answering.personal import is_personal
 from bot.answering.semantic import (
     Embedder,
@@ -53,11 +45,7 @@ from bot.answering.semantic import (
 from bot.config import MatcherConfig
 from bot.yamlcheck import Problem
 
-MAX_INPUT = 1000  # characters scored; a 50,000-character message costs no more than this
 MAX_SUGGESTIONS = 3
-_CANDIDATES = 8
-_K1, _B = 1.2, 0.75
-_FIELD_WEIGHTS = {"question": 3.0, "aliases": 2.0, "answer": 1.0}
 _CHARS = 0.15  # the character model's share; the other features share the rest as they did
 _WEIGHTS = {
     name: weight * (1 - _CHARS)
@@ -87,250 +75,6 @@ _CONFIDENCE = math.log(0.70) / math.log(_ABSTAIN_THRESHOLD)
 _EXACT = 0.999  # phrase overlap at which the query says exactly a question or alias
 _MASS_HALF = 2.0  # matched IDF mass at which specificity is 0.5: one rare word, or a few common
 
-# Chat spellings and names people use for the same thing, applied to accent-free lowercase text.
-_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), r)
-    for p, r in (
-        (r"\bs\s*\.?\s*b\s*\.?\s*-?\s*54\b", " sb54 "),
-        (r"\ba\s*\.?\s*b\s*\.?\s*-?\s*(\d{2,4})\b", r" ab\1 "),
-        (r"\bi\s*\.\s*c\s*\.\s*e\b\.?", " ice "),
-        (r"\bi\s*-?\s*(\d{3}[a-z]?)\b", r" i\1 "),  # form I-247A, "i 247a", "i247a": one word
-        (r"\b(?:la )?migra\b", " ice "),
-        (r"\b(?:ice|immigration|inmigracion|migratori[ao]) holds?\b", " ice detainer "),
-        (r"\bholds?\b", " hold detainer "),
-        (r"\b(?:b\s*o\s*s|bos)\b", " board supervisors "),
-        (r"\bkyr\b", " know your rights "),
-        # "what is X" asks for a definition: a word of its own, so "what is SB 54" finds the
-        # entry that defines it rather than one that merely mentions it
-        (
-            r"\b(?:what is|whats|what are|que es|que son|de que (?:se )?trata|que significa)\b",
-            " whatis ",
-        ),
-        # "¿qué SÍ puede hacer?" asks what is still allowed
-        (r"\bque si (?:se )?(?:puede|pueden|permite)\b", " todavia permite "),
-        (r"\bcalifornia values act\b", " sb54 values act "),
-        (r"\bley de valores\b", " sb54 ley valores "),
-        (r"\bsanctuary (?:state|law)\b", " sb54 sanctuary "),
-        (r"\bsantuario\b", " sb54 santuario "),
-        (r"\be ?comments?\b|\bcomentarios? (?:electronicos?|en linea|por escrito)\b", " ecomment "),
-        (r"\bnot allowed\b|\bno (?:esta )?permitid[oa]s?\b", " prohibit "),
-        (r"\b(?:gets?|getting|let) out\b", " release "),
-        (r"\bsay no\b|\bdecir que no\b|\bdecline\b|\bnegarme\b|\bnegarse\b", " refuse "),
-        (r"\bthis (?:thing|bot|app|chat)\b|\bwho are you\b|\bwhat are you\b", " bot "),
-        (r"\bquien eres\b|\bque eres\b|\beste bot\b", " bot "),
-    )
-)
-_BEFORE_PUNCTUATION = 4  # the first patterns read dots and hyphens: "s.b. 54", "i.c.e.", "I-247A"
-_WORDS = {
-    # English chat spellings
-    "wut": "what",
-    "wat": "what",
-    "wht": "what",
-    "whut": "what",
-    "u": "you",
-    "ur": "your",
-    "r": "are",
-    "pls": "please",
-    "plz": "please",
-    "bc": "because",
-    "cuz": "because",
-    "wanna": "want",
-    "gonna": "going",
-    "whats": "what",
-    "hows": "how",
-    "whens": "when",
-    "wheres": "where",
-    "im": "i",
-    "dont": "do",
-    "cant": "can",
-    "sheriffs": "sheriff",
-    "cops": "police",
-    "cop": "police",
-    "deputies": "deputy",
-    "tmrw": "tomorrow",
-    "2day": "today",
-    "mtg": "meeting",
-    "info": "information",
-    "sup": "supervisor",
-    "supes": "supervisors",
-    "sups": "supervisors",
-    "supe": "supervisor",
-    "min": "minutes",
-    "mins": "minutes",
-    "mic": "microphone",
-    "ppl": "people",
-    "msgs": "messages",
-    "msg": "message",
-    "yrs": "years",
-    "yr": "year",
-    "w": "with",
-    "n": "and",
-    "abt": "about",
-    "b4": "before",
-    "bf": "boyfriend",
-    "gf": "girlfriend",
-    "govt": "government",
-    "sayin": "saying",
-    # contractions typed without the apostrophe (the negation goes, as with "dont" and "cant")
-    "didnt": "did",
-    "doesnt": "does",
-    "isnt": "is",
-    "wasnt": "was",
-    "arent": "are",
-    "wont": "will",
-    "hes": "he",
-    "shes": "she",
-    "theres": "there",
-    "theyre": "they",
-    "youre": "you",
-    "ive": "i",
-    "thats": "that",
-    "whos": "who",
-    # Spanish chat spellings
-    "q": "que",
-    "k": "que",
-    "ke": "que",
-    "xq": "porque",
-    "pq": "porque",
-    "porq": "porque",
-    "xk": "porque",
-    "tb": "tambien",
-    "tmb": "tambien",
-    "d": "de",
-    "x": "por",
-    "dnd": "donde",
-    "kien": "quien",
-    "aki": "aqui",
-    "pa": "para",
-    "sta": "esta",
-    "toy": "estoy",
-    "ps": "pues",
-    "porfa": "favor",
-    "xfa": "favor",
-    "dsd": "desde",
-    "tmbn": "tambien",
-    "policias": "policia",
-    "alguacil": "sheriff",
-    "sherif": "sheriff",
-    "sherife": "sheriff",
-    # the same idea in other words (applied to the knowledge too, so both sides meet)
-    "ban": "prohibit",
-    "bans": "prohibit",
-    "banned": "prohibit",
-    "forbid": "prohibit",
-    "forbids": "prohibit",
-    "forbidden": "prohibit",
-    "prohibited": "prohibit",
-    "prohibits": "prohibit",
-    "papers": "papers status",
-    "papeles": "papeles estatus",
-    "undocumented": "undocumented status",
-    "indocumentado": "indocumentado estatus",
-    "indocumentada": "indocumentada estatus",
-    "indocumentados": "indocumentados estatus",
-    "released": "release",
-    "releases": "release",
-    "salga": "salga release",
-    "liberen": "liberen release",
-    "suelten": "suelten release",
-    "salida": "salida release",
-}
-_STOP = frozenset(
-    """
-    a an and are as at be been being but by can could did do does doing for from had has have
-    how i if in into is it its just me my of on or our so than that the their them then there
-    these they this those to was we were what when where which who whom why will with would
-    you your yours about also any some please tell know want going hi hello hey thanks
-    he she him her his hers us am got get gets getting said say says told kept even really
-    actually ok okay um uh lol lmao omg idk wth wtf rn stuff someone somebody anyone anybody
-    something anything here there like
-    el la los las un una unos unas de del al y o u que como cuando donde quien cual cuales por
-    para con sin en es son esta estan ser estar fue hay mi mis tu tus su sus me te se le les lo
-    nos yo ella ellos pero si no ya muy mas este esta estos estas ese esa eso puede puedo pueden
-    hola gracias quiero saber favor tambien porque
-    oye pues bueno ahorita buenas buenos tardes dias noches disculpe molestia alguien algo eso
-    esto usted ustedes nosotros ella ellos tengo tiene tienen tienes tenemos aqui ahi entonces
-    """.split()
-)
-_KEEP = frozenset({"no", "not", "ice", "ab", "sb54"})  # short or stop-like words that carry meaning
-_ES_MARKERS = frozenset(
-    """
-    que como cuando donde quien cual por para con es son esta estan hay mi mis tu su los las el
-    la del al una puedo puede pueden ley junta policia migra tengo tiene ayuda abogado derechos
-    mi hermano mama papa hacer decir dice sobre ir reunion comentario papeles hola buenas
-    buenos gracias un
-    """.split()
-)
-_EN_MARKERS = frozenset(
-    """
-    the what how when where who which is are can do does my your i to of for with about
-    brother mom dad say go it they will would should there this that at get got
-    """.split()  # function words only: "board", "police" turn up in Spanish chats too
-)
-_SUFFIXES = (
-    "aciones",
-    "iciones",
-    "ciones",
-    "siones",
-    "acion",
-    "icion",
-    "cion",
-    "sion",
-    "ing",
-    "ed",
-    "es",
-    "s",
-)
-_NON_WORD = re.compile(r"[^\w]+")
-
-
-def fold(text: str) -> str:
-    """Lowercase, accent-free, punctuation-free text with chat spellings spelled out."""
-    text = text[:MAX_INPUT].casefold()
-    if not text.isascii():  # most text is plain ASCII: no accents to take off
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    for pattern, replacement in _PHRASES[:_BEFORE_PUNCTUATION]:
-        text = pattern.sub(replacement, text)
-    text = _NON_WORD.sub(" ", text).replace("_", " ")
-    text = " ".join(_WORDS.get(w, w) for w in text.split())  # "wat is" → "what is", then phrases
-    for pattern, replacement in _PHRASES[_BEFORE_PUNCTUATION:]:
-        text = pattern.sub(replacement, text)
-    return " ".join(text.split())
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """Crude but language-neutral: drop a common suffix, keep at most six letters."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    return word[:7]
-
-
-def terms(folded: str) -> list[str]:
-    return [stem(w) for w in folded.split() if w in _KEEP or (w not in _STOP and len(w) > 1)]
-
-
-def detect_language(text: str, hint: str | None = None) -> str | None:
-    """'es' or 'en' from the words used; None when the text does not say."""
-    if re.search(r"[¿¡ñ]|ción\b", text.casefold()):
-        return "es"
-    plain = "".join(
-        c
-        for c in unicodedata.normalize("NFKD", text[:MAX_INPUT].casefold())
-        if not unicodedata.combining(c)
-    )
-    words = [_WORDS.get(w, w) for w in _NON_WORD.sub(" ", plain).split()]  # before phrases merge
-    es = sum(w in _ES_MARKERS for w in words)
-    en = sum(w in _EN_MARKERS for w in words)
-    if es > en:
-        return "es"
-    if en > es:
-        return "en"
-    return hint
-
 
 @dataclass(frozen=True, slots=True)
 class Scored:
@@ -351,128 +95,6 @@ class Match:
     @property
     def score(self) -> float:
         return self.best.score if self.best else 0.0
-
-
-class Index:
-    """BM25 over (entry, language) documents, built once per Snapshot."""
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self.docs: list[tuple[Entry, str]] = []
-        self.lengths: list[float] = []
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self.title_terms: list[frozenset[str]] = []
-        self.all_terms: list[frozenset[str]] = []
-        self.phrases: list[tuple[str, ...]] = []  # folded question + aliases, for rapidfuzz
-        self.phrase_terms: list[tuple[tuple[frozenset[str], float], ...]] = []  # (terms, IDF)
-        phrase_sets: list[tuple[frozenset[str], ...]] = []
-        classes: dict[str, list[str]] = defaultdict(list)  # entry id → its folded phrasings
-        for entry in snapshot.entries:
-            for lang, text in entry.texts.items():
-                folded = [fold(p) for p in text.phrases]  # once each: folding is most of a build
-                found_in = [terms(f) for f in folded]
-                classes[entry.id].extend(folded)
-                tf: defaultdict[str, float] = defaultdict(float)
-                for number, found in enumerate(found_in):
-                    for term in found:
-                        tf[term] += _FIELD_WEIGHTS["question" if number == 0 else "aliases"]
-                title = frozenset(tf)
-                for term in terms(fold(text.answer)):
-                    tf[term] += _FIELD_WEIGHTS["answer"]
-                doc = len(self.docs)
-                self.docs.append((entry, lang))
-                self.lengths.append(sum(tf.values()))
-                self.title_terms.append(title)
-                self.all_terms.append(frozenset(tf))
-                self.phrases.append(tuple(" ".join(found) for found in found_in))
-                phrase_sets.append(tuple(frozenset(found) for found in found_in))
-                for term, weight in tf.items():
-                    self.postings[term].append((doc, weight))
-        n = max(len(self.docs), 1)
-        self.avg_length = sum(self.lengths) / n if self.docs else 1.0
-        for term, posting in self.postings.items():  # BM25's tf part, once, not per question
-            self.postings[term] = [
-                (
-                    doc,
-                    tf
-                    * (_K1 + 1)
-                    / (tf + _K1 * (1 - _B + _B * self.lengths[doc] / self.avg_length)),
-                )
-                for doc, tf in posting
-            ]
-        self.idf = {
-            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
-        }
-        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.phrase_terms = [
-            tuple((p, sum(self.idf[t] for t in p)) for p in sets if p) for sets in phrase_sets
-        ]
-        self.chars = CharModel(list(classes.items()))
-        self.vocab: dict[str, list[str]] = defaultdict(list)  # by first letter: typos rarely
-        for term in self.postings:  # touch it, and it keeps typo correction cheap at 10,000
-            if len(term) >= 4:
-                self.vocab[term[0]].append(term)
-        self._corrections: dict[str, str | None] = {}
-
-    def correct(self, term: str) -> str | None:
-        """A typo'd term → the nearest known term, when one is close enough."""
-        if term in self.postings:
-            return term
-        if len(term) < 4:
-            return None
-        if term not in self._corrections:
-            if len(self._corrections) > 50_000:
-                self._corrections.clear()
-            best = process.extractOne(
-                term, self.vocab.get(term[0], ()), scorer=fuzz.ratio, score_cutoff=80
-            )
-            self._corrections[term] = best[0] if best else None
-        return self._corrections[term]
-
-    def rank(self, query_terms: Iterable[str]) -> tuple[list[tuple[int, float]], Query]:
-        """The best (doc, bm25) candidates sharing a term with the query, best first."""
-        query = Query()
-        for term in dict.fromkeys(query_terms):
-            known = self.correct(term)
-            query.count += 1
-            if known is None:
-                query.total_idf += self.unknown_idf
-                query.unknown_idf += self.unknown_idf
-                continue
-            query.total_idf += self.idf[known]
-            query.terms[known] = self.idf[known] * (1.0 if known == term else 0.8)
-        bm25: dict[int, float] = defaultdict(float)
-        for term, idf in query.terms.items():
-            for doc, weight in self.postings[term]:
-                bm25[doc] += idf * weight
-        ranked = heapq.nlargest(_CANDIDATES * 2, bm25.items(), key=itemgetter(1))
-        return ranked, query
-
-
-@dataclass
-class Query:
-    terms: dict[str, float] = field(default_factory=dict)  # known term → its IDF weight
-    total_idf: float = 0.0  # including words the knowledge never uses
-    unknown_idf: float = 0.0  # the part of total_idf in words the knowledge never uses
-    count: int = 0  # distinct content words
-
-    def coverage(self, found: frozenset[str]) -> tuple[float, float]:
-        """(share of the query's IDF mass found, that mass)."""
-        mass = sum(idf for term, idf in self.terms.items() if term in found)
-        return (mass / self.total_idf if self.total_idf else 0.0), mass
-
-    def overlap(self, found: frozenset[str], found_mass: float) -> float:
-        """IDF-weighted F1 of the query against one phrase: a question or alias that says what
-        the query says and little else. Unlike the title union, words the query adds that the
-        phrase lacks count against it, and so do the phrase's own words the query lacks."""
-        if found.isdisjoint(self.terms):  # most phrases of a candidate: no need to add up
-            return 0.0
-        common = sum(idf for term, idf in self.terms.items() if term in found)
-        if not common or not found_mass:
-            return 0.0
-        recall = common / self.total_idf
-        precision = common / found_mass
-        return 2 * precision * recall / (precision + recall)
 
 
 @dataclass(frozen=True, slots=True)
@@ -576,7 +198,7 @@ class Matcher:
         unknown = query.unknown_idf / query.total_idf if query.total_idf else 0.0
         length = min(query.count, 10) / 10
         found: list[tuple[Entry, str, dict[str, float]]] = []
-        similarities = self._similarities(index, flat_query, [doc for doc, _ in ranked])
+        similarities = index.similarities(flat_query, [doc for doc, _ in ranked])
         for doc, bm25 in ranked:
             entry, lang = index.docs[doc]
             title, mass = query.coverage(index.title_terms[doc])
@@ -615,23 +237,7 @@ class Matcher:
                 best[entry.id] = rows[-1]
         if every:
             return rows
-        return sorted(best.values(), key=lambda s: s[0].score, reverse=True)[:_CANDIDATES]
-
-    @staticmethod
-    def _similarities(index: Index, flat_query: str, docs: list[int]) -> dict[int, float]:
-        """Each doc's best rapidfuzz similarity (token sort + token set, / 200) to one of its
-        phrases: every phrase of every candidate scored in two calls, not two calls a phrase."""
-        choices = [p for doc in docs for p in index.phrases[doc]]
-        owners = [doc for doc in docs for _ in index.phrases[doc]]
-        total = [0.0] * len(choices)
-        for scorer in (fuzz.token_sort_ratio, fuzz.token_set_ratio):
-            for _, score, at in process.extract(flat_query, choices, scorer=scorer, limit=None):
-                total[at] += score
-        best: dict[int, float] = {}
-        for doc, score in zip(owners, total, strict=True):
-            if score > best.get(doc, -1.0):
-                best[doc] = score
-        return {doc: score / 200 for doc, score in best.items()}
+        return sorted(best.values(), key=lambda s: s[0].score, reverse=True)[:CANDIDATES]
 
     def confidence(self, ranked: list[tuple[Scored, Features]]) -> float:
         """How sure the engine is that the best of `ranked` is the right entry, in [0, 1]."""
@@ -718,7 +324,7 @@ class Matcher:
         phrase, passage = semantic.similarities(question)
         ids = [entry.id for entry in snapshot.entries]
         lexical = {s.entry.id: (s.score, rank) for rank, (s, _) in enumerate(candidates)}
-        return candidate_features(lexical, phrase, passage, ids, self.bands, _CANDIDATES), view
+        return candidate_features(lexical, phrase, passage, ids, self.bands, CANDIDATES), view
 
     def _fused_band(
         self, snapshot: Snapshot, question: str, candidates: list[tuple[Scored, Features]]

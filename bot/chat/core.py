@@ -17,7 +17,8 @@ from typing import Any, Protocol
 
 from bot.answering.bands import REFERRAL
 from bot.answering.knowledge import Entry, KnowledgeHolder
-from bot.answering.matcher import MAX_INPUT, Match, Matcher, detect_language, fold, terms
+from bot.answering.matcher import Match, Matcher
+from bot.answering.normalise import MAX_INPUT, detect_language, fold, terms
 from bot.chat.chat_commands import ChatCommands
 from bot.chat.chat_state import FLOOD_MESSAGES, ChatState, chat_of, keep
 from bot.chat.commands import (
