@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import real  # noqa: E402
+from bench.fit_abstain import write_bands  # noqa: E402
 from bench.quality import (  # noqa: E402
     Answer,
     Question,
@@ -47,14 +47,13 @@ from bench.quality import (  # noqa: E402
     engine,
     leave_one_alias_out,
     load_eval,
-    old_asked,
     real_engines,
     semantic_matcher,
 )
 from bench.quality import report as report_quality  # noqa: E402
 from bot.answering.knowledge import Entry, LangText, Snapshot, load_knowledge  # noqa: E402
 from bot.answering.matcher import Matcher  # noqa: E402
-from bot.config import Config, MatcherConfig, load_config  # noqa: E402
+from bot.config import MatcherConfig, load_config  # noqa: E402
 from bot.messages import Source  # noqa: E402
 
 
@@ -529,7 +528,7 @@ def main() -> None:
         leave_one_alias_out(snapshot, args.aliases)
         return
     if args.fit:
-        fit_bands(snapshot, config, questions)
+        write_bands(snapshot, config, questions)
         return
     if args.real:
         real_engines(snapshot, config, questions)
@@ -872,23 +871,6 @@ def bench_load(users: int = 500, per_user: int = 4, *, paced: bool = False) -> N
         )
 
     asyncio.run(load())
-
-
-def fit_bands(snapshot: Snapshot, config: Config, questions: list[Question]) -> None:
-    """bands.json from the tuning parts of both sets; the blind part is not even loaded."""
-    matcher = semantic_matcher(snapshot, config)
-    tuning = [a for a in real.load_real() if not a.blind]
-    real_cases = real.featurize(matcher, snapshot, tuning)
-    old_cases = real.featurize(matcher, snapshot, [a for a in old_asked(questions) if not a.blind])
-    print("Fusion, out of fold on the real tuning part:")
-    real.fusion_comparison(real_cases, old_cases)
-    bands = real.fit(matcher, snapshot, real_cases, old_cases)
-    bands.save(
-        _about="written by `python bench/bench.py --fit` from the tuning parts of "
-        "tests/eval/real.yaml and tests/eval/questions.yaml; do not edit by hand",
-        _model=matcher.embedder.model_id if matcher.embedder else None,
-    )
-    print(f"bot/answering/bands.json written: {bands}")
 
 
 if __name__ == "__main__":
