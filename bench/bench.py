@@ -29,27 +29,24 @@ sys.path.insert(0, str(ROOT))
 
 from bench import speed  # noqa: E402
 from bench.fit_abstain import write_bands  # noqa: E402
-from bench.quality import (  # noqa: E402
-    leave_one_alias_out,
-    load_eval,
-    real_engines,
-)
+from bench.quality import Question, leave_one_alias_out, load_eval, real_engines  # noqa: E402
 from bench.quality import report as report_quality  # noqa: E402
 from bench.tune_words import cv, tune  # noqa: E402
-from bot.answering.knowledge import load_knowledge  # noqa: E402
-from bot.config import load_config  # noqa: E402
+from bot.answering.knowledge import Snapshot, load_knowledge  # noqa: E402
+from bot.config import Config, load_config  # noqa: E402
+
+# This file only reads the flags and runs the parts, each a module of bench/:
+#   quality.py          answer quality on both evaluation sets (also --real and --aliases),
+#                       judging on tests/eval/real.yaml in real.py
+#   speed.py            latency per question, start-up and memory of `python -m bot ask`
+#   reminders_bench.py  scheduling 10,000 events, reminder lateness, a Telegram broadcast
+#   load.py             500 people asking during a 500-subscriber broadcast
+#   fit_abstain.py      --fit: the bands the matcher loads (bot/answering/bands.json)
+#   tune_words.py       --tune and --cv: the words-alone constants in bot/answering/matcher.py
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--tune", action="store_true")
-    parser.add_argument("--cv", action="store_true")
-    parser.add_argument("--fit", action="store_true")
-    parser.add_argument("--real", action="store_true")
-    parser.add_argument("--aliases", nargs="*", metavar="FILE")
-    args = parser.parse_args()
+    args = parse_args()
     config = load_config(ROOT / "config.example.yaml")
     config = replace(config, knowledge_dir=ROOT / "knowledge")
     snapshot = load_knowledge([config.knowledge_dir]).snapshot
@@ -69,7 +66,24 @@ def main() -> None:
     if args.real:
         real_engines(snapshot, config, questions)
         return
+    run_all(snapshot, config, questions)
 
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--cv", action="store_true")
+    parser.add_argument("--fit", action="store_true")
+    parser.add_argument("--real", action="store_true")
+    parser.add_argument("--aliases", nargs="*", metavar="FILE")
+    return parser.parse_args()
+
+
+def run_all(snapshot: Snapshot, config: Config, questions: list[Question]) -> None:
+    """`make bench`: every part in order. What quality and speed built stays referenced until
+    the end, as in the one function this was: the load part's peak RSS counts it."""
     kept: list[object] = [report_quality(snapshot, config, questions)]
     kept.append(speed.report(snapshot, config, questions))
     speed.report_startup(questions)
