@@ -74,7 +74,7 @@ class PlatformConfig:
 
 @dataclass(frozen=True, slots=True)
 class MatcherConfig:
-    """Calibrated on tests/eval (see bench/bench.py); change only with new figures."""
+    """Calibrated on tests/eval (see bench/tune_words.py); change only with new figures."""
 
     threshold: float = 0.70  # the lexical engine's, used when the model is off or not loaded
     margin: float = 0.0
