@@ -48,6 +48,8 @@ class Param:
     complete: bool = False  # offer entry questions while typing (Discord's autocomplete)
     max_length: int | None = None
     form: str = ""  # how usage lines write its value, e.g. YYYY-MM-DD; else its NAME
+    hidden: bool = False  # read from typed text, but not in usage lines or Discord's options:
+    # a step that buttons type for the person
 
     def shown(self, lang: str) -> str:
         """How /help and usage lines write it: `en|es`, `QUESTION`, `[remind 1d,2h]`."""
@@ -79,7 +81,8 @@ class CommandSpec:
 
     def usage(self, lang: str, prefix: str = "/") -> str:
         """`/event add TITLE DATE TIME [remind REMIND] …`, as typed on the console."""
-        return " ".join([f"{prefix}{self.name}", *(p.shown(lang) for p in self.params)])
+        shown = (p.shown(lang) for p in self.params if not p.hidden)
+        return " ".join([f"{prefix}{self.name}", *shown])
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,9 +164,10 @@ async def test_questions_are_answered_without_a_coach_session(testbot: TestBot) 
     assert "Sources:" in await testbot.ask("what is sb54"), "choosing a topic is not drafting"
 
 
-async def test_help_lists_the_coach(testbot: TestBot) -> None:
+async def test_help_lists_the_coach_without_its_buttons_step(testbot: TestBot) -> None:
     shown = await testbot.ask("/help")
-    assert "/comment [STEP]: Prepare and time a two-minute public comment" in shown
+    assert "/comment: Prepare and time a two-minute public comment" in shown
+    assert "STEP" not in shown
     assert "/cancel: Stop the comment coach" in shown
 
 

@@ -167,6 +167,8 @@ async def test_connects_without_privileged_intents_and_syncs_to_the_test_server(
     assert [c["value"] for c in lang["options"][0]["choices"]] == ["en", "es"]
     reload = next(c for c in sync[0].body["list"] if c["name"] == "reload")
     assert int(reload["default_member_permissions"]) == 1 << 5  # Manage Server
+    comment = next(c for c in sync[0].body["list"] if c["name"] == "comment")
+    assert not comment.get("options"), "the coach's step is for its buttons, not a typed option"
 
 
 async def test_ask_answers_with_an_embed_and_never_pings(discord_bot: Discord) -> None:

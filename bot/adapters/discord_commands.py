@@ -103,6 +103,8 @@ def slash(
             group.add_command(slash(sub, f"{path} {sub.name}", respond, questions))
         return group
 
+    params = [p for p in spec.params if not p.hidden]  # a hidden step is the buttons' to type
+
     async def callback(interaction: discord.Interaction[Any], **values: Any) -> None:
         args = {
             key: value.value if isinstance(value, Choice) else str(value)
@@ -118,10 +120,10 @@ def slash(
                 inspect.Parameter.POSITIONAL_OR_KEYWORD,
                 annotation=discord.Interaction,
             ),
-            *(_option(p) for p in spec.params),
+            *(_option(p) for p in params),
         ]
     )
-    _describe_options(callback, spec.params)
+    _describe_options(callback, params)
     if permissions is not None:
         app_commands.default_permissions(**{k: v for k, v in permissions if v})(callback)
     if guild_only:
@@ -129,7 +131,7 @@ def slash(
     command: app_commands.Command[Any, ..., None] = app_commands.Command(
         name=name, description=description, callback=callback
     )
-    for param in spec.params:
+    for param in params:
         if param.complete:
             command.autocomplete(param.name)(questions)
     return command

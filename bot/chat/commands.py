@@ -111,6 +111,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 False,
                 rest=True,
                 max_length=40,
+                hidden=True,  # the coach's buttons choose it; people start with /comment
             ),
         ),
     ),
