@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from difflib import get_close_matches
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from bot.answering.knowledge import Entry
 from bot.config import Config
 from bot.messages import Source
 from bot.reminders.event import Event
-from bot.reminders.reminder_text import format_when
+from bot.reminders.reminder_text import format_day, format_when
 from bot.texts import text
 
 FONTS = Path(__file__).parent / "fonts"
@@ -41,6 +41,7 @@ QR_MM = 36.0
 ELLIPSIS = "…"
 _SENTENCES = re.compile(r"(.*[.!?])\s", re.DOTALL)  # up to the last sentence end
 LANGS = ("en", "es")
+LATER_DATES, LATER_DATES_WITHIN = 3, timedelta(days=92)  # a series: the next few dates
 
 
 class FlyerError(Exception):
@@ -101,7 +102,8 @@ def entry_flyer(entry: Entry, config: Config) -> Flyer:
 
 
 def event_flyer(event: Event, config: Config, now: datetime) -> Flyer:
-    """The event's next occurrence. The QR code opens the event's own page (`url`: the agenda
+    """The event's next occurrence (and, for a series, the next few dates: a flyer stays on a
+    wall for weeks). The QR code opens the event's own page (`url`: the agenda
     or the organizers' page, where a change of date shows first, readable without any app);
     without one, the bot's deep link (`/start ID` greets; the caption says to send /events)."""
     occurrence = event.next_occurrence(now)
@@ -115,10 +117,16 @@ def event_flyer(event: Event, config: Config, now: datetime) -> Flyer:
             f"the event '{event.id}' has no link for the QR code: add `url:` to it{where}, "
             "or set telegram.username (the bot's @username) in the config file"
         )
-    local = occurrence.astimezone(ZoneInfo(event.timezone))
+    zone = ZoneInfo(event.timezone)
+    local = occurrence.astimezone(zone)
+    later = event.occurrences(occurrence + timedelta(seconds=1), occurrence + LATER_DATES_WITHIN)
+    later_local = [moment.astimezone(zone) for moment in later[:LATER_DATES]]
     sides = []
     for lang in LANGS:
         lines = [text("when", lang, when=format_when(local, lang))]
+        if later_local:
+            dates = ", ".join(format_day(moment, lang) for moment in later_local)
+            lines.append(text("then_dates", lang, dates=dates))
         if event.location:
             lines.append(text("where", lang, where=event.location))
         sides.append(Side(lang, event.title, "\n".join(lines), size=13.0))  # read from afar

@@ -18,6 +18,7 @@ from bot import flyer
 from bot.answering.knowledge import Entry, LangText
 from bot.config import Config, load_config
 from bot.messages import Source
+from bot.reminders.recurrence import parse_recurrence
 from bot.reminders.schedule_files import Event
 from tests.conftest import ROOT
 from tests.test_cli import bot
@@ -197,3 +198,15 @@ def test_an_event_that_is_over_says_so(tmp_path: Path) -> None:
     event = _event("old", "Old meeting", 2020)
     with pytest.raises(flyer.FlyerError, match=r"'old'.* is over"):
         flyer.event_flyer(event, _in_process_config(tmp_path), datetime.now(UTC))
+
+
+def test_a_series_flyer_lists_its_next_dates_in_both_languages(tmp_path: Path) -> None:
+    zone = "America/Los_Angeles"
+    starts = datetime(2099, 1, 6, 9, 30, tzinfo=ZoneInfo(zone))  # a Tuesday
+    weekly = parse_recurrence("every 2 weeks on tuesday")
+    event = Event("board", "Board meeting", starts, zone, recurrence=weekly)
+    page = flyer.event_flyer(event, _in_process_config(tmp_path), datetime(2099, 1, 7, tzinfo=UTC))
+    _, words, _ = _read(flyer.render(page))
+    assert "January 20, 2099" in words  # the next date, in full
+    assert "Then: February 3, February 17, March 3" in words
+    assert "Después: 3 de febrero, 17 de febrero, 3 de marzo" in words

@@ -99,6 +99,12 @@ _MONTHS = {
 }
 
 
+def format_day(local: datetime, lang: str) -> str:
+    """'January 13' / '13 de enero': a date of a series whose time was already said."""
+    month = _MONTHS.get(lang, _MONTHS["en"])[local.month - 1]
+    return f"{local.day} de {month}" if lang == "es" else f"{month} {local.day}"
+
+
 def format_when(local: datetime, lang: str) -> str:
     """'Tuesday, December 8, 2026, 4:30 PM PST' / 'martes 8 de diciembre de 2026, 16:30 PST'."""
     day = _DAYS.get(lang, _DAYS["en"])[local.weekday()]

@@ -224,6 +224,7 @@ MEMBERS: dict[str, dict[str, str]] = {
     "reminder_head": {"en": "Reminder: {title}", "es": "Recordatorio: {title}"},
     "when": {"en": "When: {when}", "es": "Cuándo: {when}"},
     "where": {"en": "Where: {where}", "es": "Dónde: {where}"},
+    "then_dates": {"en": "Then: {dates}", "es": "Después: {dates}"},
     "more": {"en": "More: {url}", "es": "Más información: {url}"},
     "going_count": {"en": "{count} going", "es": "{count} van a ir"},
     "going_button": {"en": "✋ Going", "es": "✋ Voy"},
