@@ -56,6 +56,7 @@ class Call:
     method: str
     path: str
     body: dict[str, Any]
+    token: str = ""  # which process of several sharing the fake made it (tests give each its own)
 
 
 @dataclass
@@ -205,11 +206,12 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         body = await _body(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bot ")
         async with self.changed:
-            self.calls.append(Call(request.method, path, body))
+            self.calls.append(Call(request.method, path, body, token))
             self.changed.notify_all()
         parts = path.strip("/").split("/")
-        if request.headers.get("Authorization", "").removeprefix("Bot ") in self.refused:
+        if token in self.refused:
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         if path == "/users/@me":
             return _json(BOT_USER)
