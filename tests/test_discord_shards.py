@@ -31,7 +31,9 @@ from tests.fakes.discord_api import (
     OTHER_CHANNEL_ID,
     OTHER_GUILD_ID,
     FakeDiscord,
+    interaction,
     message_create,
+    slash,
 )
 
 QUESTION = f"<@{APP_ID}> what does sb 54 do"
@@ -144,7 +146,8 @@ async def test_one_process_per_shard_each_answers_its_own_servers_and_shard_0_dm
     async with AsyncExitStack() as stack:
         zero = await stack.enter_async_context(process(shard_config, (0,)))
         one = await stack.enter_async_context(process(shard_config, (1,)))
-        assert sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
+        identified = sorted((i["shard"], i["token"]) for i in fake.identifies)
+        assert identified == [([0, 2], zero.token), ([1, 2], one.token)]
         for channel in (CHANNEL_ID, OTHER_CHANNEL_ID):
             await fake.dispatch(
                 "MESSAGE_CREATE", message_create(fake, QUESTION, channel=channel, mentions_bot=True)
@@ -157,6 +160,12 @@ async def test_one_process_per_shard_each_answers_its_own_servers_and_shard_0_dm
         (sync,) = fake.syncs()  # the application has one command tree: one process writes it
         assert sync.token == zero.token
         assert len(sync.body["list"]) == len([c for c in COMMANDS if c.menu])
+        ask = interaction(fake, slash("ask", question="what is sb 54"), channel=CHANNEL_ID)
+        await fake.dispatch("INTERACTION_CREATE", ask)  # to shard 1: `one`, which never synced
+        await fake.wait_for(lambda calls: any("/callback" in c.path for c in calls))
+        await asyncio.sleep(0.5)
+        (callback,) = [c for c in fake.calls if "/callback" in c.path]  # answered, once
+        assert "SB 54" in callback.body["data"]["embeds"][0]["title"]
 
 
 async def test_a_reminder_reaches_both_shards_servers_once_from_two_processes(
@@ -174,20 +183,22 @@ async def test_a_reminder_reaches_both_shards_servers_once_from_two_processes(
         encoding="utf-8",
     )
     config = replace(shard_config, schedules_dir=schedules)
+    chats = (CHANNEL_ID, OTHER_CHANNEL_ID, DM_CHANNEL_ID)  # the DM: a subscriber's
     async with AsyncExitStack() as stack:
         zero = await stack.enter_async_context(process(config, (0,), clock=clock))
         one = await stack.enter_async_context(process(config, (1,), clock=clock))
-        assert answers(fake, CHANNEL_ID) == answers(fake, OTHER_CHANNEL_ID) == []
+        await zero.app.store.subscribe("discord", str(DM_CHANNEL_ID), "en")
+        assert [answers(fake, c) for c in chats] == [[], [], []]
         clock.advance(hours=1, seconds=1)  # the 2h reminder is due
-        await one.app.scheduler.tick()  # shard 1's process, alone, posts to both servers
+        await one.app.scheduler.tick()  # shard 1's process, alone, posts everywhere
         await zero.app.scheduler.tick()
-        await settle(fake, {CHANNEL_ID: 1, OTHER_CHANNEL_ID: 1})
-        assert answers(fake, OTHER_CHANNEL_ID) == answers(fake, CHANNEL_ID) == [one.token]
+        await settle(fake, dict.fromkeys(chats, 1))
+        assert [answers(fake, c) for c in chats] == [[one.token]] * 3
         clock.advance(hours=1)  # the 1h reminder is due: both processes look at once
         await asyncio.gather(zero.app.scheduler.tick(), one.app.scheduler.tick())
-        await settle(fake, {CHANNEL_ID: 2, OTHER_CHANNEL_ID: 2})
-        assert len(answers(fake, CHANNEL_ID)) == len(answers(fake, OTHER_CHANNEL_ID)) == 2
-        for channel in (CHANNEL_ID, OTHER_CHANNEL_ID):
+        await settle(fake, dict.fromkeys(chats, 2))
+        assert [len(answers(fake, c)) for c in chats] == [2, 2, 2]
+        for channel in chats:
             assert all("Two-server rally" in str(m) for m in fake.sent(f"/channels/{channel}/"))
 
 
