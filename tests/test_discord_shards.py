@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from bot.adapters.discord_adapter import DiscordAdapter
 from bot.app import App, build, serve
 from bot.chat.commands import COMMANDS
 from bot.config import Config, PlatformConfig
-from tests.conftest import FakeClock
+from tests.conftest import ROOT, FakeClock, run_bot
 from tests.fakes.discord_api import (
     APP_ID,
     CHANNEL_ID,
@@ -208,8 +209,8 @@ async def test_a_shard_that_drops_is_said_once_and_its_servers_answered_after_re
     caplog.set_level(logging.INFO, logger="bot.app")
     async with process(shard_config, None) as bot:
         await fake.drop(1)
-        await fake.wait_shards(0, 1)
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(10):
+            await fake.wait_shards(0, 1)
             await bot.adapter.connected.wait()
         assert fake.resumes == [1]
         assert bot.app.status["discord"] == "connected"
@@ -224,3 +225,46 @@ async def test_a_shard_that_drops_is_said_once_and_its_servers_answered_after_re
         "discord.py reconnects)"
     ]
     assert said.count("discord: connected") == 2  # at start, and once shard 1 resumed
+
+
+async def test_two_run_processes_from_their_configs_share_the_shards(tmp_path: Path) -> None:
+    """`python -m bot run` twice, each config naming its shard: each server's question is
+    answered once, by its shard's process; DMs by shard 0's; SIGTERM stops both cleanly."""
+    fake = FakeDiscord(guilds=(GUILD_ID, OTHER_GUILD_ID))
+    url = await fake.start()
+    procs = []
+    try:
+        for shard in (0, 1):
+            config = tmp_path / f"shard-{shard}.yaml"
+            config.write_text(
+                f"knowledge: {{path: {ROOT / 'knowledge'}}}\n"
+                "database: {url: 'sqlite:///bot.db'}\nmatcher: {semantic: false}\n"
+                f"discord: {{enabled: true, base_url: '{url}', shard_count: 2, "
+                f"shard_ids: [{shard}]}}\n",
+                encoding="utf-8",
+            )
+            env = {"DISCORD_TOKEN": f"process-{shard}.token"}
+            procs.append(await run_bot(config, env=env))
+        async with asyncio.timeout(60):  # two processes start on two shared cores
+            await fake.wait_shards(0, 1)
+        await asyncio.sleep(3)  # discord.py is ready 2 s after a shard's last server arrives
+        for channel in (CHANNEL_ID, OTHER_CHANNEL_ID):
+            await fake.dispatch(
+                "MESSAGE_CREATE", message_create(fake, QUESTION, channel=channel, mentions_bot=True)
+            )
+        await fake.dispatch("MESSAGE_CREATE", message_create(fake, "what is sb 54", dm=True))
+        await settle(fake, {CHANNEL_ID: 1, OTHER_CHANNEL_ID: 1, DM_CHANNEL_ID: 1})
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        codes = []
+        for proc in procs:
+            async with asyncio.timeout(15):
+                await proc.communicate()
+            codes.append(proc.returncode)
+        await fake.stop()
+    assert codes == [0, 0]
+    assert answers(fake, OTHER_CHANNEL_ID) == ["process-0.token"]
+    assert answers(fake, CHANNEL_ID) == ["process-1.token"]
+    assert answers(fake, DM_CHANNEL_ID) == ["process-0.token"]
+    assert [c.token for c in fake.syncs()] == ["process-0.token"]

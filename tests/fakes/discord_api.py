@@ -124,7 +124,8 @@ class FakeDiscord:
         return {shard for shard, ws in self._links.items() if not ws.closed}
 
     async def wait_shards(self, *shards: int) -> None:
-        async with asyncio.timeout(10), self.changed:
+        """Until all of `shards` are connected (callers bound the wait)."""
+        async with self.changed:
             await self.changed.wait_for(lambda: set(shards) <= self.shards)
 
     async def drop(self, shard: int) -> None:
