@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answering.knowledge import Entry, load_knowledge
-from bot.config import SECRET_ENV, Config
+from bot.config import SECRET_ENV, Config, PlatformConfig
 from bot.database import StoreError
 from bot.store import Store
 
@@ -104,6 +104,8 @@ def doctor(config: Config, args: argparse.Namespace) -> int:
         if settings.enabled:
             state = "set" if config.token(platform) else "MISSING"
             print(f"{platform}: enabled, token {state}")
+            if settings.shard_count is not None:
+                print(f"{platform}: {_shards(settings)}")
             if not config.token(platform):
                 env = SECRET_ENV[platform]
                 problems.append(f"{platform} is enabled but {env} is not set in the environment")
@@ -149,6 +151,14 @@ def doctor(config: Config, args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"fix: {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _shards(settings: PlatformConfig) -> str:
+    """Several processes share the shards: say which one must run for DMs and commands."""
+    count = settings.shard_count or 1
+    ids = ", ".join(map(str, settings.shard_ids or range(count)))
+    here = "here" if settings.runs_shard_zero else "with the process that runs shard 0"
+    return f"shards {ids} of {count}; DMs and the slash command sync: {here}"
 
 
 def _token_problems(config: Config) -> list[str]:

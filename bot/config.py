@@ -66,6 +66,15 @@ class PlatformConfig:
     message_content: bool = False  # discord only: the privileged intent
     embeds: bool = True  # discord only: answers as embeds (False: plain text)
     username: str | None = None  # telegram only: the bot's @username, for t.me deep links
+    # discord only: None runs today's single connection; a count runs discord.py's
+    # AutoShardedClient with `shard_ids` (None: every shard, 0 … count-1) in this process
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+
+    @property
+    def runs_shard_zero(self) -> bool:
+        """Shard 0 gets every DM and syncs the command tree: exactly one process runs it."""
+        return self.shard_ids is None or 0 in self.shard_ids
 
     def deep_link(self, start: str) -> str | None:
         """https://t.me/BOT?start=ID: opens that answer in the Telegram bot (flyers, site)."""
@@ -124,7 +133,15 @@ _KNOWN = {
     "reminders": {"grace", "event_length"},
     "targets": None,
     "telegram": {"enabled", "base_url", "username"},
-    "discord": {"enabled", "guild_id", "message_content", "embeds", "base_url"},
+    "discord": {
+        "enabled",
+        "guild_id",
+        "message_content",
+        "embeds",
+        "base_url",
+        "shard_count",
+        "shard_ids",
+    },
     "roles": {"organizers", "moderators"},
     "notify": {"organizers", "moderators"},
     "contacts": {"rapid_response", "legal_help"},
@@ -318,7 +335,48 @@ def _platform(raw: Mapping[str, Any], key: str) -> PlatformConfig:
         message_content=bool(section.get("message_content", False)),
         embeds=bool(section.get("embeds", True)),
         username=username,
+        shard_count=_shard_count(section),
+        shard_ids=_shard_ids(section),
     )
+
+
+def _shard_count(section: Mapping[str, Any]) -> int | None:
+    count = section.get("shard_count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise ConfigError(
+            f"discord.shard_count: expected the number of shards, 1 or more, got {count!r}"
+        )
+    return count
+
+
+def _shard_ids(section: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """The shards this process runs, of `shard_count` in all (Discord sends a server's events
+    to shard (server id >> 22) % shard_count, and DMs to shard 0)."""
+    ids = section.get("shard_ids")
+    if ids is None:
+        return None
+    count = _shard_count(section)
+    if count is None:
+        raise ConfigError(
+            "discord.shard_ids: needs discord.shard_count, the number of shards across all "
+            "processes"
+        )
+    allowed = f"whole numbers from 0 to {count - 1}"
+    if not isinstance(ids, list) or not ids:
+        raise ConfigError(
+            f"discord.shard_ids: expected a list of shard ids ({allowed}), got {ids!r}"
+        )
+    for shard in ids:
+        if isinstance(shard, bool) or not isinstance(shard, int) or not 0 <= shard < count:
+            raise ConfigError(
+                f"discord.shard_ids: {shard!r} is not a shard of {count}; use {allowed}"
+            )
+    if len(set(ids)) != len(ids):
+        repeated = sorted({s for s in ids if ids.count(s) > 1})
+        raise ConfigError(
+            f"discord.shard_ids: {', '.join(map(str, repeated))} listed twice; list each shard once"
+        )
+    return tuple(ids)
 
 
 def _roles(raw: Mapping[str, Any], key: str, *, default_admins: bool) -> RoleRule:

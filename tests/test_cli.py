@@ -250,6 +250,26 @@ def test_doctor_names_what_to_fix(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr
 
 
+def test_doctor_says_which_discord_shards_run_here_and_where_dms_go(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    shards = "{enabled: true, shard_count: 4, shard_ids: [2, 3]}"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\ndiscord: {shards}\n", encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "doctor", "--quick", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert (
+        "discord: shards 2, 3 of 4; DMs and the slash command sync: with the process that runs "
+        "shard 0"
+    ) in done.stdout
+
+
 async def test_doctor_says_when_telegram_refuses_the_token(tmp_path: Path) -> None:
     import asyncio
 

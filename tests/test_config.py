@@ -56,6 +56,19 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
         ("reconnect: {first: 0s}\n", "reconnect.first: 0:00:00 is too short; write 1s or more"),
         ("health: {port: 99999}\n", "health.port: expected a port number"),
         ("telegram: {username: 'my bot'}\n", "telegram.username: expected the bot's Telegram"),
+        ("discord: {shard_count: 0}\n", "discord.shard_count: expected the number of shards, 1"),
+        ("discord: {shard_count: two}\n", "discord.shard_count: expected the number of shards"),
+        ("discord: {shard_count: true}\n", "discord.shard_count: expected the number of shards"),
+        ("discord: {shard_ids: [0]}\n", "discord.shard_ids: needs discord.shard_count"),
+        (
+            "discord: {shard_count: 2, shard_ids: [2]}\n",
+            "discord.shard_ids: 2 is not a shard of 2; use whole numbers from 0 to 1",
+        ),
+        ("discord: {shard_count: 2, shard_ids: [-1]}\n", "discord.shard_ids: -1 is not a shard"),
+        ("discord: {shard_count: 4, shard_ids: [1, 3, 1]}\n", "discord.shard_ids: 1 listed twice"),
+        ("discord: {shard_count: 2, shard_ids: []}\n", "discord.shard_ids: expected a list"),
+        ("discord: {shard_count: 2, shard_ids: 1}\n", "discord.shard_ids: expected a list"),
+        ("discord: {shards: 2}\n", "discord.shards: unknown setting; known: base_url"),
     ],
 )
 def test_errors_name_the_key(tmp_path: Path, body: str, message: str) -> None:
@@ -87,3 +100,14 @@ def test_example_config_loads() -> None:
     example = Path(__file__).resolve().parent.parent / "config.example.yaml"
     config = load_config(example)
     assert config.knowledge_dir.is_dir()
+
+
+def test_discord_shards_absent_keep_one_connection_and_listed_ones_are_kept(
+    tmp_path: Path,
+) -> None:
+    plain = load_config(write(tmp_path, "discord: {enabled: true}\n")).discord
+    assert (plain.shard_count, plain.shard_ids, plain.runs_shard_zero) == (None, None, True)
+    every = load_config(write(tmp_path, "discord: {shard_count: 3}\n")).discord
+    assert (every.shard_count, every.shard_ids, every.runs_shard_zero) == (3, None, True)
+    some = load_config(write(tmp_path, "discord: {shard_count: 4, shard_ids: [3, 1]}\n")).discord
+    assert (some.shard_count, some.shard_ids, some.runs_shard_zero) == (4, (3, 1), False)

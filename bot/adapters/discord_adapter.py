@@ -5,6 +5,10 @@ Spanish names and typed options; each becomes an Incoming with its options as `a
 Reply is rendered here: embeds or plain text, escaped markdown, Discord timestamps, Discord's
 limits. Nobody is ever pinged: the client sends every message and
 interaction reply with AllowedMentions.none(), and all text is escaped besides.
+
+With `discord.shard_count` it runs discord.py's AutoShardedClient: this process's shards
+(`shard_ids`, else all), its servers' events only, and DMs only with shard 0. Reminders go out
+over REST, which any shard's process may use; the shared ledger keeps them to one send.
 """
 
 from __future__ import annotations
@@ -54,10 +58,10 @@ Complete = Callable[[str, str], Sequence[str]]  # (what was typed, language) →
 class ForumClient(discord.Client):
     """A Client that knows its adapter, so persistent buttons can find it after a restart."""
 
-    def __init__(self, adapter: DiscordAdapter, intents: discord.Intents) -> None:
+    def __init__(self, adapter: DiscordAdapter, intents: discord.Intents, **shards: Any) -> None:
         # No voice here: spare operators two warnings about voice libraries at every start.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(), **shards)
         self.adapter = adapter
 
     async def setup_hook(self) -> None:
@@ -67,14 +71,37 @@ class ForumClient(discord.Client):
         await self.adapter.on_message(message)
 
     async def on_ready(self) -> None:
-        say_link(self.adapter, True)
+        self.adapter.shard_link(0, True)
 
     async def on_resumed(self) -> None:
-        say_link(self.adapter, True)
+        self.adapter.shard_link(0, True)
 
     async def on_disconnect(self) -> None:
         """discord.py reconnects (and resumes) by itself; meanwhile reminders wait."""
-        say_link(self.adapter, False, "the gateway connection dropped; discord.py reconnects")
+        self.adapter.shard_link(0, False)
+
+
+class ShardedForumClient(ForumClient, discord.AutoShardedClient):
+    """Several gateway connections in one client. Its plain ready, resumed and disconnect
+    events fire once for all shards or once for any, so each shard's own events tell."""
+
+    async def on_ready(self) -> None:
+        pass
+
+    async def on_resumed(self) -> None:
+        pass
+
+    async def on_disconnect(self) -> None:
+        pass
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self.adapter.shard_link(shard_id, True)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.adapter.shard_link(shard_id, True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self.adapter.shard_link(shard_id, False)
 
 
 class DiscordAdapter:
@@ -97,9 +124,13 @@ class DiscordAdapter:
         self._on_blocked = on_blocked
         self._on_notice = on_notice
         self._handle: Handler | None = None
-        self.connected = asyncio.Event()  # set while the gateway is ready: reminders wait for it
+        # set while every shard of this process is ready: reminders wait for it
+        self.connected = asyncio.Event()
         self.on_link: LinkListener | None = None
         self.stopped: str | None = None  # why it gave up for good, with what to fix
+        settings = config.discord
+        self.shards = frozenset(settings.shard_ids or range(settings.shard_count or 1))
+        self._ready_shards: set[int] = set()
         use_base_url(config)
         self._new_client()
 
@@ -108,9 +139,32 @@ class DiscordAdapter:
         connector stays closed), so each retry after a failed start gets a new one."""
         intents = discord.Intents.default()  # no privileged intent unless asked for
         intents.message_content = self.config.discord.message_content
-        self.client = ForumClient(self, intents)
+        settings = self.config.discord
+        if settings.shard_count is None:  # no sharding: one connection, exactly as before
+            self.client = ForumClient(self, intents)
+        else:
+            ids = list(settings.shard_ids) if settings.shard_ids is not None else None
+            self.client = ShardedForumClient(
+                self, intents, shard_count=settings.shard_count, shard_ids=ids
+            )
+        self._ready_shards.clear()
         self.tree = app_commands.CommandTree(self.client)
         self._add_commands()
+
+    def shard_link(self, shard: int, up: bool) -> None:
+        """`connected` means every shard of this process is ready: one shard dropping is said
+        once, and its return once all are back, however the others come and go meanwhile."""
+        if up:
+            self._ready_shards.add(shard)
+        else:
+            self._ready_shards.discard(shard)
+        if self.config.discord.shard_count is None:
+            why = "the gateway connection dropped; discord.py reconnects"
+        else:
+            down = sorted(self.shards - self._ready_shards)
+            which = f"shard{'s' if len(down) > 1 else ''} {', '.join(map(str, down))}"
+            why = f"the gateway connection of {which} dropped; discord.py reconnects"
+        say_link(self, self._ready_shards >= self.shards, why)
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -120,8 +174,16 @@ class DiscordAdapter:
         reconnects by itself. A refused token is said once, with what to fix."""
         self._handle = handle
         self.connected.clear()
+        self._ready_shards.clear()
         if self.client.is_closed():  # a retry after a failed start
             self._new_client()
+        if self.config.discord.shard_count is not None:
+            log.info(
+                "discord: running shards %s of %d%s",
+                ", ".join(map(str, sorted(self.shards))),
+                self.config.discord.shard_count,
+                "" if self.config.discord.runs_shard_zero else " (DMs go to shard 0's process)",
+            )
         try:
             async with self.client:
                 await self.client.start(self._token)
@@ -136,9 +198,15 @@ class DiscordAdapter:
         log.error("%s; Discord is off, the rest keeps running", self.stopped)
 
     async def setup(self) -> None:
-        """Buttons first (they must work from the first event), then the command sync."""
+        """Buttons first (they must work from the first event), then the command sync. Of
+        several processes sharing the shards, only shard 0's syncs: the tree is one per
+        application, and N processes writing the same one at each start would only spend
+        Discord's rate limit on it (and race a newer version against an older)."""
         self.client.add_dynamic_items(ActionButton)
         await self.tree.set_translator(Translator())
+        if not self.config.discord.runs_shard_zero:
+            log.info("discord: slash commands are synced by the process running shard 0")
+            return
         guild = (
             discord.Object(self.config.discord.guild_id) if self.config.discord.guild_id else None
         )

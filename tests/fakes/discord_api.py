@@ -3,6 +3,10 @@
 discord.py is pointed at it by setting `Route.BASE` and `DiscordWebSocket.DEFAULT_GATEWAY`,
 so the real Client logs in, connects, syncs commands, and receives the events tests dispatch
 as Discord would send them. Everything the bot sends is recorded with its JSON body.
+
+Shards as Discord runs them: each gateway connection identifies with `shard: [id, count]`
+(none: shard 0 of 1), its READY lists only that shard's servers, and an event goes to the
+connection of shard (guild id >> 22) % count; an event without a server (a DM) to shard 0.
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ from typing import Any
 from aiohttp import web
 
 APP_ID = 900_000_000_000_000_001
-GUILD_ID = 800_000_000_000_000_001
+GUILD_ID = 800_000_000_000_000_001  # on shard 1 of 2
 CHANNEL_ID = 810_000_000_000_000_001
+OTHER_GUILD_ID = 800_000_000_012_582_913  # on shard 0 of 2 (and of 4)
+OTHER_CHANNEL_ID = 810_000_000_000_000_002
+CHANNEL_GUILDS = {CHANNEL_ID: GUILD_ID, OTHER_CHANNEL_ID: OTHER_GUILD_ID}
 DM_CHANNEL_ID = 820_000_000_000_000_001
 ORGANIZER_ROLE_ID = 830_000_000_000_000_001
 MEMBER_ID = 700_000_000_000_000_001
@@ -49,21 +56,30 @@ class Call:
     method: str
     path: str
     body: dict[str, Any]
+    token: str = ""  # which process of several sharing the fake made it (tests give each its own)
 
 
 @dataclass
 class FakeDiscord:
     calls: list[Call] = field(default_factory=list)
-    identify: dict[str, Any] | None = None
+    identify: dict[str, Any] | None = None  # the latest IDENTIFY
+    identifies: list[dict[str, Any]] = field(default_factory=list)
+    resumes: list[int] = field(default_factory=list)  # the shard of each RESUME
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     gateway_closed: asyncio.Event = field(default_factory=asyncio.Event)
     fail: dict[int, int] = field(default_factory=dict)  # channel id → status to answer with
-    known_channels: set[int] = field(default_factory=lambda: {CHANNEL_ID, DM_CHANNEL_ID})
+    known_channels: set[int] = field(
+        default_factory=lambda: {CHANNEL_ID, OTHER_CHANNEL_ID, DM_CHANNEL_ID}
+    )
     refused: set[str] = field(default_factory=set)  # tokens answered 401 Unauthorized
+    guilds: tuple[int, ...] = (GUILD_ID,)  # the servers the bot is in
+    recommended_shards: int = 1  # what GET /gateway/bot answers
     _ids: itertools.count[int] = field(
         default_factory=lambda: itertools.count(1_000_000_000_000_000_001)
     )
-    _ws: web.WebSocketResponse | None = None
+    _links: dict[int, web.WebSocketResponse] = field(default_factory=dict)  # shard → connection
+    _sessions: dict[str, int] = field(default_factory=dict)  # session id → shard
+    _shard_count: int = 1
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -83,16 +99,43 @@ class FakeDiscord:
         return self.url
 
     async def stop(self) -> None:
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close()
+        for ws in list(self._links.values()):
+            if not ws.closed:
+                await ws.close()
         if self._runner:
             await self._runner.cleanup()
 
     # What tests do ---------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        assert self._ws is not None, "the bot is not connected"
-        await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+        """To the connection of the shard Discord would route `data` to."""
+        shard = self.shard_of(data.get("guild_id"))
+        ws = self._links.get(shard)
+        assert ws is not None, f"shard {shard} never connected"
+        assert not ws.closed, f"shard {shard} is not connected"
+        await ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+
+    def shard_of(self, guild_id: int | str | None) -> int:
+        return (int(guild_id) >> 22) % self._shard_count if guild_id else 0
+
+    @property
+    def shards(self) -> set[int]:
+        """The shards connected now (READY or RESUMED)."""
+        return {shard for shard, ws in self._links.items() if not ws.closed}
+
+    async def wait_shards(self, *shards: int) -> None:
+        """Until all of `shards` are connected (callers bound the wait)."""
+        async with self.changed:
+            await self.changed.wait_for(lambda: set(shards) <= self.shards)
+
+    async def drop(self, shard: int) -> None:
+        """Close one shard's connection as a Discord restart does (4000): discord.py resumes."""
+        ws = self._links.pop(shard)
+        await ws.close(code=4000)
+
+    def syncs(self) -> list[Call]:
+        """Each time the command tree was written (PUT …/commands)."""
+        return [c for c in self.calls if c.method == "PUT" and c.path.endswith("/commands")]
 
     async def wait_for(self, predicate: Any) -> list[Call]:
         """The calls so far once `predicate(calls)` holds (each new call wakes the check)."""
@@ -111,7 +154,6 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
         async for message in ws:
             payload = json.loads(message.data)
@@ -119,44 +161,76 @@ class FakeDiscord:
                 await ws.send_json({"op": 11})
             elif payload["op"] == 2:
                 self.identify = payload["d"]
-                await self._ready(ws)
-        self.gateway_closed.set()
+                self.identifies.append(payload["d"])
+                await self._ready(ws, payload["d"].get("shard"))
+            elif payload["op"] == 6:
+                await self._resumed(ws, self._sessions[payload["d"]["session_id"]])
+        if not self.shards:
+            self.gateway_closed.set()
         return ws
 
-    async def _ready(self, ws: web.WebSocketResponse) -> None:
-        await ws.send_json(
-            {
-                "op": 0,
-                "t": "READY",
-                "s": next(self._seq),
-                "d": {
-                    "v": 10,
-                    "user": BOT_USER,
-                    "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                    "session_id": "session",
-                    "resume_gateway_url": self.url.replace("http", "ws") + "/gateway",
-                    "application": {"id": str(APP_ID), "flags": 0},
-                },
-            }
-        )
-        await ws.send_json({"op": 0, "t": "GUILD_CREATE", "s": next(self._seq), "d": guild()})
+    async def _ready(self, ws: web.WebSocketResponse, sharding: list[int] | None) -> None:
+        shard, count = sharding or (0, 1)
+        self._shard_count = count
+        session = f"session-{shard}-{self.new_id()}"
+        self._sessions[session] = shard
+        mine = [g for g in self.guilds if self.shard_of(g) == shard]
+        ready: dict[str, Any] = {
+            "v": 10,
+            "user": BOT_USER,
+            "guilds": [{"id": str(g), "unavailable": True} for g in mine],
+            "session_id": session,
+            "resume_gateway_url": self.url.replace("http", "ws") + "/gateway",
+            "application": {"id": str(APP_ID), "flags": 0},
+        }
+        if sharding:
+            ready["shard"] = sharding
+        await ws.send_json({"op": 0, "t": "READY", "s": next(self._seq), "d": ready})
+        for guild_id in mine:
+            data = guild(guild_id)
+            await ws.send_json({"op": 0, "t": "GUILD_CREATE", "s": next(self._seq), "d": data})
+        await self._link(shard, ws)
         self.connected.set()
+
+    async def _resumed(self, ws: web.WebSocketResponse, shard: int) -> None:
+        self.resumes.append(shard)
+        await ws.send_json({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}})
+        await self._link(shard, ws)
+
+    async def _link(self, shard: int, ws: web.WebSocketResponse) -> None:
+        async with self.changed:
+            self._links[shard] = ws
+            self.changed.notify_all()
 
     # REST ------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         body = await _body(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bot ")
         async with self.changed:
-            self.calls.append(Call(request.method, path, body))
+            self.calls.append(Call(request.method, path, body, token))
             self.changed.notify_all()
         parts = path.strip("/").split("/")
-        if request.headers.get("Authorization", "").removeprefix("Bot ") in self.refused:
+        if token in self.refused:
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         if path == "/users/@me":
             return _json(BOT_USER)
         if path == "/oauth2/applications/@me":
             return _json(application())
+        if path == "/gateway/bot":
+            return _json(
+                {
+                    "url": self.url.replace("http", "ws") + "/gateway",
+                    "shards": self.recommended_shards,
+                    "session_start_limit": {
+                        "total": 1000,
+                        "remaining": 1000,
+                        "reset_after": 0,
+                        "max_concurrency": 1,
+                    },
+                }
+            )
         if parts[0] == "applications" and parts[-1] == "commands" and request.method == "PUT":
             return _json([self._command(c, parts) for c in body.get("list", [])])
         if parts[0] == "interactions":
@@ -262,9 +336,9 @@ def application() -> dict[str, Any]:
     }
 
 
-def guild() -> dict[str, Any]:
+def guild(guild_id: int = GUILD_ID) -> dict[str, Any]:
     everyone = {
-        "id": str(GUILD_ID),
+        "id": str(guild_id),
         "name": "@everyone",
         "permissions": EVERYONE_PERMISSIONS,
         "position": 0,
@@ -275,13 +349,14 @@ def guild() -> dict[str, Any]:
         "flags": 0,
     }
     organizers = {**everyone, "id": str(ORGANIZER_ROLE_ID), "name": "Organizers", "position": 1}
+    channels = [c for c, g in CHANNEL_GUILDS.items() if g == guild_id]
     return {
-        "id": str(GUILD_ID),
-        "name": "Sacramento forum prep",
+        "id": str(guild_id),
+        "name": "Sacramento forum prep" if guild_id == GUILD_ID else "Yolo forum prep",
         "icon": None,
         "owner_id": "1",
         "roles": [everyone, organizers],
-        "channels": [channel_payload(CHANNEL_ID)],
+        "channels": [channel_payload(c) for c in channels],
         "members": [
             {
                 "user": BOT_USER,
@@ -326,7 +401,7 @@ def channel_payload(channel: int) -> dict[str, Any]:
     return {
         "id": str(channel),
         "type": 0,
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(CHANNEL_GUILDS.get(channel, GUILD_ID)),
         "name": "general",
         "position": 0,
         "permission_overwrites": [],
@@ -363,13 +438,15 @@ def message_create(
     dm: bool = False,
     mentions_bot: bool = False,
     reply_to_bot: bool = False,
+    channel: int = CHANNEL_ID,
 ) -> dict[str, Any]:
-    data = fake.message(DM_CHANNEL_ID if dm else CHANNEL_ID, {"content": content})
+    guild_id = CHANNEL_GUILDS[channel]
+    data = fake.message(DM_CHANNEL_ID if dm else channel, {"content": content})
     data |= {"author": user(author), "type": 19 if reply_to_bot else 0, "nonce": None}
     if mentions_bot:
         data["mentions"] = [{**BOT_USER, "member": {"roles": [], "joined_at": TIMESTAMP}}]
     if not dm:
-        data["guild_id"] = str(GUILD_ID)
+        data["guild_id"] = str(guild_id)
         data["member"] = {
             "roles": [],
             "joined_at": TIMESTAMP,
@@ -378,11 +455,11 @@ def message_create(
             "flags": 0,
         }
     if reply_to_bot:
-        earlier = fake.message(CHANNEL_ID, {"content": "an earlier answer"})
+        earlier = fake.message(channel, {"content": "an earlier answer"})
         data["message_reference"] = {
             "message_id": earlier["id"],
-            "channel_id": str(CHANNEL_ID),
-            "guild_id": str(GUILD_ID),
+            "channel_id": str(channel),
+            "guild_id": str(guild_id),
         }
         data["referenced_message"] = earlier
     return data
@@ -399,6 +476,7 @@ def interaction(
     locale: str = "en-US",
     dm: bool = False,
     message: dict[str, Any] | None = None,
+    channel: int = CHANNEL_ID,
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "id": fake.new_id(),
@@ -411,7 +489,7 @@ def interaction(
         "app_permissions": "2147483647",
         "attachment_size_limit": 10_485_760,
         "entitlements": [],
-        "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        "authorizing_integration_owners": {"0": str(CHANNEL_GUILDS[channel])},
         "context": 1 if dm else 0,
     }
     if dm:
@@ -419,10 +497,10 @@ def interaction(
         payload["channel"] = channel_payload(DM_CHANNEL_ID)
         payload["user"] = user(author)
     else:
-        payload["guild_id"] = str(GUILD_ID)
+        payload["guild_id"] = str(CHANNEL_GUILDS[channel])
         payload["guild_locale"] = "en-US"
-        payload["channel_id"] = str(CHANNEL_ID)
-        payload["channel"] = channel_payload(CHANNEL_ID)
+        payload["channel_id"] = str(channel)
+        payload["channel"] = channel_payload(channel)
         payload["member"] = member(author, roles=roles, permissions=permissions)
     if message is not None:
         payload["message"] = message
