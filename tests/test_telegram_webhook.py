@@ -222,3 +222,39 @@ async def test_webhook_mode_without_its_secret_keeps_telegram_off_and_says_why(
     assert "TELEGRAM_WEBHOOK_SECRET may hold only" in app.status["telegram"]
     assert not api.sent("setWebhook")
     assert "not allowed!" not in caplog.text
+
+
+async def test_a_refused_token_in_webhook_mode_is_said_once_and_frees_the_port(
+    config: Config, api: FakeBotApi, webhook_env: None
+) -> None:
+    api.refused.add("123:TEST")
+    hooked = webhook_config(config, api)
+    async with running(hooked, wait=False) as app:
+        async with asyncio.timeout(5):
+            while not app.status.get("telegram", "").startswith("off"):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        assert "telegram refused TELEGRAM_BOT_TOKEN" in app.status["telegram"]
+        assert not api.sent("setWebhook")
+        with socket.socket() as sock:  # nothing left listening: a fixed config can start again
+            sock.bind(("127.0.0.1", hooked.telegram.webhook.port))
+
+
+async def test_losing_the_bot_api_in_webhook_mode_reconnects_and_sets_the_webhook_again(
+    config: Config, api: FakeBotApi, webhook_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.adapters.telegram_adapter.WEBHOOK_CHECK_SECONDS", 0.05)
+    port = int(api.base_url.split(":")[2].split("/")[0])
+    hooked = replace(webhook_config(config, api), reconnect_first=timedelta(seconds=1))
+    async with running(hooked) as app:
+        await api.stop()
+        async with asyncio.timeout(5):
+            while not app.status["telegram"].startswith("retrying"):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        assert not app.adapter("telegram").connected.is_set()  # type: ignore[union-attr]
+        await api.start(port)
+        async with asyncio.timeout(10):
+            while app.status["telegram"] != "connected":  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        assert len(api.sent("setWebhook")) == 2
+        assert await api.deliver(api.message_update(QUESTION)) == 200
+        assert len(api.sent()) == 1

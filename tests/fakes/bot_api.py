@@ -62,6 +62,7 @@ class FakeBotApi:
     async def stop(self) -> None:
         if self._session:
             await self._session.close()
+            self._session = None  # a restarted fake delivers again
         if self._runner:
             await self._runner.cleanup()
 
