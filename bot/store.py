@@ -340,6 +340,18 @@ class Store(Database):
         statement = telegram_updates.update().where(*where).values(state=state, claimed_at=iso(now))
         await self._run("mark a telegram update", [statement])
 
+    async def renew_update(self, update_id: int, now: datetime) -> None:
+        """Claimed again now, in the state it is in, unless it is done."""
+        statement = (
+            telegram_updates.update()
+            .where(
+                telegram_updates.c.update_id == update_id,
+                telegram_updates.c.state != UpdateState.DONE,
+            )
+            .values(claimed_at=iso(now))
+        )
+        await self._run("renew a telegram update's claim", [statement])
+
     async def purge_updates(self, before: datetime) -> None:
         """Telegram keeps an update at most a day: older rows can never be asked for again."""
         statement = delete(telegram_updates).where(telegram_updates.c.claimed_at < iso(before))

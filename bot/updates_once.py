@@ -60,6 +60,9 @@ class UpdatesOnce:
         now = self._clock.now()
         await self._store.mark_update(update_id, UpdateState.SENDING, now, was=UpdateState.WORKING)
 
+    async def renew(self, update_id: int) -> None:
+        await self._store.renew_update(update_id, self._clock.now())
+
     async def finish(self, update_id: int) -> None:
         await self._store.mark_update(update_id, UpdateState.DONE, self._clock.now())
 

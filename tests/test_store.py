@@ -152,6 +152,10 @@ async def check_updates_once(store: Store, first_id: int, caplog: pytest.LogCapt
     claims = await asyncio.gather(*(x.claim(b) for x in (one, two, one, two)))
     assert sorted(claims) == ["busy", "busy", "busy", "new"], "one winner at once"
 
+    clock.advance(seconds=20)
+    await one.renew(b)  # slow, but alive
+    clock.advance(seconds=20)
+    assert await two.claim(b) == "busy", "renewed 20 s ago: not taken over"
     clock.advance(seconds=31)  # b's process died while working, before any send
     taken = await asyncio.gather(one.claim(b), two.claim(b))
     assert sorted(taken) == ["busy", "new"], "taken over by exactly one"

@@ -16,6 +16,7 @@ from aiohttp import ClientSession
 
 from bot.app import App, build, serve
 from bot.config import Config, PlatformConfig, WebhookConfig
+from bot.messages import Incoming, Reply
 from bot.schema import UpdateState
 from tests.fakes.bot_api import FakeBotApi
 
@@ -258,3 +259,30 @@ async def test_losing_the_bot_api_in_webhook_mode_reconnects_and_sets_the_webhoo
         assert len(api.sent("setWebhook")) == 2
         assert await api.deliver(api.message_update(QUESTION)) == 200
         assert len(api.sent()) == 1
+
+
+async def test_a_slow_answer_is_not_taken_over_by_another_process(
+    config: Config, api: FakeBotApi, webhook_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram retries a slow update, maybe to another process: that one waits, because the
+    first renews its claim while it works (lease 1 s here, the answer takes 1.5 s)."""
+    from bot.chat.core import Core
+
+    handle = Core.handle
+
+    async def slow(self: Core, msg: Incoming) -> list[Reply]:
+        await asyncio.sleep(1.5)
+        return await handle(self, msg)
+
+    monkeypatch.setattr(Core, "handle", slow)
+    lease = {"lease": timedelta(seconds=1)}
+    first, second = webhook_config(config, api, **lease), webhook_config(config, api, **lease)
+    async with running(first) as one, running(second) as two:
+        update = api.message_update(QUESTION)
+        url_one, url_two = one.config.telegram.webhook.url, two.config.telegram.webhook.url
+        answering = asyncio.create_task(api.deliver(dict(update), url=url_one))
+        await asyncio.sleep(1.2)  # past the lease: only a renewed claim keeps it
+        assert await api.deliver(dict(update), url=url_two) == 503
+        assert await answering == 200
+        assert await api.deliver(dict(update), url=url_two) == 200
+    assert len(api.sent()) == 1

@@ -86,6 +86,10 @@ class UpdateLedger(Protocol):
         """Handled (answered, or nothing to answer)."""
         ...
 
+    async def renew(self, update_id: int) -> None:
+        """Still handling it (a slow one): not to be taken over as if this process had died."""
+        ...
+
 
 def say_link(adapter: Connects, up: bool, why: str = "") -> None:
     """Set `connected` and tell the app, only when it changes."""

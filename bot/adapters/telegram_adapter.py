@@ -241,18 +241,33 @@ class TelegramAdapter:
                 return web.Response()
             if claim == "busy":
                 return web.Response(status=503)
-        work = _Work(update_id)
-        token = _WORK.set(work)
+        alive = asyncio.create_task(self._keep_claim(update_id)) if self.updates else None
+        token = _WORK.set(_Work(update_id))
         try:
             await self.application.process_update(update)  # a failing handler is logged there
         finally:
             _WORK.reset(token)
+            if alive is not None:
+                alive.cancel()
         if self.updates is not None:
             try:
                 await self.updates.finish(update_id)
             except Exception as exc:  # answered: a second delivery finds it `sending`
                 log.warning("telegram update %d: handled, not marked (%s)", update_id, exc)
         return web.Response()
+
+    async def _keep_claim(self, update_id: int) -> None:
+        """A slow update (a busy model, a group's send rate) is renewed well within the lease,
+        so only a process that stopped has its update taken over."""
+        if self.updates is None:
+            return
+        every = self.config.telegram.webhook.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.updates.renew(update_id)
+            except Exception as exc:
+                log.debug("telegram update %d: claim not renewed (%s)", update_id, exc)
 
     async def _serve(self) -> None:
         async with self.application:
