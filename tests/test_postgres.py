@@ -21,6 +21,7 @@ import pytest
 
 from bot.schema import MIGRATIONS, DeliveryKey
 from bot.store import Store
+from tests.test_store import check_updates_once
 
 
 def _pg_bin() -> Path | None:
@@ -175,3 +176,11 @@ async def test_two_bot_processes_on_one_database_send_each_reminder_once(
         line for out in outputs for line in out.splitlines() if "Shared-database rally" in line
     ]
     assert len(lines) == 2, lines
+
+
+async def test_each_update_is_handled_once_on_postgres(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Update ids are 64-bit; the takeover's compare-and-set is PostgreSQL's own UPDATE."""
+    async with Store(postgres_url) as store:
+        await check_updates_once(store, 2**40, caplog)
