@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -125,6 +126,32 @@ chat_moves = Table(
     Column("new_chat_id", String(64), nullable=False),
 )
 
+# Migration 6: what several processes on one database share (`database.shared`). Each row is
+# small, holds no message text with who sent it, and is purged after a day or sooner.
+last_answers = Table(
+    "last_answers",  # the entry a chat was last answered with, for /sources and /wrong
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("entry_id", String(100), nullable=False),  # an id, never the question
+    Column("updated", String(25), nullable=False),  # iso(); purged a day later
+)
+offers = Table(
+    "offers",  # a "Did you mean" waiting for its tap: no chat, no person, as the report keeps it
+    metadata,
+    Column("token", String(16), primary_key=True),
+    Column("lang", String(8), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("created", String(25), nullable=False),
+)
+send_budget = Table(
+    "send_budget",  # Telegram sends counted per time window, so that processes share one rate
+    metadata,
+    Column("scope", String(80), primary_key=True),  # "telegram", or "telegram:<group chat id>"
+    Column("start_ms", BigInteger, primary_key=True),  # the window's start, ms since the epoch
+    Column("used", Integer, nullable=False),
+)
+
 
 class DeliveryStatus(StrEnum):
     """One vocabulary for the delivery ledger's rows and for what `Outbox.deliver` returns."""
@@ -193,10 +220,17 @@ async def _v4_chat_moves(conn: AsyncConnection) -> None:
     await conn.run_sync(metadata.create_all, tables=[chat_moves])
 
 
+async def _v6_shared_state(conn: AsyncConnection) -> None:
+    await conn.run_sync(metadata.create_all, tables=[last_answers, offers, send_budget])
+
+
 # Append only: a migration, once released, never changes. Later features add theirs here.
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_core_tables),
     (2, _v2_reminder_tables),
     (3, _v3_choices),
     (4, _v4_chat_moves),
+    # 5 is the webhook's (branch `webhook`); versions are applied by number, so a database
+    # that has 6 before 5 still gets 5 when it arrives
+    (6, _v6_shared_state),
 ]

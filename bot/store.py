@@ -23,8 +23,11 @@ from bot.schema import (
     events,
     feedback,
     iso,
+    last_answers,
+    offers,
     preferences,
     rsvps,
+    send_budget,
     subscriptions,
     unanswered,
 )
@@ -138,6 +141,9 @@ class Store(Database):
                     (subscriptions.c.platform == platform) & (subscriptions.c.chat_id == chat_id)
                 ),
                 delete(rsvps).where((rsvps.c.platform == platform) & (rsvps.c.user_id == user_id)),
+                delete(last_answers).where(
+                    (last_answers.c.platform == platform) & (last_answers.c.chat_id == chat_id)
+                ),
             ],
         )
 
@@ -165,6 +171,73 @@ class Store(Database):
         )
         rows = await self._read("read the chats' moves", query)
         return {r.old_chat_id: r.new_chat_id for r in rows}
+
+    # Shared by several processes (database.shared) --------------------------------------
+
+    async def save_last_answer(
+        self, platform: str, chat_id: str, entry_id: str, now: datetime
+    ) -> None:
+        """The entry this chat was just answered with: /sources on any process finds it."""
+        row = {"platform": platform, "chat_id": chat_id, "entry_id": entry_id, "updated": iso(now)}
+        update = {"entry_id": entry_id, "updated": iso(now)}
+        await self._run(
+            "remember the last answer",
+            [self._upsert(last_answers, row, ["platform", "chat_id"], update=update)],
+        )
+
+    async def last_answer(self, platform: str, chat_id: str, since: datetime) -> str | None:
+        query = select(last_answers.c.entry_id).where(
+            last_answers.c.platform == platform,
+            last_answers.c.chat_id == chat_id,
+            last_answers.c.updated >= iso(since),
+        )
+        rows = await self._read("read the last answer", query)
+        return str(rows[0].entry_id) if rows else None
+
+    async def save_offer(self, token: str, question: str, lang: str, now: datetime) -> None:
+        text = " ".join(question.split())[:MAX_STORED_QUESTION]
+        values = {"token": token, "question": text, "lang": lang, "created": iso(now)}
+        await self._run("keep the suggestions", [offers.insert().values(**values)])
+
+    async def take_offer(self, token: str) -> tuple[str, str] | None:
+        """(question, language) of a "Did you mean", once: a second tap, here or on another
+        process, finds nothing, so a choice is counted once."""
+        statement = (
+            delete(offers)
+            .where(offers.c.token == token)
+            .returning(offers.c.question, offers.c.lang)
+        )
+        with self._failing_as("read the suggestions"):
+            async with self.writer.begin() as conn:
+                row = (await conn.execute(statement)).first()
+        return (str(row.question), str(row.lang)) if row else None
+
+    async def purge_chat_memory(self, before: datetime) -> None:
+        """Last answers and untapped suggestions older than `before` go."""
+        await self._run(
+            "drop old last answers",
+            [
+                delete(last_answers).where(last_answers.c.updated < iso(before)),
+                delete(offers).where(offers.c.created < iso(before)),
+            ],
+        )
+
+    async def spend(self, scope: str, start_ms: int) -> int:
+        """Count one send in the window starting at `start_ms`: how many it holds now, this
+        one included. One statement, so processes racing for the last place never both get
+        it (SQLite ≥ 3.35 and PostgreSQL both return the updated row)."""
+        values = {"scope": scope, "start_ms": start_ms, "used": 1}
+        statement = self._upsert(
+            send_budget, values, ["scope", "start_ms"], update={"used": send_budget.c.used + 1}
+        ).returning(send_budget.c.used)
+        with self._failing_as("count a send"):
+            async with self.writer.begin() as conn:
+                return int((await conn.execute(statement)).scalar_one())
+
+    async def purge_budget(self, before_ms: int) -> None:
+        await self._run(
+            "drop old send counts", [delete(send_budget).where(send_budget.c.start_ms < before_ms)]
+        )
 
     # Reminders ---------------------------------------------------------------------------
 
