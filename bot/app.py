@@ -16,6 +16,7 @@ from bot.answering.knowledge import KnowledgeHolder
 from bot.answering.matcher import Matcher
 from bot.answering.semantic import Stopped
 from bot.chat.chat_commands import reload_report
+from bot.chat.chat_state import LAST_ANSWER_KEPT
 from bot.chat.commands import COMMANDS
 from bot.chat.comment_coach import CommentCoach
 from bot.chat.core import Core
@@ -348,11 +349,13 @@ async def _watch_knowledge(app: App, seen: tuple[tuple[str, int, int], ...]) -> 
 
 
 async def _purge_old_questions(app: App) -> None:
-    """Unanswered questions are kept for `knowledge.retention`, then deleted."""
+    """Unanswered questions are kept for `knowledge.retention`, then deleted; chats' last
+    answers and untapped suggestions for a day (the database keeps them only when shared)."""
     while True:
         before = app.clock.now().date() - app.config.retention
         try:
             await app.store.purge_unanswered(before)
+            await app.store.purge_chat_memory(app.clock.now() - LAST_ANSWER_KEPT)
         except Exception:
             log.exception("purging old questions failed; will retry")
         await asyncio.sleep(PURGE_INTERVAL)

@@ -1,0 +1,108 @@
+"""Several `python -m bot run` processes on one database (`database.shared`), as behind a load
+balancer: a chat's next message may reach another process, and it must answer as if it were
+the same bot. Each Core here is one process's, built by the real `build` on one database."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from bot.app import build
+from bot.chat.core import Core
+from bot.config import Config
+from bot.messages import ChannelRef, Incoming, Reply
+from tests.conftest import FakeClock
+
+CHAT = ChannelRef("telegram", "42", private=True)
+
+
+@asynccontextmanager
+async def processes(
+    config: Config, clock: FakeClock, *, shared: bool = True
+) -> AsyncIterator[tuple[Core, Core]]:
+    config = replace(config, database_shared=shared)
+    apps = [build(config, clock=clock, adapters=[]) for _ in range(2)]
+    async with AsyncExitStack() as stack:
+        for app in apps:
+            await stack.enter_async_context(app.store)
+            await asyncio.to_thread(app.knowledge.reload)
+        yield apps[0].core, apps[1].core
+        for app in apps:
+            await app.core.settle()
+
+
+async def say(core: Core, text: str = "", *, action: str | None = None) -> Reply:
+    (reply,) = await core.handle(Incoming(CHAT, "7", text, language="en", action=action))
+    return reply
+
+
+async def test_a_language_chosen_on_one_process_is_used_by_the_other(
+    config: Config, clock: FakeClock
+) -> None:
+    async with processes(config, clock) as (a, b):
+        assert (await say(a, "what is sb54")).lang == "en"  # a has read "no choice" once
+        assert (await say(b, "/lang es")).lang == "es"
+        assert (await say(a, "what is sb54")).lang == "es"
+        await say(a, "/lang en")
+        assert (await say(b, "what is sb54")).lang == "en"
+
+
+async def test_sources_and_wrong_refer_to_the_answer_another_process_gave(
+    config: Config, clock: FakeClock
+) -> None:
+    async with processes(config, clock) as (a, b):
+        answer = await say(a, "what is sb54")
+        assert answer.sources
+        sources = await say(b, "/sources")
+        assert sources.sources == answer.sources
+        assert "moderator will look" in (await say(b, "/wrong")).text
+        assert b.store
+        (entry_id, no, _yes), *_ = await b.store.most_unhelpful()
+        assert no == 1
+        assert a.knowledge.snapshot.by_id[entry_id].sources == answer.sources
+        clock.advance(days=1, seconds=1)  # a day later, "last answer" means nothing any more
+        assert "Ask me something first" in (await say(a, "/sources")).text
+
+
+async def test_a_suggestion_offered_by_one_process_is_counted_when_tapped_on_another(
+    config: Config, clock: FakeClock
+) -> None:
+    async with processes(config, clock) as (a, b):
+        offer = await say(a, "comment")
+        action = next(btn.action for btn in offer.buttons if btn.action.startswith("ask:"))
+        answer = await say(b, action=action)
+        assert answer.sources, "the tapped suggestion is answered"
+        await say(a, action=action)  # tapped twice: answered again, counted once
+        await b.settle()
+        assert b.store
+        ((asked, chosen),) = await b.store.top_choices()
+        assert (asked.text, asked.count) == ("comment", 1)
+        assert action.startswith(f"ask:{chosen}:")
+
+
+async def test_forget_on_one_process_forgets_the_last_answer_for_all(
+    config: Config, clock: FakeClock
+) -> None:
+    async with processes(config, clock) as (a, b):
+        await say(a, "what is sb54")
+        await say(b, "/forget")
+        assert "Ask me something first" in (await say(a, "/sources")).text
+
+
+async def test_one_process_keeps_chat_memory_out_of_the_database(
+    config: Config, clock: FakeClock, tmp_path: Path
+) -> None:
+    """SQLite's default: the last answer and the offers live in memory, as before."""
+    async with processes(config, clock, shared=False) as (a, _):
+        assert (await say(a, "what is sb54")).sources
+        assert (await say(a, "/sources")).sources
+        offer = await say(a, "comment")
+        action = next(btn.action for btn in offer.buttons if btn.action.startswith("ask:"))
+        assert (await say(a, action=action)).sources
+    db = sqlite3.connect(tmp_path / "bot.db")
+    assert db.execute("SELECT count(*) FROM last_answers").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM offers").fetchone() == (0,)
