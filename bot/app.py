@@ -27,6 +27,7 @@ from bot.messages import ChannelRef, Reply
 from bot.reminders.calendar import Reminders
 from bot.reminders.outbox import Outbox
 from bot.reminders.scheduler import Scheduler
+from bot.send_budget import SendBudget
 from bot.store import Store
 from bot.yamlcheck import yaml_files
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 WATCH_INTERVAL = 2.0  # seconds between looks at the knowledge files
 PURGE_INTERVAL = 6 * 3600.0
+IDLE_RATE_KEPT = 3600.0  # seconds a shared send rate's row outlives its last send
 SHUTDOWN_GRACE = 3.0  # seconds sends in flight get after SIGTERM; exit stays well within 10 s
 
 
@@ -133,6 +135,8 @@ def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]
                 on_notice=notices.organizers,
                 on_moved=functools.partial(notices.chat_moved, "telegram"),
                 commands=COMMANDS,
+                # several processes: one Telegram rate for all, kept in the database
+                budget=SendBudget(store) if store and config.database_shared else None,
             )
         )
     elif config.telegram.enabled:
@@ -356,6 +360,8 @@ async def _purge_old_questions(app: App) -> None:
         try:
             await app.store.purge_unanswered(before)
             await app.store.purge_chat_memory(app.clock.now() - LAST_ANSWER_KEPT)
+            idle = app.clock.now().timestamp() - IDLE_RATE_KEPT
+            await app.store.purge_budget(int(idle * 1000))
         except Exception:
             log.exception("purging old questions failed; will retry")
         await asyncio.sleep(PURGE_INTERVAL)

@@ -145,11 +145,10 @@ offers = Table(
     Column("created", String(25), nullable=False),
 )
 send_budget = Table(
-    "send_budget",  # Telegram sends counted per time window, so that processes share one rate
+    "send_budget",  # one send rate for all processes: each send takes the next free moment
     metadata,
     Column("scope", String(80), primary_key=True),  # "telegram", or "telegram:<group chat id>"
-    Column("start_ms", BigInteger, primary_key=True),  # the window's start, ms since the epoch
-    Column("used", Integer, nullable=False),
+    Column("next_ms", BigInteger, nullable=False),  # the next free moment, ms since the epoch
 )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.database import Database
@@ -222,21 +222,24 @@ class Store(Database):
             ],
         )
 
-    async def spend(self, scope: str, start_ms: int) -> int:
-        """Count one send in the window starting at `start_ms`: how many it holds now, this
-        one included. One statement, so processes racing for the last place never both get
-        it (SQLite ≥ 3.35 and PostgreSQL both return the updated row)."""
-        values = {"scope": scope, "start_ms": start_ms, "used": 1}
-        statement = self._upsert(
-            send_budget, values, ["scope", "start_ms"], update={"used": send_budget.c.used + 1}
-        ).returning(send_budget.c.used)
-        with self._failing_as("count a send"):
+    async def reserve(self, scope: str, now_ms: int, interval_ms: int) -> int:
+        """The moment (ms since the epoch) one send in `scope` may go: the scope's next free
+        moment, never before `now_ms`, which then moves `interval_ms` on. One statement, so
+        processes racing for a moment never both get it (SQLite ≥ 3.35 and PostgreSQL both
+        return the updated row)."""
+        free = send_budget.c.next_ms
+        later = case((free > now_ms, free), else_=now_ms) + interval_ms
+        values = {"scope": scope, "next_ms": now_ms + interval_ms}
+        statement = self._upsert(send_budget, values, ["scope"], update={"next_ms": later})
+        with self._failing_as("reserve a send"):
             async with self.writer.begin() as conn:
-                return int((await conn.execute(statement)).scalar_one())
+                taken = (await conn.execute(statement.returning(free))).scalar_one()
+        return int(taken) - interval_ms
 
     async def purge_budget(self, before_ms: int) -> None:
+        """Scopes idle since `before_ms` (a group chat no one wrote to) go."""
         await self._run(
-            "drop old send counts", [delete(send_budget).where(send_budget.c.start_ms < before_ms)]
+            "drop idle send rates", [delete(send_budget).where(send_budget.c.next_ms < before_ms)]
         )
 
     # Reminders ---------------------------------------------------------------------------

@@ -11,11 +11,16 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from bot.adapters.telegram_adapter import TelegramAdapter
+from bot.adapters.telegram_bot_api import GROUP_INTERVAL, SEND_INTERVAL
 from bot.app import build
 from bot.chat.core import Core
-from bot.config import Config
+from bot.config import Config, PlatformConfig
 from bot.messages import ChannelRef, Incoming, Reply
+from bot.send_budget import SendBudget
+from bot.store import Store
 from tests.conftest import FakeClock
+from tests.fakes.bot_api import FakeBotApi
 
 CHAT = ChannelRef("telegram", "42", private=True)
 
@@ -106,3 +111,61 @@ async def test_one_process_keeps_chat_memory_out_of_the_database(
     db = sqlite3.connect(tmp_path / "bot.db")
     assert db.execute("SELECT count(*) FROM last_answers").fetchone() == (0,)
     assert db.execute("SELECT count(*) FROM offers").fetchone() == (0,)
+
+
+def most_in_one_second(moments: list[float]) -> int:
+    """The largest number of moments in any sliding second: how Telegram counts."""
+    ordered = sorted(moments)
+    return max(sum(1 for m in ordered if t <= m < t + 1) for t in ordered)
+
+
+async def test_two_processes_share_one_send_rate(tmp_path: Path) -> None:
+    """Sixty sends asked for at once by two processes go out at most 29 in any second, and a
+    group's at most 19 a minute, as one process alone would send them."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    now = 1_800_000_000.0  # a fixed clock: the moments are counted, not waited for
+
+    async def no_wait(_seconds: float) -> None:
+        await asyncio.sleep(0)
+
+    async with Store(url) as first, Store(url) as second:
+        budgets = [SendBudget(store, now=lambda: now, sleep=no_wait) for store in (first, second)]
+        moments = await asyncio.gather(
+            *(budget("telegram", SEND_INTERVAL) for budget in budgets for _ in range(30))
+        )
+        group = await asyncio.gather(
+            *(budget("telegram:-100", GROUP_INTERVAL) for budget in budgets for _ in range(20))
+        )
+    assert len(set(moments)) == 60, "no moment is given twice"
+    assert most_in_one_second(moments) <= 29
+    assert max(moments) - min(moments) < 2.1, "and no slower than that"
+    assert max(sum(1 for m in group if t <= m < t + 60) for t in group) <= 19
+
+
+async def test_two_telegram_processes_together_stay_under_the_flood_limit(
+    config: Config, tmp_path: Path
+) -> None:
+    """Through python-telegram-bot: two processes, each with its own limiter at Telegram's
+    rate, send a burst of replies at once; with the shared budget the Bot API answers none of
+    them with 429 (without it, two processes send twice the rate)."""
+    api = FakeBotApi(per_second=30)
+    config = replace(config, telegram=PlatformConfig(enabled=True, base_url=await api.start()))
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    try:
+        async with Store(url) as first, Store(url) as second:
+            adapters = [
+                TelegramAdapter(config, "123:TEST", budget=SendBudget(store))
+                for store in (first, second)
+            ]
+            async with adapters[0].application, adapters[1].application:
+                await asyncio.gather(
+                    *(
+                        adapter.send(ChannelRef("telegram", str(1000 + n)), Reply(f"reply {n}"))
+                        for adapter in adapters
+                        for n in range(25)
+                    )
+                )
+    finally:
+        await api.stop()
+    assert len(api.delivered) == 50
+    assert api.too_many == 0

@@ -175,11 +175,11 @@ async def test_last_answers_and_suggestions_are_kept_a_day_and_forgotten(tmp_pat
         assert await store.last_answer("telegram", "43", day_ago) is None
 
 
-async def test_send_counts_are_per_window_and_scope(tmp_path: Path) -> None:
+async def test_sends_take_moments_spaced_per_scope(tmp_path: Path) -> None:
     async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
-        assert [await store.spend("telegram", 1000) for _ in range(3)] == [1, 2, 3]
-        assert await store.spend("telegram", 1100) == 1
-        assert await store.spend("telegram:-100", 1000) == 1
-        await store.purge_budget(1100)
-        assert await store.spend("telegram", 1000) == 1  # purged: counted afresh
-        assert await store.spend("telegram", 1100) == 2
+        assert [await store.reserve("telegram", 1000, 50) for _ in range(3)] == [1000, 1050, 1100]
+        assert await store.reserve("telegram:-100", 1000, 3000) == 1000  # a scope of its own
+        assert await store.reserve("telegram", 5000, 50) == 5000, "an idle rate saves nothing up"
+        await store.purge_budget(5000)  # idle groups go; the busy scope stays
+        assert await store.reserve("telegram:-100", 6000, 3000) == 6000
+        assert await store.reserve("telegram", 5000, 50) == 5050

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -53,6 +54,8 @@ from bot.adapters.base import (
 from bot.adapters.telegram_bot_api import (
     REFUSED_HELP,
     UPDATER_LOG,
+    Budget,
+    SharedRateLimiter,
     Without,
     default_rate_limiter,
 )
@@ -81,12 +84,18 @@ class TelegramAdapter:
         on_notice: Callable[[str], Awaitable[None]] | None = None,
         on_moved: Callable[[str, str], Awaitable[None]] | None = None,
         commands: Sequence[CommandSpec] = (),
+        budget: Budget | None = None,
     ) -> None:
+        """`budget`: the send rate shared with other processes on one database (replies and
+        reminders alike); None keeps this process's own rate alone."""
         self.config = config
         self.commands = commands  # the core's registry: the menu is generated from it
         self.connected = asyncio.Event()  # set while the Bot API answers: reminders wait for it
         self.on_link: LinkListener | None = None
         self.stopped: str | None = None  # why it gave up for good, with what to fix
+        limiter: BaseRateLimiter[Any] = rate_limiter or default_rate_limiter()
+        if budget is not None:
+            limiter = SharedRateLimiter(limiter, budget)
         builder: ApplicationBuilder = (  # type: ignore[type-arg]
             Application.builder()
             .token(token)
@@ -97,7 +106,7 @@ class TelegramAdapter:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
             )
-            .rate_limiter(rate_limiter or default_rate_limiter())
+            .rate_limiter(limiter)
         )
         if config.telegram.base_url:
             builder = builder.base_url(config.telegram.base_url)

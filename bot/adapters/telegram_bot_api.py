@@ -1,14 +1,18 @@
 """How the bot talks to Telegram's Bot API beside the updates and messages: the send rate it
-keeps, the token check `doctor` runs, and PTB's one log line that is noise when the API is gone.
+keeps (alone, or shared with other processes), the token check `doctor` runs, and PTB's one log
+line that is noise when the API is gone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
+from telegram._utils.types import JSONDict
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter
+from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 from bot.config import Config
 
@@ -19,6 +23,13 @@ REFUSED_HELP = (
 
 
 UPDATER_LOG = logging.getLogger("telegram.ext.Updater")
+SEND_INTERVAL = 1 / 29  # seconds between two sends: a little under Telegram's ~30 a second
+GROUP_INTERVAL = 60 / 19  # between two sends to one group: a little under its 20 a minute
+# what Telegram counts as messages; other calls (answerCallbackQuery, getMe …) are not limited
+_SENDING = ("send", "copyMessage", "forwardMessage")
+# (scope, interval) → when the send may go, once it may: the app's SendBudget, shared by every
+# process on one database
+Budget = Callable[[str, float], Awaitable[object]]
 
 
 class Without(logging.Filter):
@@ -41,11 +52,62 @@ def default_rate_limiter() -> AIORateLimiter:
     """
     return AIORateLimiter(
         overall_max_rate=1,
-        overall_time_period=1 / 29,
+        overall_time_period=SEND_INTERVAL,
         group_max_rate=1,
-        group_time_period=60 / 19,
+        group_time_period=GROUP_INTERVAL,
         max_retries=3,
     )
+
+
+class SharedRateLimiter(BaseRateLimiter[Any]):
+    """The process's own limiter (its spacing, its retries on 429), and, right before each
+    message goes out, a moment taken from the budget all processes share: N processes then
+    send at Telegram's rate, not N times it. Taken at the last moment so that a retry takes a
+    new one and the process's own queueing cannot bunch the shared moments up."""
+
+    def __init__(self, inner: BaseRateLimiter[Any], budget: Budget) -> None:
+        self._inner, self._budget = inner, budget
+
+    async def initialize(self) -> None:
+        await self._inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self._inner.shutdown()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Any,
+    ) -> bool | JSONDict | list[JSONDict]:
+        if not endpoint.startswith(_SENDING):
+            return await self._inner.process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        group = _group(data.get("chat_id"))
+
+        async def when_due(*a: Any, **kw: Any) -> bool | JSONDict | list[JSONDict]:
+            if group is not None:  # the group's moment first: the overall one is then used now
+                await self._budget(f"telegram:{group}", GROUP_INTERVAL)
+            await self._budget("telegram", SEND_INTERVAL)
+            return await callback(*a, **kw)
+
+        return await self._inner.process_request(
+            when_due, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
+def _group(chat_id: object) -> str | None:
+    """A group or channel (a negative id or an @name), as PTB's own limiter tells them."""
+    if chat_id is None:
+        return None
+    try:
+        return str(chat_id) if int(str(chat_id)) < 0 else None
+    except ValueError:
+        return str(chat_id)
 
 
 async def token_problem(config: Config, token: str) -> str | None:
