@@ -175,3 +175,34 @@ async def test_two_bot_processes_on_one_database_send_each_reminder_once(
         line for out in outputs for line in out.splitlines() if "Shared-database rally" in line
     ]
     assert len(lines) == 2, lines
+
+
+async def test_two_processes_share_chat_memory_and_one_send_rate_on_postgres(
+    postgres_url: str,
+) -> None:
+    """database.shared on PostgreSQL: a chat's last answer is the latest whoever wrote it, a
+    suggestion is taken once of racing taps, and racing sends get distinct, spaced moments."""
+    first, second = Store(postgres_url), Store(postgres_url)
+    await first.open()
+    await second.open()
+    try:
+        now = datetime.now(UTC)
+        await first.save_last_answer("telegram", "4242", "sb54-what-it-is", now)
+        await second.save_last_answer("telegram", "4242", "bos-time-limits", now)
+        assert await first.last_answer("telegram", "4242", now - timedelta(days=1)) == (
+            "bos-time-limits"
+        )
+        await first.save_offer("pg0token", "comment", "en", now)
+        taps = await asyncio.gather(first.take_offer("pg0token"), second.take_offer("pg0token"))
+        assert sorted(taps, key=str) == [("comment", "en"), None]
+        moments = await asyncio.gather(
+            *(store.reserve("pg-test", 1000, 35) for store in (first, second) for _ in range(20))
+        )
+        assert sorted(moments) == [1000 + 35 * n for n in range(40)]
+        await first.purge_chat_memory(now + timedelta(seconds=1))
+        await first.purge_budget(10_000)
+        assert await second.last_answer("telegram", "4242", now - timedelta(days=1)) is None
+        assert await second.reserve("pg-test", 20_000, 35) == 20_000
+    finally:
+        await first.close()
+        await second.close()
