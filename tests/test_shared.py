@@ -11,8 +11,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from bot.adapters.telegram_adapter import TelegramAdapter
-from bot.adapters.telegram_bot_api import GROUP_INTERVAL, SEND_INTERVAL
+from bot.adapters.telegram_bot_api import GROUP_INTERVAL, SEND_INTERVAL, SharedRateLimiter
 from bot.app import build
 from bot.chat.core import Core
 from bot.config import Config, PlatformConfig
@@ -169,3 +171,16 @@ async def test_two_telegram_processes_together_stay_under_the_flood_limit(
         await api.stop()
     assert len(api.delivered) == 50
     assert api.too_many == 0
+
+
+async def test_run_shares_the_telegram_rate_only_when_the_database_is_shared(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:TEST")
+    config = replace(config, telegram=PlatformConfig(enabled=True))
+    for shared in (True, False):
+        app = build(replace(config, database_shared=shared))
+        telegram = app.adapter("telegram")
+        assert isinstance(telegram, TelegramAdapter)
+        limiter = telegram.application.bot.rate_limiter
+        assert isinstance(limiter, SharedRateLimiter) is shared
