@@ -144,6 +144,15 @@ offers = Table(
     Column("question", Text, nullable=False),
     Column("created", String(25), nullable=False),
 )
+drafting = Table(
+    "drafting",  # /comment waits for this person's draft here: any process takes it as one
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("lang", String(8), nullable=False),
+    Column("since", String(25), nullable=False),  # iso(); never the draft itself
+)
 send_budget = Table(
     "send_budget",  # one send rate for all processes: each send takes the next free moment
     metadata,
@@ -220,7 +229,7 @@ async def _v4_chat_moves(conn: AsyncConnection) -> None:
 
 
 async def _v6_shared_state(conn: AsyncConnection) -> None:
-    await conn.run_sync(metadata.create_all, tables=[last_answers, offers, send_budget])
+    await conn.run_sync(metadata.create_all, tables=[last_answers, offers, drafting, send_budget])
 
 
 # Append only: a migration, once released, never changes. Later features add theirs here.

@@ -20,6 +20,7 @@ from bot.schema import (
     chat_moves,
     choices,
     deliveries,
+    drafting,
     events,
     feedback,
     iso,
@@ -144,6 +145,11 @@ class Store(Database):
                 delete(last_answers).where(
                     (last_answers.c.platform == platform) & (last_answers.c.chat_id == chat_id)
                 ),
+                delete(drafting).where(
+                    (drafting.c.platform == platform)
+                    & (drafting.c.chat_id == chat_id)
+                    & (drafting.c.user_id == user_id)
+                ),
             ],
         )
 
@@ -219,8 +225,40 @@ class Store(Database):
             [
                 delete(last_answers).where(last_answers.c.updated < iso(before)),
                 delete(offers).where(offers.c.created < iso(before)),
+                delete(drafting).where(drafting.c.since < iso(before)),
             ],
         )
+
+    async def set_drafting(
+        self, platform: str, chat_id: str, user_id: str, lang: str, now: datetime
+    ) -> None:
+        """This person's next plain message in this chat is a /comment draft, whichever
+        process it reaches."""
+        row = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
+        update = {"lang": lang, "since": iso(now)}
+        await self._run(
+            "note the draft awaited",
+            [self._upsert(drafting, {**row, **update}, list(row), update=update)],
+        )
+
+    async def take_drafting(
+        self, platform: str, chat_id: str, user_id: str, since: datetime
+    ) -> str | None:
+        """The language of a draft awaited from this person here since `since`, once: the
+        process that takes it is the one the draft reached. A read first: most messages are
+        no draft, and a read costs no write lock."""
+        where = (
+            (drafting.c.platform == platform)
+            & (drafting.c.chat_id == chat_id)
+            & (drafting.c.user_id == user_id)
+        )
+        if not await self._read("read the draft awaited", select(drafting.c.lang).where(where)):
+            return None
+        statement = delete(drafting).where(where).returning(drafting.c.lang, drafting.c.since)
+        with self._failing_as("read the draft awaited"):
+            async with self.writer.begin() as conn:
+                row = (await conn.execute(statement)).first()
+        return str(row.lang) if row and row.since >= iso(since) else None
 
     async def reserve(self, scope: str, now_ms: int, interval_ms: int) -> int:
         """The moment (ms since the epoch) one send in `scope` may go: the scope's next free

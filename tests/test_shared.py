@@ -184,3 +184,31 @@ async def test_run_shares_the_telegram_rate_only_when_the_database_is_shared(
         assert isinstance(telegram, TelegramAdapter)
         limiter = telegram.application.bot.rate_limiter
         assert isinstance(limiter, SharedRateLimiter) is shared
+
+
+DRAFT = (
+    "Good evening, supervisors. My name is Ana and I live in the district. "
+    "I ask you to keep the county's promise under the California Values Act. " * 3
+)
+
+
+async def test_a_draft_that_reaches_another_process_is_timed_never_taken_for_a_question(
+    config: Config, clock: FakeClock
+) -> None:
+    async with processes(config, clock) as (a, b):
+        assert "Send your draft" in (await say(a, "/comment draft")).text
+        timed = await say(b, DRAFT)
+        assert "words: about" in timed.text
+        assert (await say(a, "what is sb54")).sources, "the next message is a question again"
+        assert b.store
+        await b.settle()
+        assert await b.store.top_unanswered() == [], "no draft in the questions report"
+
+
+async def test_a_draft_cancelled_on_another_process_is_no_longer_awaited(
+    config: Config, clock: FakeClock
+) -> None:
+    async with processes(config, clock) as (a, b):
+        await say(a, "/comment draft")
+        assert "stopped the comment coach" in (await say(b, "/cancel")).text
+        assert (await say(a, "what is sb54")).sources

@@ -155,6 +155,8 @@ async def test_a_database_from_before_shared_state_is_upgraded(
     assert versions == [v for v, _ in MIGRATIONS]
     columns = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(last_answers)")}
     assert columns == {"platform", "chat_id", "entry_id", "updated"}, "an id, never the words"
+    columns = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(drafting)")}
+    assert columns == {"platform", "chat_id", "user_id", "lang", "since"}, "never the draft"
 
 
 async def test_last_answers_and_suggestions_are_kept_a_day_and_forgotten(tmp_path: Path) -> None:
@@ -171,8 +173,10 @@ async def test_last_answers_and_suggestions_are_kept_a_day_and_forgotten(tmp_pat
         assert await store.take_offer("ab12cd34") is None
         assert await store.take_offer("ef56ab78") == ("ice at the jail", "en")
         assert await store.take_offer("ef56ab78") is None, "a second tap counts nothing"
+        await store.set_drafting("telegram", "43", "7", "es", now)
         await store.forget("telegram", "43", "7")
         assert await store.last_answer("telegram", "43", day_ago) is None
+        assert await store.take_drafting("telegram", "43", "7", day_ago) is None
 
 
 async def test_sends_take_moments_spaced_per_scope(tmp_path: Path) -> None:

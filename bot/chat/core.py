@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from difflib import get_close_matches
@@ -46,9 +46,10 @@ _GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "
 class TextTaker(Protocol):
     """A feature that may take a chat's next plain message as its own input instead of a
     question (the comment coach's draft). `take` returns None to leave the message to the
-    answer engine; `drop` forgets whatever it holds for this person in this chat (/forget)."""
+    answer engine; `drop` forgets whatever it holds for this person in this chat (/forget).
+    Async: with a shared database, whether a draft is awaited is asked of the database."""
 
-    def take(self, msg: Incoming) -> Awaitable[list[Reply]] | None: ...
+    async def take(self, msg: Incoming) -> list[Reply] | None: ...
 
     def drop(self, msg: Incoming) -> None: ...
 
@@ -119,9 +120,9 @@ class Core:
             if body.startswith("/"):
                 return await self._command(msg, body)
             for taker in self.takers:  # the message as sent: a taker sets its own limit
-                taken = taker.take(msg)
+                taken = await taker.take(msg)
                 if taken is not None:
-                    return await taken
+                    return taken
             return await self.answer(msg, body)
         except Exception:
             log.exception("failed to handle a message on %s", msg.channel.platform)
