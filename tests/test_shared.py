@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
@@ -17,11 +19,11 @@ from bot.adapters.telegram_adapter import TelegramAdapter
 from bot.adapters.telegram_bot_api import GROUP_INTERVAL, SEND_INTERVAL, SharedRateLimiter
 from bot.app import build
 from bot.chat.core import Core
-from bot.config import Config, PlatformConfig
+from bot.config import Config, ConfigError, PlatformConfig, from_mapping
 from bot.messages import ChannelRef, Incoming, Reply
 from bot.send_budget import SendBudget
 from bot.store import Store
-from tests.conftest import FakeClock
+from tests.conftest import ROOT, FakeClock
 from tests.fakes.bot_api import FakeBotApi
 
 CHAT = ChannelRef("telegram", "42", private=True)
@@ -212,3 +214,32 @@ async def test_a_draft_cancelled_on_another_process_is_no_longer_awaited(
         await say(a, "/comment draft")
         assert "stopped the comment coach" in (await say(b, "/cancel")).text
         assert (await say(a, "what is sb54")).sources
+
+
+def test_doctor_says_when_the_database_is_shared(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge: {{path: {ROOT / 'knowledge'}}}\n"
+        f"database: {{url: 'sqlite:///{tmp_path / 'bot.db'}', shared: true}}\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "doctor", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert "database.shared: yes" in done.stdout, done.stderr
+
+
+def test_a_postgresql_database_is_taken_as_shared_unless_said_otherwise(tmp_path: Path) -> None:
+    def shared(database: dict[str, object]) -> bool:
+        return from_mapping({"database": database}, tmp_path).database_shared
+
+    assert shared({"url": "postgresql://bot@db/bot"}) is True
+    assert shared({"url": "postgresql://bot@db/bot", "shared": False}) is False
+    assert shared({"url": "sqlite:///data/bot.db"}) is False
+    assert shared({"url": "sqlite:///data/bot.db", "shared": True}) is True
+    with pytest.raises(ConfigError, match=r"database\.shared: expected true or false"):
+        shared({"shared": "yes"})
