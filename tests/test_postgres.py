@@ -14,13 +14,16 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.config import Config
 from bot.schema import MIGRATIONS, DeliveryKey
 from bot.store import Store
+from tests.conftest import FakeClock
 
 
 def _pg_bin() -> Path | None:
@@ -206,3 +209,19 @@ async def test_two_processes_share_chat_memory_and_one_send_rate_on_postgres(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_two_processes_answer_one_chat_alike_on_postgres(
+    postgres_url: str, config: Config, clock: FakeClock
+) -> None:
+    """The chat as a person sees it, its messages spread over two processes on PostgreSQL."""
+    from tests.test_shared import DRAFT, processes, say
+
+    async with processes(replace(config, database_url=postgres_url), clock) as (a, b):
+        await say(b, "/lang es")
+        answer = await say(a, "what is sb54")
+        assert answer.lang == "es"
+        assert (await say(b, "/sources")).sources == answer.sources
+        await say(a, "/comment draft")
+        assert "palabras" in (await say(b, DRAFT)).text
+        await say(a, "/forget")
