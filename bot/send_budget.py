@@ -56,3 +56,12 @@ class SendBudget:
         if wait > 0:
             await self._sleep(wait)
         return at / 1000
+
+    async def hold(self, scope: str, seconds: float) -> None:
+        """Telegram answered 429 "retry after `seconds`": every process waits that long, not
+        only the one that was told (PTB's limiter pauses its own process alone)."""
+        until = math.ceil((self._now() + seconds) * 1000)
+        try:
+            await self._store.hold(scope, until)
+        except StoreError as exc:
+            log.warning("could not share Telegram's retry-after: %s", exc)

@@ -274,6 +274,17 @@ class Store(Database):
                 taken = (await conn.execute(statement.returning(free))).scalar_one()
         return int(taken) - interval_ms
 
+    async def hold(self, scope: str, until_ms: int) -> None:
+        """No send in `scope` before `until_ms` (Telegram said "retry after"), whichever
+        process asks next."""
+        free = send_budget.c.next_ms
+        later = case((free > until_ms, free), else_=until_ms)
+        values = {"scope": scope, "next_ms": until_ms}
+        await self._run(
+            "hold the sends",
+            [self._upsert(send_budget, values, ["scope"], update={"next_ms": later})],
+        )
+
     async def purge_budget(self, before_ms: int) -> None:
         """Scopes idle since `before_ms` (a group chat no one wrote to) go."""
         await self._run(

@@ -8,6 +8,7 @@ import asyncio
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
@@ -24,7 +25,7 @@ from bot.messages import ChannelRef, Incoming, Reply
 from bot.send_budget import SendBudget
 from bot.store import Store
 from tests.conftest import ROOT, FakeClock
-from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.bot_api import FakeBotApi, error
 
 CHAT = ChannelRef("telegram", "42", private=True)
 
@@ -243,3 +244,46 @@ def test_a_postgresql_database_is_taken_as_shared_unless_said_otherwise(tmp_path
     assert shared({"url": "sqlite:///data/bot.db", "shared": True}) is True
     with pytest.raises(ConfigError, match=r"database\.shared: expected true or false"):
         shared({"shared": "yes"})
+
+
+async def test_a_retry_after_told_to_one_process_holds_the_others_too(
+    config: Config, tmp_path: Path
+) -> None:
+    """Telegram answers one process 429 "retry after 1": the other process's next send is
+    given a moment after that second too, not only the process that was told."""
+    api = FakeBotApi(failures=[error(429, "Too Many Requests: retry after 1", retry_after=1)])
+    config = replace(config, telegram=PlatformConfig(enabled=True, base_url=await api.start()))
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    try:
+        async with Store(url) as first, Store(url) as second:
+            told = TelegramAdapter(config, "123:TEST", budget=SendBudget(first))
+            async with told.application:
+                before = time.time()
+                sending = asyncio.create_task(told.send(ChannelRef("telegram", "7"), Reply("hi")))
+                async with asyncio.timeout(5):
+                    while api.failures or not api.sent():  # noqa: ASYNC110
+                        await asyncio.sleep(0.01)
+                other = await SendBudget(second)("telegram", SEND_INTERVAL)
+                await sending  # the told process retried on its own
+    finally:
+        await api.stop()
+    assert other >= before + 1
+    assert len(api.delivered) == 1
+
+
+async def test_a_hold_never_shortens_the_queue_of_sends(tmp_path: Path) -> None:
+    now = 1_800_000_000.0
+
+    async def no_wait(_seconds: float) -> None:
+        await asyncio.sleep(0)
+
+    async with (
+        Store(f"sqlite:///{tmp_path / 'bot.db'}") as first,
+        Store(f"sqlite:///{tmp_path / 'bot.db'}") as second,
+    ):
+        told, other = (SendBudget(s, now=lambda: now, sleep=no_wait) for s in (first, second))
+        await told.hold("telegram", 5.0)
+        assert await other("telegram", SEND_INTERVAL) >= now + 5
+        queued = [await other("telegram", 1.0) for _ in range(3)]  # up to now + 7
+        await told.hold("telegram", 1.0)
+        assert await other("telegram", 1.0) >= queued[-1] + 1

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any, Protocol
 
 from telegram._utils.types import JSONDict
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 from bot.config import Config
@@ -27,9 +28,16 @@ SEND_INTERVAL = 1 / 29  # seconds between two sends: a little under Telegram's ~
 GROUP_INTERVAL = 60 / 19  # between two sends to one group: a little under its 20 a minute
 # what Telegram counts as messages; other calls (answerCallbackQuery, getMe …) are not limited
 _SENDING = ("send", "copyMessage", "forwardMessage")
-# (scope, interval) → when the send may go, once it may: the app's SendBudget, shared by every
-# process on one database
-Budget = Callable[[str, float], Awaitable[object]]
+
+
+class Budget(Protocol):
+    """The send rate every process on one database shares (the app's SendBudget)."""
+
+    async def __call__(self, scope: str, interval: float) -> object:
+        """Return once one send in `scope` may go, sends at least `interval` s apart."""
+
+    async def hold(self, scope: str, seconds: float) -> None:
+        """No process sends in `scope` for `seconds` (Telegram's retry_after)."""
 
 
 class Without(logging.Filter):
@@ -63,7 +71,8 @@ class SharedRateLimiter(BaseRateLimiter[Any]):
     """The process's own limiter (its spacing, its retries on 429), and, right before each
     message goes out, a moment taken from the budget all processes share: N processes then
     send at Telegram's rate, not N times it. Taken at the last moment so that a retry takes a
-    new one and the process's own queueing cannot bunch the shared moments up."""
+    new one and the process's own queueing cannot bunch the shared moments up. A 429 told to
+    this process holds every process for its retry_after."""
 
     def __init__(self, inner: BaseRateLimiter[Any], budget: Budget) -> None:
         self._inner, self._budget = inner, budget
@@ -93,7 +102,13 @@ class SharedRateLimiter(BaseRateLimiter[Any]):
             if group is not None:  # the group's moment first: the overall one is then used now
                 await self._budget(f"telegram:{group}", GROUP_INTERVAL)
             await self._budget("telegram", SEND_INTERVAL)
-            return await callback(*a, **kw)
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter as exc:  # the inner limiter waits and retries; the others wait too
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                await self._budget.hold("telegram", seconds)
+                raise
 
         return await self._inner.process_request(
             when_due, args, kwargs, endpoint, data, rate_limit_args
