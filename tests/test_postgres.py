@@ -206,6 +206,8 @@ async def test_two_processes_share_chat_memory_and_one_send_rate_on_postgres(
         await first.purge_budget(10_000)
         assert await second.last_answer("telegram", "4242", now - timedelta(days=1)) is None
         assert await second.reserve("pg-test", 20_000, 35) == 20_000
+        await first.hold("pg-test", 50_000)  # Telegram said "retry after" to the first
+        assert await second.reserve("pg-test", 20_100, 35) == 50_000
     finally:
         await first.close()
         await second.close()
