@@ -8,9 +8,11 @@ always did: no database round trip a message beyond the /lang choice read once. 
 processes on one database behind a load balancer (`shared`, PostgreSQL's default) see a chat's
 consecutive messages land on different processes, so what the next message needs is read from
 the database: the /lang choice every time (a cached one would answer in the old language after
-another process saved the new), the last answer and the offered suggestions. The language a
-chat last wrote in and the flood limit stay per process: guessing "ICE?"'s language from the
-platform locale instead, or allowing each process its own 8 messages in 10 s, harms no one.
+another process saved the new), the last answer and the offered suggestions (and, in the
+comment coach, that a draft is awaited). The language a chat last wrote in and the flood limit
+stay per process: guessing "ICE?"'s language from the platform locale instead, or allowing
+each of N processes its own 8 messages in 10 s (8 N before the notice), costs little and
+saves a database write a message.
 """
 
 from __future__ import annotations
