@@ -16,6 +16,7 @@ from bot.answering.knowledge import KnowledgeHolder
 from bot.answering.matcher import Matcher
 from bot.answering.semantic import Stopped
 from bot.chat.chat_commands import reload_report
+from bot.chat.chat_state import LAST_ANSWER_KEPT
 from bot.chat.commands import COMMANDS
 from bot.chat.comment_coach import CommentCoach
 from bot.chat.core import Core
@@ -26,6 +27,7 @@ from bot.messages import ChannelRef, Reply
 from bot.reminders.calendar import Reminders
 from bot.reminders.outbox import Outbox
 from bot.reminders.scheduler import Scheduler
+from bot.send_budget import SendBudget
 from bot.store import Store
 from bot.updates_once import KEPT, UpdatesOnce
 from bot.yamlcheck import yaml_files
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 
 WATCH_INTERVAL = 2.0  # seconds between looks at the knowledge files
 PURGE_INTERVAL = 6 * 3600.0
+IDLE_RATE_KEPT = 3600.0  # seconds a shared send rate's row outlives its last send
 SHUTDOWN_GRACE = 3.0  # seconds sends in flight get after SIGTERM; exit stays well within 10 s
 
 
@@ -139,6 +142,8 @@ def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]
                 if webhook and store
                 else None,
                 webhook_secret=config.token("telegram_webhook") if secret_ok else None,
+                # several processes: one Telegram rate for all, kept in the database
+                budget=SendBudget(store) if store and config.database_shared else None,
             )
         )
     elif config.telegram.enabled:
@@ -355,12 +360,16 @@ async def _watch_knowledge(app: App, seen: tuple[tuple[str, int, int], ...]) -> 
 
 
 async def _purge_old_questions(app: App) -> None:
-    """Unanswered questions are kept for `knowledge.retention`, then deleted; so are the rows
-    of Telegram updates older than a day (webhook mode), which Telegram can no longer send."""
+    """Unanswered questions are kept for `knowledge.retention`, then deleted; chats' last
+    answers and untapped suggestions for a day (the database keeps them only when shared), and
+    the rows of Telegram updates (webhook mode) a day, when Telegram can no longer send them."""
     while True:
         before = app.clock.now().date() - app.config.retention
         try:
             await app.store.purge_unanswered(before)
+            await app.store.purge_chat_memory(app.clock.now() - LAST_ANSWER_KEPT)
+            idle = app.clock.now().timestamp() - IDLE_RATE_KEPT
+            await app.store.purge_budget(int(idle * 1000))
         except Exception:
             log.exception("purging old questions failed; will retry")
         try:

@@ -144,6 +144,11 @@ def doctor(config: Config, args: argparse.Namespace) -> int:
                     return store.describe()
 
             print(f"database: {asyncio.run(check())}: ok")
+            if config.database_shared:
+                print(
+                    "database.shared: yes: chats' language, last answer, suggestions, awaited "
+                    "/comment drafts and the Telegram send rate are kept in the database"
+                )
         except StoreError as exc:
             problems.append(str(exc))
         for problem in _token_problems(config):  # a refused token is said here, not only at run

@@ -130,6 +130,9 @@ class Config:
     retention: timedelta = timedelta(days=90)
     schedules_dir: Path = Path("schedules")
     database_url: str = "sqlite:///data/bot.db"
+    # several processes use this database: per-chat memory and the Telegram send rate live in
+    # it, not in each process (database.shared; by default true exactly for PostgreSQL)
+    database_shared: bool = False
     timezone: str = "America/Los_Angeles"
     grace: timedelta = timedelta(minutes=15)
     event_length: timedelta = timedelta(hours=2)  # a calendar entry's end (ICS DTEND)
@@ -176,7 +179,7 @@ class Config:
 _KNOWN = {
     "knowledge": {"path", "stale_after", "retention"},
     "schedules": {"path"},
-    "database": {"url"},
+    "database": {"url", "shared"},
     "timezone": None,
     "reminders": {"grace", "event_length"},
     "targets": None,
@@ -239,15 +242,17 @@ def from_mapping(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
             f"timezone: {timezone!r} is not an IANA time zone (e.g. America/Los_Angeles)"
         ) from None
     matcher = _section(raw, "matcher")
+    database_url = resolve_database_url(
+        str(database.get("url") or "sqlite:///data/bot.db"), base_dir
+    )
     return Config(
         base_dir=base_dir,
         knowledge_dir=_path(base_dir, knowledge.get("path", "knowledge")),
         stale_after=parse_duration(knowledge.get("stale_after", "365d"), "knowledge.stale_after"),
         retention=parse_duration(knowledge.get("retention", "90d"), "knowledge.retention"),
         schedules_dir=_path(base_dir, _section(raw, "schedules").get("path", "schedules")),
-        database_url=resolve_database_url(
-            str(database.get("url") or "sqlite:///data/bot.db"), base_dir
-        ),
+        database_url=database_url,
+        database_shared=_shared(database, database_url),
         timezone=timezone,
         grace=parse_duration(_section(raw, "reminders").get("grace", "15m"), "reminders.grace"),
         reconnect_first=_reconnect(raw, "first", "2s"),
@@ -287,6 +292,18 @@ def resolve_database_url(url: str, base_dir: Path) -> str:
         if not file.is_absolute():
             return prefix + str(base_dir / file)
     return url
+
+
+def _shared(section: Mapping[str, Any], url: str) -> bool:
+    """Unset: PostgreSQL is taken as shared, SQLite as one process's. Wrongly shared costs a
+    small query per message; wrongly private answers in a stale language and draws Telegram's
+    429s, so the default leans to shared where several machines can reach the database."""
+    value = section.get("shared")
+    if value is None:
+        return url.startswith(("postgresql", "postgres:"))
+    if not isinstance(value, bool):
+        raise ConfigError(f"database.shared: expected true or false, got {value!r}")
+    return value
 
 
 def _check_keys(raw: Mapping[str, Any]) -> None:

@@ -143,6 +143,41 @@ class UpdateState(StrEnum):
     DONE = "done"
 
 
+# Migration 6: what several processes on one database share (`database.shared`). Each row is
+# small, holds no message text with who sent it, and is purged after a day or sooner.
+last_answers = Table(
+    "last_answers",  # the entry a chat was last answered with, for /sources and /wrong
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("entry_id", String(100), nullable=False),  # an id, never the question
+    Column("updated", String(25), nullable=False),  # iso(); purged a day later
+)
+offers = Table(
+    "offers",  # a "Did you mean" waiting for its tap: no chat, no person, as the report keeps it
+    metadata,
+    Column("token", String(16), primary_key=True),
+    Column("lang", String(8), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("created", String(25), nullable=False),
+)
+drafting = Table(
+    "drafting",  # /comment waits for this person's draft here: any process takes it as one
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("lang", String(8), nullable=False),
+    Column("since", String(25), nullable=False),  # iso(); never the draft itself
+)
+send_budget = Table(
+    "send_budget",  # one send rate for all processes: each send takes the next free moment
+    metadata,
+    Column("scope", String(80), primary_key=True),  # "telegram", or "telegram:<group chat id>"
+    Column("next_ms", BigInteger, nullable=False),  # the next free moment, ms since the epoch
+)
+
+
 class DeliveryStatus(StrEnum):
     """One vocabulary for the delivery ledger's rows and for what `Outbox.deliver` returns."""
 
@@ -214,6 +249,10 @@ async def _v5_telegram_updates(conn: AsyncConnection) -> None:
     await conn.run_sync(metadata.create_all, tables=[telegram_updates])
 
 
+async def _v6_shared_state(conn: AsyncConnection) -> None:
+    await conn.run_sync(metadata.create_all, tables=[last_answers, offers, drafting, send_budget])
+
+
 # Append only: a migration, once released, never changes. Later features add theirs here.
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_core_tables),
@@ -221,4 +260,5 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (3, _v3_choices),
     (4, _v4_chat_moves),
     (5, _v5_telegram_updates),
+    (6, _v6_shared_state),
 ]

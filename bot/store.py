@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.database import Database
@@ -21,11 +21,15 @@ from bot.schema import (
     chat_moves,
     choices,
     deliveries,
+    drafting,
     events,
     feedback,
     iso,
+    last_answers,
+    offers,
     preferences,
     rsvps,
+    send_budget,
     subscriptions,
     telegram_updates,
     unanswered,
@@ -140,6 +144,14 @@ class Store(Database):
                     (subscriptions.c.platform == platform) & (subscriptions.c.chat_id == chat_id)
                 ),
                 delete(rsvps).where((rsvps.c.platform == platform) & (rsvps.c.user_id == user_id)),
+                delete(last_answers).where(
+                    (last_answers.c.platform == platform) & (last_answers.c.chat_id == chat_id)
+                ),
+                delete(drafting).where(
+                    (drafting.c.platform == platform)
+                    & (drafting.c.chat_id == chat_id)
+                    & (drafting.c.user_id == user_id)
+                ),
             ],
         )
 
@@ -167,6 +179,119 @@ class Store(Database):
         )
         rows = await self._read("read the chats' moves", query)
         return {r.old_chat_id: r.new_chat_id for r in rows}
+
+    # Shared by several processes (database.shared) --------------------------------------
+
+    async def save_last_answer(
+        self, platform: str, chat_id: str, entry_id: str, now: datetime
+    ) -> None:
+        """The entry this chat was just answered with: /sources on any process finds it."""
+        row = {"platform": platform, "chat_id": chat_id, "entry_id": entry_id, "updated": iso(now)}
+        update = {"entry_id": entry_id, "updated": iso(now)}
+        await self._run(
+            "remember the last answer",
+            [self._upsert(last_answers, row, ["platform", "chat_id"], update=update)],
+        )
+
+    async def last_answer(self, platform: str, chat_id: str, since: datetime) -> str | None:
+        query = select(last_answers.c.entry_id).where(
+            last_answers.c.platform == platform,
+            last_answers.c.chat_id == chat_id,
+            last_answers.c.updated >= iso(since),
+        )
+        rows = await self._read("read the last answer", query)
+        return str(rows[0].entry_id) if rows else None
+
+    async def save_offer(self, token: str, question: str, lang: str, now: datetime) -> None:
+        text = " ".join(question.split())[:MAX_STORED_QUESTION]
+        values = {"token": token, "question": text, "lang": lang, "created": iso(now)}
+        await self._run("keep the suggestions", [offers.insert().values(**values)])
+
+    async def take_offer(self, token: str) -> tuple[str, str] | None:
+        """(question, language) of a "Did you mean", once: a second tap, here or on another
+        process, finds nothing, so a choice is counted once."""
+        statement = (
+            delete(offers)
+            .where(offers.c.token == token)
+            .returning(offers.c.question, offers.c.lang)
+        )
+        with self._failing_as("read the suggestions"):
+            async with self.writer.begin() as conn:
+                row = (await conn.execute(statement)).first()
+        return (str(row.question), str(row.lang)) if row else None
+
+    async def purge_chat_memory(self, before: datetime) -> None:
+        """Last answers and untapped suggestions older than `before` go."""
+        await self._run(
+            "drop old last answers",
+            [
+                delete(last_answers).where(last_answers.c.updated < iso(before)),
+                delete(offers).where(offers.c.created < iso(before)),
+                delete(drafting).where(drafting.c.since < iso(before)),
+            ],
+        )
+
+    async def set_drafting(
+        self, platform: str, chat_id: str, user_id: str, lang: str, now: datetime
+    ) -> None:
+        """This person's next plain message in this chat is a /comment draft, whichever
+        process it reaches."""
+        row = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
+        update = {"lang": lang, "since": iso(now)}
+        await self._run(
+            "note the draft awaited",
+            [self._upsert(drafting, {**row, **update}, list(row), update=update)],
+        )
+
+    async def take_drafting(
+        self, platform: str, chat_id: str, user_id: str, since: datetime
+    ) -> str | None:
+        """The language of a draft awaited from this person here since `since`, once: the
+        process that takes it is the one the draft reached. A read first: most messages are
+        no draft, and a read costs no write lock."""
+        where = (
+            (drafting.c.platform == platform)
+            & (drafting.c.chat_id == chat_id)
+            & (drafting.c.user_id == user_id)
+        )
+        if not await self._read("read the draft awaited", select(drafting.c.lang).where(where)):
+            return None
+        statement = delete(drafting).where(where).returning(drafting.c.lang, drafting.c.since)
+        with self._failing_as("read the draft awaited"):
+            async with self.writer.begin() as conn:
+                row = (await conn.execute(statement)).first()
+        return str(row.lang) if row and row.since >= iso(since) else None
+
+    async def reserve(self, scope: str, now_ms: int, interval_ms: int) -> int:
+        """The moment (ms since the epoch) one send in `scope` may go: the scope's next free
+        moment, never before `now_ms`, which then moves `interval_ms` on. One statement, so
+        processes racing for a moment never both get it (SQLite ≥ 3.35 and PostgreSQL both
+        return the updated row)."""
+        free = send_budget.c.next_ms
+        later = case((free > now_ms, free), else_=now_ms) + interval_ms
+        values = {"scope": scope, "next_ms": now_ms + interval_ms}
+        statement = self._upsert(send_budget, values, ["scope"], update={"next_ms": later})
+        with self._failing_as("reserve a send"):
+            async with self.writer.begin() as conn:
+                taken = (await conn.execute(statement.returning(free))).scalar_one()
+        return int(taken) - interval_ms
+
+    async def hold(self, scope: str, until_ms: int) -> None:
+        """No send in `scope` before `until_ms` (Telegram said "retry after"), whichever
+        process asks next."""
+        free = send_budget.c.next_ms
+        later = case((free > until_ms, free), else_=until_ms)
+        values = {"scope": scope, "next_ms": until_ms}
+        await self._run(
+            "hold the sends",
+            [self._upsert(send_budget, values, ["scope"], update={"next_ms": later})],
+        )
+
+    async def purge_budget(self, before_ms: int) -> None:
+        """Scopes idle since `before_ms` (a group chat no one wrote to) go."""
+        await self._run(
+            "drop idle send rates", [delete(send_budget).where(send_budget.c.next_ms < before_ms)]
+        )
 
     # Reminders ---------------------------------------------------------------------------
 

@@ -14,13 +14,16 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.config import Config
 from bot.schema import MIGRATIONS, DeliveryKey
 from bot.store import Store
+from tests.conftest import FakeClock
 from tests.test_store import check_updates_once
 
 
@@ -184,3 +187,52 @@ async def test_each_update_is_handled_once_on_postgres(
     """Update ids are 64-bit; the takeover's compare-and-set is PostgreSQL's own UPDATE."""
     async with Store(postgres_url) as store:
         await check_updates_once(store, 2**40, caplog)
+
+
+async def test_two_processes_share_chat_memory_and_one_send_rate_on_postgres(
+    postgres_url: str,
+) -> None:
+    """database.shared on PostgreSQL: a chat's last answer is the latest whoever wrote it, a
+    suggestion is taken once of racing taps, and racing sends get distinct, spaced moments."""
+    first, second = Store(postgres_url), Store(postgres_url)
+    await first.open()
+    await second.open()
+    try:
+        now = datetime.now(UTC)
+        await first.save_last_answer("telegram", "4242", "sb54-what-it-is", now)
+        await second.save_last_answer("telegram", "4242", "bos-time-limits", now)
+        assert await first.last_answer("telegram", "4242", now - timedelta(days=1)) == (
+            "bos-time-limits"
+        )
+        await first.save_offer("pg0token", "comment", "en", now)
+        taps = await asyncio.gather(first.take_offer("pg0token"), second.take_offer("pg0token"))
+        assert sorted(taps, key=str) == [("comment", "en"), None]
+        moments = await asyncio.gather(
+            *(store.reserve("pg-test", 1000, 35) for store in (first, second) for _ in range(20))
+        )
+        assert sorted(moments) == [1000 + 35 * n for n in range(40)]
+        await first.purge_chat_memory(now + timedelta(seconds=1))
+        await first.purge_budget(10_000)
+        assert await second.last_answer("telegram", "4242", now - timedelta(days=1)) is None
+        assert await second.reserve("pg-test", 20_000, 35) == 20_000
+        await first.hold("pg-test", 50_000)  # Telegram said "retry after" to the first
+        assert await second.reserve("pg-test", 20_100, 35) == 50_000
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_two_processes_answer_one_chat_alike_on_postgres(
+    postgres_url: str, config: Config, clock: FakeClock
+) -> None:
+    """The chat as a person sees it, its messages spread over two processes on PostgreSQL."""
+    from tests.test_shared import DRAFT, processes, say
+
+    async with processes(replace(config, database_url=postgres_url), clock) as (a, b):
+        await say(b, "/lang es")
+        answer = await say(a, "what is sb54")
+        assert answer.lang == "es"
+        assert (await say(b, "/sources")).sources == answer.sources
+        await say(a, "/comment draft")
+        assert "palabras" in (await say(b, DRAFT)).text
+        await say(a, "/forget")

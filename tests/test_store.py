@@ -193,3 +193,60 @@ async def test_update_rows_hold_no_message(tmp_path: Path) -> None:
         await store.claim_update(5, datetime(2026, 12, 6, tzinfo=UTC))
     columns = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(telegram_updates)")}
     assert columns == {"update_id", "state", "claimed_at"}, "no text, no user, no chat"
+
+
+async def test_a_database_from_before_shared_state_is_upgraded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bot updated in place keeps its language choices and starts keeping last answers in
+    the database (migration 6), whatever came between."""
+    url, db = f"sqlite:///{tmp_path / 'bot.db'}", tmp_path / "bot.db"
+    monkeypatch.setattr("bot.database.MIGRATIONS", [m for m in MIGRATIONS if m[0] < 6])
+    async with Store(url) as store:  # the bot as released before migration 6
+        await store.set_language("telegram", "42", "es")
+    tables = {name for (name,) in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
+    assert "last_answers" not in tables
+    monkeypatch.undo()
+    now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    async with Store(url) as store:
+        assert await store.language("telegram", "42") == "es"
+        await store.save_last_answer("telegram", "42", "sb54-what-it-is", now)
+        assert await store.last_answer("telegram", "42", now - timedelta(days=1)) == (
+            "sb54-what-it-is"
+        )
+    versions = [v for (v,) in sqlite3.connect(db).execute("SELECT version FROM schema_version")]
+    assert versions == [v for v, _ in MIGRATIONS]
+    columns = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(last_answers)")}
+    assert columns == {"platform", "chat_id", "entry_id", "updated"}, "an id, never the words"
+    columns = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(drafting)")}
+    assert columns == {"platform", "chat_id", "user_id", "lang", "since"}, "never the draft"
+
+
+async def test_last_answers_and_suggestions_are_kept_a_day_and_forgotten(tmp_path: Path) -> None:
+    now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    day_ago = now - timedelta(days=1)
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        await store.save_last_answer("telegram", "42", "old", day_ago - timedelta(minutes=1))
+        await store.save_last_answer("telegram", "43", "kept", now)
+        await store.save_offer("ab12cd34", "where do i  park", "en", day_ago - timedelta(hours=1))
+        await store.save_offer("ef56ab78", "ice at the jail", "en", now)
+        assert await store.last_answer("telegram", "42", day_ago) is None  # too old to use
+        await store.purge_chat_memory(day_ago)
+        assert await store.last_answer("telegram", "42", now - timedelta(days=9)) is None
+        assert await store.take_offer("ab12cd34") is None
+        assert await store.take_offer("ef56ab78") == ("ice at the jail", "en")
+        assert await store.take_offer("ef56ab78") is None, "a second tap counts nothing"
+        await store.set_drafting("telegram", "43", "7", "es", now)
+        await store.forget("telegram", "43", "7")
+        assert await store.last_answer("telegram", "43", day_ago) is None
+        assert await store.take_drafting("telegram", "43", "7", day_ago) is None
+
+
+async def test_sends_take_moments_spaced_per_scope(tmp_path: Path) -> None:
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        assert [await store.reserve("telegram", 1000, 50) for _ in range(3)] == [1000, 1050, 1100]
+        assert await store.reserve("telegram:-100", 1000, 3000) == 1000  # a scope of its own
+        assert await store.reserve("telegram", 5000, 50) == 5000, "an idle rate saves nothing up"
+        await store.purge_budget(5000)  # idle groups go; the busy scope stays
+        assert await store.reserve("telegram:-100", 6000, 3000) == 6000
+        assert await store.reserve("telegram", 5000, 50) == 5050

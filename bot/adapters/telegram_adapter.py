@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 from telegram import (
@@ -64,6 +65,8 @@ from bot.adapters.base import (
 from bot.adapters.telegram_bot_api import (
     REFUSED_HELP,
     UPDATER_LOG,
+    Budget,
+    SharedRateLimiter,
     Without,
     default_rate_limiter,
 )
@@ -109,7 +112,10 @@ class TelegramAdapter:
         commands: Sequence[CommandSpec] = (),
         updates: UpdateLedger | None = None,
         webhook_secret: str | None = None,
+        budget: Budget | None = None,
     ) -> None:
+        """`budget`: the send rate shared with other processes on one database (replies and
+        reminders alike); None keeps this process's own rate alone."""
         self.config = config
         self.updates = updates  # webhook mode: each update handled once across processes
         self._secret = webhook_secret  # TELEGRAM_WEBHOOK_SECRET, checked by the app
@@ -117,6 +123,9 @@ class TelegramAdapter:
         self.connected = asyncio.Event()  # set while the Bot API answers: reminders wait for it
         self.on_link: LinkListener | None = None
         self.stopped: str | None = None  # why it gave up for good, with what to fix
+        limiter: BaseRateLimiter[Any] = rate_limiter or default_rate_limiter()
+        if budget is not None:
+            limiter = SharedRateLimiter(limiter, budget)
         builder: ApplicationBuilder = (  # type: ignore[type-arg]
             Application.builder()
             .token(token)
@@ -127,7 +136,7 @@ class TelegramAdapter:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
             )
-            .rate_limiter(rate_limiter or default_rate_limiter())
+            .rate_limiter(limiter)
         )
         if config.telegram.base_url:
             builder = builder.base_url(config.telegram.base_url)

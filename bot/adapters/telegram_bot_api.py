@@ -1,14 +1,19 @@
 """How the bot talks to Telegram's Bot API beside the updates and messages: the send rate it
-keeps, the token check `doctor` runs, and PTB's one log line that is noise when the API is gone.
+keeps (alone, or shared with other processes), the token check `doctor` runs, and PTB's one log
+line that is noise when the API is gone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any, Protocol
 
-from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter
+from telegram._utils.types import JSONDict
+from telegram.error import InvalidToken, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 from bot.config import Config
 
@@ -19,6 +24,20 @@ REFUSED_HELP = (
 
 
 UPDATER_LOG = logging.getLogger("telegram.ext.Updater")
+SEND_INTERVAL = 1 / 29  # seconds between two sends: a little under Telegram's ~30 a second
+GROUP_INTERVAL = 60 / 19  # between two sends to one group: a little under its 20 a minute
+# what Telegram counts as messages; other calls (answerCallbackQuery, getMe …) are not limited
+_SENDING = ("send", "copyMessage", "forwardMessage")
+
+
+class Budget(Protocol):
+    """The send rate every process on one database shares (the app's SendBudget)."""
+
+    async def __call__(self, scope: str, interval: float) -> object:
+        """Return once one send in `scope` may go, sends at least `interval` s apart."""
+
+    async def hold(self, scope: str, seconds: float) -> None:
+        """No process sends in `scope` for `seconds` (Telegram's retry_after)."""
 
 
 class Without(logging.Filter):
@@ -41,11 +60,69 @@ def default_rate_limiter() -> AIORateLimiter:
     """
     return AIORateLimiter(
         overall_max_rate=1,
-        overall_time_period=1 / 29,
+        overall_time_period=SEND_INTERVAL,
         group_max_rate=1,
-        group_time_period=60 / 19,
+        group_time_period=GROUP_INTERVAL,
         max_retries=3,
     )
+
+
+class SharedRateLimiter(BaseRateLimiter[Any]):
+    """The process's own limiter (its spacing, its retries on 429), and, right before each
+    message goes out, a moment taken from the budget all processes share: N processes then
+    send at Telegram's rate, not N times it. Taken at the last moment so that a retry takes a
+    new one and the process's own queueing cannot bunch the shared moments up. A 429 told to
+    this process holds every process for its retry_after."""
+
+    def __init__(self, inner: BaseRateLimiter[Any], budget: Budget) -> None:
+        self._inner, self._budget = inner, budget
+
+    async def initialize(self) -> None:
+        await self._inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self._inner.shutdown()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Any,
+    ) -> bool | JSONDict | list[JSONDict]:
+        if not endpoint.startswith(_SENDING):
+            return await self._inner.process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        group = _group(data.get("chat_id"))
+
+        async def when_due(*a: Any, **kw: Any) -> bool | JSONDict | list[JSONDict]:
+            if group is not None:  # the group's moment first: the overall one is then used now
+                await self._budget(f"telegram:{group}", GROUP_INTERVAL)
+            await self._budget("telegram", SEND_INTERVAL)
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter as exc:  # the inner limiter waits and retries; the others wait too
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                await self._budget.hold("telegram", seconds)
+                raise
+
+        return await self._inner.process_request(
+            when_due, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
+def _group(chat_id: object) -> str | None:
+    """A group or channel (a negative id or an @name), as PTB's own limiter tells them."""
+    if chat_id is None:
+        return None
+    try:
+        return str(chat_id) if int(str(chat_id)) < 0 else None
+    except ValueError:
+        return str(chat_id)
 
 
 async def token_problem(config: Config, token: str) -> str | None:

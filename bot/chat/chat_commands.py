@@ -8,7 +8,6 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.answering.knowledge import KnowledgeHolder
-from bot.chat.chat_state import chat_of, keep
 from bot.chat.commands import help_lines
 from bot.database import StoreError
 from bot.messages import Reply
@@ -49,7 +48,7 @@ class ChatCommands:
             return [Reply(text("start", ctx.lang), ctx.lang)]
         lang = await self.core.language(ctx.msg) or "en"  # an id says nothing of language
         if entry:
-            self.core.state.remember(ctx.msg.channel, entry.id)
+            await self.core.state.remember(ctx.msg.channel, entry.id, self.core.clock.now())
             return [self.core.entry_reply(entry, lang)]
         for opener in self.core.openers:
             if (opened := opener(key, lang)) is not None:
@@ -72,14 +71,14 @@ class ChatCommands:
             await self.core.store.set_language(
                 ctx.msg.channel.platform, ctx.msg.channel.chat_id, choice
             )
-            keep(self.core.state.chosen, chat_of(ctx.msg.channel), choice)
+            self.core.state.chose(ctx.msg.channel, choice)
         except StoreError as exc:
             log.warning("language choice not saved: %s", exc)
             return [Reply(text("busy", ctx.lang), ctx.lang)]
         return [Reply(text("lang_set", choice), choice)]
 
     async def _sources(self, ctx: Context) -> list[Reply]:
-        entry_id = self.core.state.last.get(chat_of(ctx.msg.channel))
+        entry_id = await self.core.state.last_answer(ctx.msg.channel, self.core.clock.now())
         entry = self.core.knowledge.snapshot.by_id.get(entry_id or "")
         if entry is None:
             return [Reply(text("no_last_answer", ctx.lang), ctx.lang)]
@@ -93,7 +92,7 @@ class ChatCommands:
         ]
 
     async def _wrong(self, ctx: Context) -> list[Reply]:
-        entry_id = self.core.state.last.get(chat_of(ctx.msg.channel))
+        entry_id = await self.core.state.last_answer(ctx.msg.channel, self.core.clock.now())
         if entry_id is None:
             return [Reply(text("no_last_answer", ctx.lang), ctx.lang)]
         return await self.core.feedback(entry_id, False, ctx.lang)

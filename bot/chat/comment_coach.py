@@ -8,12 +8,18 @@ words, speaking time, what to cut, the interpreter's double time → where and b
 
 Privacy: a draft lives only in this object's memory, for one person in one chat, for at most
 KEEP after it was sent; /cancel and /forget drop it at once. It is never stored or logged.
+
+Several processes on one database (`database.shared`): that a draft is awaited from this
+person in this chat (never the draft) is kept in the database, so whichever process the draft
+reaches times it, and no process takes it for a question (which could put it in the
+unanswered-questions report). The session itself, and the draft once timed, stay in the
+memory of the process that holds them: a later step elsewhere asks for the draft again.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,11 +29,14 @@ from bot.chat import speaking
 from bot.chat.chat_state import MAX_REMEMBERED
 from bot.chat.commands import Context
 from bot.chat.core import Core
+from bot.database import StoreError
 from bot.messages import Button, Incoming, Moment, Reply, Source
 from bot.reminders.calendar import Reminders
 from bot.reminders.event import Event
 from bot.reminders.reminder_text import moment as moment_of
 from bot.texts import text
+
+log = logging.getLogger(__name__)
 
 # topic → (the knowledge tag its talking points come from, tags whose entries come first)
 TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -73,9 +82,22 @@ class CommentCoach:
 
     # Core.takers ------------------------------------------------------------------------
 
-    def take(self, msg: Incoming) -> Awaitable[list[Reply]] | None:
+    async def take(self, msg: Incoming) -> list[Reply] | None:
         session = self._session(msg)
-        return self._receive(session, msg.text) if session and session.drafting else None
+        if self.core.state.shared:  # the database says whether a draft is awaited
+            lang = await self._awaited(msg, session)
+            if lang is None:
+                if session:  # taken elsewhere, cancelled elsewhere, or expired
+                    session.drafting = False
+                return None
+            session = session or self._start(msg, lang)
+            session.drafting = True
+        if not (session and session.drafting):
+            return None
+        replies = await self._receive(session, msg.text)
+        if session.drafting:  # refused (too long, no words): still awaited, wherever it goes
+            await self._await_draft(msg, session.lang)
+        return replies
 
     def drop(self, msg: Incoming) -> None:
         self._sessions.pop(_key(msg), None)
@@ -88,24 +110,28 @@ class CommentCoach:
         session.lang = ctx.lang
         if not step:
             session.drafting = False
+            await self._await_draft(ctx.msg, None)
             return [self._topics(ctx.lang)]
         if step in TOPICS:
             return [self._points(step, ctx.lang)]
         if step == "draft":
             session.drafting = True
+            await self._await_draft(ctx.msg, ctx.lang)
             return [Reply(text("comment_ask_draft", ctx.lang), ctx.lang, private=True)]
         if step == "where":
             return [self._where(ctx.lang)]
         if step == "interpreter":
             if session.draft is None:
                 session.drafting = True
+                await self._await_draft(ctx.msg, ctx.lang)
                 ask = f"{text('comment_no_draft', ctx.lang)}\n{text('comment_ask_draft', ctx.lang)}"
                 return [Reply(ask, ctx.lang, private=True)]
             return [self._timing(session, interpreter=True)]
         return [Reply(text("comment_unknown_step", ctx.lang, word=step), ctx.lang)]
 
     async def cancel(self, ctx: Context) -> list[Reply]:
-        held = self._sessions.pop(_key(ctx.msg), None)
+        held = self._sessions.pop(_key(ctx.msg), None) is not None
+        held = await self._await_draft(ctx.msg, None) or held
         key = "comment_cancelled" if held else "comment_nothing_to_cancel"
         return [Reply(text(key, ctx.lang), ctx.lang, private=True)]
 
@@ -245,6 +271,38 @@ class CommentCoach:
         return Reply("\n\n".join(lines), lang, sources=tuple(sources.values()), moments=moments)
 
     # Helpers ----------------------------------------------------------------------------
+
+    async def _await_draft(self, msg: Incoming, lang: str | None) -> bool:
+        """Shared: note in the database that a draft is awaited (in `lang`), or that none is
+        (None; True when one was). One process: nothing to do, memory says it."""
+        store = self.core.store
+        if not (self.core.state.shared and store):
+            return False
+        where = (msg.channel.platform, msg.channel.chat_id, msg.user_id)
+        try:
+            if lang is None:
+                return await store.take_drafting(*where, self.core.clock.now() - KEEP) is not None
+            await store.set_drafting(*where, lang, self.core.clock.now())
+        except StoreError as exc:  # this process still knows; another would take a question
+            log.warning("/comment: draft awaited not shared: %s", exc)
+        return False
+
+    async def _awaited(self, msg: Incoming, session: Session | None) -> str | None:
+        """The language of the draft awaited from this person here, taken from the database;
+        out of reach, this process's memory decides, as for one process."""
+        store = self.core.store
+        if store is None:
+            return None
+        try:
+            return await store.take_drafting(
+                msg.channel.platform,
+                msg.channel.chat_id,
+                msg.user_id,
+                self.core.clock.now() - KEEP,
+            )
+        except StoreError as exc:
+            log.warning("/comment: could not ask whether a draft is awaited: %s", exc)
+            return session.lang if session and session.drafting else None
 
     def _next_board_meeting(self) -> tuple[Event, datetime] | None:
         if self.reminders is None:

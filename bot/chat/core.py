@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from difflib import get_close_matches
@@ -46,9 +46,10 @@ _GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "
 class TextTaker(Protocol):
     """A feature that may take a chat's next plain message as its own input instead of a
     question (the comment coach's draft). `take` returns None to leave the message to the
-    answer engine; `drop` forgets whatever it holds for this person in this chat (/forget)."""
+    answer engine; `drop` forgets whatever it holds for this person in this chat (/forget).
+    Async: with a shared database, whether a draft is awaited is asked of the database."""
 
-    def take(self, msg: Incoming) -> Awaitable[list[Reply]] | None: ...
+    async def take(self, msg: Incoming) -> list[Reply] | None: ...
 
     def drop(self, msg: Incoming) -> None: ...
 
@@ -72,7 +73,7 @@ class Core:
         self.record = record
         self.specs = {spec.name: spec for spec in COMMANDS}
         self.handlers: dict[str, CommandHandler] = {}
-        self.state = ChatState()
+        self.state = ChatState(store, shared=config.database_shared)
         self._background: set[asyncio.Task[None]] = set()  # kept, so none is collected early
         # features waiting for a chat's next plain message (see TextTaker), asked in order
         self.takers: list[TextTaker] = []
@@ -119,9 +120,9 @@ class Core:
             if body.startswith("/"):
                 return await self._command(msg, body)
             for taker in self.takers:  # the message as sent: a taker sets its own limit
-                taken = taker.take(msg)
+                taken = await taker.take(msg)
                 if taken is not None:
-                    return await taken
+                    return taken
             return await self.answer(msg, body)
         except Exception:
             log.exception("failed to handle a message on %s", msg.channel.platform)
@@ -171,6 +172,7 @@ class Core:
                 log.info("model caught up: answering with words and meaning")
         if match is None:
             return [reply]
+        await self.state.save_offers(self.clock.now())  # before its buttons can be tapped
         log.info(
             "question band=%s matched=%s entry=%s score=%.3f lang=%s",
             match.band,
@@ -180,7 +182,7 @@ class Core:
             match.lang,
         )
         if match.matched and match.best:
-            self.state.remember(msg.channel, match.best.entry.id)
+            await self.state.remember(msg.channel, match.best.entry.id, self.clock.now())
             reply = self._with_schedule(reply, match.best.entry)
         if match.band == REFERRAL:
             return [reply]  # someone's own case: its words are never kept
@@ -314,8 +316,8 @@ class Core:
             entry_id, _, token = rest.partition(":")
             entry = self.knowledge.snapshot.by_id.get(entry_id)
             if entry:
-                self.state.remember(msg.channel, entry.id)
-                offered = self.state.taken(token)
+                await self.state.remember(msg.channel, entry.id, self.clock.now())
+                offered = await self.state.taken(token)
                 if offered:
                     self._in_background(self.record_choice(*offered, entry.id), "record-choice")
                 return [self._with_schedule(self.entry_reply(entry, lang), entry)]
@@ -355,16 +357,9 @@ class Core:
         return []
 
     async def _chosen_language(self, msg: Incoming) -> str | None:
-        """The chat's /lang choice, read once and then kept in memory (a few bytes a chat)."""
-        key = chat_of(msg.channel)
-        if key in self.state.chosen:
-            return self.state.chosen[key]
-        if not self.store:
-            return None
+        """The chat's /lang choice (see ChatState.chosen_language); None when out of reach."""
         try:
-            chosen = await self.store.language(*key)
+            return await self.state.chosen_language(msg.channel)
         except StoreError as exc:
             log.warning("language choice unavailable: %s", exc)
             return None
-        keep(self.state.chosen, key, chosen)
-        return chosen

@@ -56,15 +56,19 @@ MEMBERS: dict[str, dict[str, str]] = {
             "{retention} days.\n"
             '- "Not helpful" votes: only which answer and the day, never who voted.\n'
             "- This chat's language choice (/lang).\n"
+            "- Which answer I gave this chat last (its name, not your question), so that "
+            "/sources and /wrong know what you mean: for at most a day.\n"
             "- Only if you use them: your reminder subscription (/subscribe: the platform, this "
             "chat's id and its language) and your RSVPs (/going: the platform and your user id, "
             "for each event).\n"
             "- A record of each reminder sent to a chat (event, time, chat id), so that none is "
             "sent twice. /forget does not delete it.\n"
             "- A draft you time with /comment: only in memory, for at most 30 minutes, never "
-            "saved or logged; /cancel or /forget deletes it at once.\n"
+            "saved or logged; /cancel or /forget deletes it at once. While I wait for it, I "
+            "note only that I am waiting (this chat and your user id, never the text).\n"
             "I do not keep your other messages or who sent them. Send /forget to delete this "
-            "chat's language choice, its subscription, your RSVPs and any /comment draft."
+            "chat's language choice, its last answer, its subscription, your RSVPs and any "
+            "/comment draft."
         ),
         "es": (
             "Lo que guardo:\n"
@@ -73,16 +77,20 @@ MEMBERS: dict[str, dict[str, str]] = {
             "los {retention} días.\n"
             '- Votos de "no me sirvió": solo qué respuesta y el día, nunca quién votó.\n'
             "- El idioma de este chat (/lang).\n"
+            "- Cuál fue mi última respuesta en este chat (su nombre, no su pregunta), para que "
+            "/sources y /wrong sepan a cuál se refiere: por un día como máximo.\n"
             "- Solo si los usa: su suscripción a recordatorios (/subscribe: la plataforma, el id "
             "de este chat y su idioma) y sus confirmaciones de asistencia (/going: la plataforma "
             "y su id de usuario, por evento).\n"
             "- Un registro de cada recordatorio enviado a un chat (evento, hora, id del chat), "
             "para no mandarlo dos veces. /forget no lo borra.\n"
             "- Un borrador que mide con /comment: solo en memoria, por 30 minutos como máximo, "
-            "nunca guardado en disco ni en registros; /cancel o /forget lo borra de inmediato.\n"
+            "nunca guardado en disco ni en registros; /cancel o /forget lo borra de inmediato. "
+            "Mientras lo espero, anoto solo que lo espero (este chat y su id de usuario, nunca "
+            "el texto).\n"
             "No guardo sus otros mensajes ni quién los mandó. Mande /forget para borrar el "
-            "idioma de este chat, su suscripción, sus confirmaciones de asistencia y su "
-            "borrador de /comment."
+            "idioma de este chat, su última respuesta, su suscripción, sus confirmaciones de "
+            "asistencia y su borrador de /comment."
         ),
     },
     "abstain": {
