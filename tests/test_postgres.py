@@ -1,18 +1,12 @@
 """The same store on a real PostgreSQL server, started on loopback for these tests.
 
 `make postgres` installs the server (Debian's package); without it these tests are skipped with
-the reason shown. initdb refuses to run as root, so the cluster runs as the `postgres` user.
+the reason shown. The cluster itself is tests/pg.py's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,70 +15,16 @@ import pytest
 
 from bot.schema import MIGRATIONS, DeliveryKey
 from bot.store import Store
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
-def _as_postgres(*args: str) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
+from tests.pg import postgres_cluster, unavailable
 
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        pytest.skip("no PostgreSQL server installed (run `make postgres`)")
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        pytest.skip("running as root without runuser: cannot start PostgreSQL")
-    work = Path(tempfile.mkdtemp(prefix="pg-"))
-    data, sock = work / "data", work / "sock"
-    sock.mkdir()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    if os.geteuid() == 0:
-        shutil.chown(work, "postgres")
-        shutil.chown(sock, "postgres")
-    subprocess.run(
-        _as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "bot"),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1"
-    subprocess.run(
-        _as_postgres(
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-w",
-            "start",
-            "-l",
-            str(work / "log"),
-        ),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        subprocess.run(
-            _as_postgres(
-                str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "bot", "bot"
-            ),
-            check=True,
-            capture_output=True,
-        )
-        yield f"postgresql://bot@127.0.0.1:{port}/bot"
-    finally:
-        subprocess.run(
-            _as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(work, ignore_errors=True)
+    why = unavailable()
+    if why:
+        pytest.skip(why)
+    with postgres_cluster() as url:
+        yield url
 
 
 async def test_migrations_and_questions_on_postgres(postgres_url: str) -> None:
