@@ -115,3 +115,20 @@ async def test_two_bot_processes_on_one_database_send_each_reminder_once(
         line for out in outputs for line in out.splitlines() if "Shared-database rally" in line
     ]
     assert len(lines) == 2, lines
+
+
+async def test_processes_starting_at_once_on_a_new_database_all_open(postgres_url: str) -> None:
+    """Three processes behind a load balancer start together on an empty database: each
+    opens it (one creates the tables, the others find them), none stops with a clash."""
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as admin:
+        await admin.execute("CREATE DATABASE fresh")
+    fresh = postgres_url.rsplit("/", 1)[0] + "/fresh"
+    stores = [Store(fresh) for _ in range(4)]
+    try:
+        await asyncio.gather(*(store.open() for store in stores))
+        assert [await store.migrate() for store in stores] == [MIGRATIONS[-1][0]] * 4
+    finally:
+        for store in stores:
+            await store.close()
