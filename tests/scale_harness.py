@@ -558,6 +558,8 @@ async def _kill_half_way(
                     await asyncio.sleep(0.1)
         finally:
             telegram.gate.set()
+        while telegram.in_flight < telegram.concurrency // 2:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)  # posts flowing again, so the kill catches some
     assert victim.proc is not None
     result.in_flight_at_kill = telegram.in_flight
     victim.proc.send_signal(signal.SIGKILL)
