@@ -27,6 +27,7 @@ from bot.reminders.calendar import Reminders
 from bot.reminders.outbox import Outbox
 from bot.reminders.scheduler import Scheduler
 from bot.store import Store
+from bot.updates_once import KEPT, UpdatesOnce
 from bot.yamlcheck import yaml_files
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]
     if config.telegram.enabled and token:
         from bot.adapters.telegram_adapter import TelegramAdapter  # imported only when used
 
+        webhook = config.telegram.mode == "webhook"
+        secret_ok = webhook and config.webhook_secret_problem() is None  # else it says why
         adapters.append(
             TelegramAdapter(
                 config,
@@ -132,6 +135,10 @@ def adapters_from(config: Config, core: Core, notices: Notices) -> list[Adapter]
                 on_notice=notices.organizers,
                 on_moved=functools.partial(notices.chat_moved, "telegram"),
                 commands=COMMANDS,
+                updates=UpdatesOnce(store, core.clock, config.telegram.webhook.lease)
+                if webhook and store
+                else None,
+                webhook_secret=config.token("telegram_webhook") if secret_ok else None,
             )
         )
     elif config.telegram.enabled:
@@ -348,11 +355,16 @@ async def _watch_knowledge(app: App, seen: tuple[tuple[str, int, int], ...]) -> 
 
 
 async def _purge_old_questions(app: App) -> None:
-    """Unanswered questions are kept for `knowledge.retention`, then deleted."""
+    """Unanswered questions are kept for `knowledge.retention`, then deleted; so are the rows
+    of Telegram updates older than a day (webhook mode), which Telegram can no longer send."""
     while True:
         before = app.clock.now().date() - app.config.retention
         try:
             await app.store.purge_unanswered(before)
         except Exception:
             log.exception("purging old questions failed; will retry")
+        try:
+            await app.store.purge_updates(app.clock.now() - KEPT)
+        except Exception:
+            log.exception("purging old telegram updates failed; will retry")
         await asyncio.sleep(PURGE_INTERVAL)

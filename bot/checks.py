@@ -107,6 +107,8 @@ def doctor(config: Config, args: argparse.Namespace) -> int:
             if not config.token(platform):
                 env = SECRET_ENV[platform]
                 problems.append(f"{platform} is enabled but {env} is not set in the environment")
+    if config.telegram.enabled and config.telegram.mode == "webhook":
+        problems += _webhook_problems(config)
     knowledge = load_knowledge([config.knowledge_dir], stale_after=config.stale_after)
     print(
         f"knowledge: {config.knowledge_dir}: {len(knowledge.snapshot.entries)} entries, "
@@ -149,6 +151,41 @@ def doctor(config: Config, args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"fix: {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)  # the only ports Telegram posts to
+
+
+def _webhook_problems(config: Config) -> list[str]:
+    """Webhook mode: what Telegram would refuse (setWebhook's rules), and the secret."""
+    from urllib.parse import urlsplit
+
+    hook = config.telegram.webhook
+    secret = "set" if config.token("telegram_webhook") else "MISSING"
+    print(
+        f"telegram: webhook mode, Telegram posts to {hook.url}; serving {hook.path} on "
+        f"{hook.listen}:{hook.port}, secret {secret}"
+    )
+    problems = []
+    if (problem := config.webhook_secret_problem()) is not None:
+        problems.append(problem)
+    address = urlsplit(hook.url or "")
+    if address.scheme != "https":
+        problems.append(
+            "telegram.webhook.url: Telegram posts only to https:// addresses; put a reverse "
+            "proxy with a certificate in front and give its address"
+        )
+    try:
+        public_port = address.port or (443 if address.scheme == "https" else 80)
+    except ValueError:
+        public_port = None
+    if public_port not in TELEGRAM_WEBHOOK_PORTS:
+        ports = ", ".join(map(str, TELEGRAM_WEBHOOK_PORTS))
+        problems.append(
+            f"telegram.webhook.url: Telegram posts only to ports {ports}; the proxy listens on "
+            f"one of them and forwards to telegram.webhook.port ({hook.port})"
+        )
+    return problems
 
 
 def _token_problems(config: Config) -> list[str]:

@@ -19,7 +19,13 @@ import yaml
 from bot.messages import ChannelRef
 
 DEFAULT_CONFIG_FILE = "config.yaml"
-SECRET_ENV = {"telegram": "TELEGRAM_BOT_TOKEN", "discord": "DISCORD_TOKEN"}
+SECRET_ENV = {
+    "telegram": "TELEGRAM_BOT_TOKEN",
+    "discord": "DISCORD_TOKEN",
+    "telegram_webhook": "TELEGRAM_WEBHOOK_SECRET",  # the header Telegram sends to our webhook
+}
+TELEGRAM_MODES = ("polling", "webhook")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook's secret_token allows
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhms])\s*$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
@@ -59,6 +65,26 @@ class RoleRule:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """Telegram posts updates to `url`; several processes behind one address may serve it."""
+
+    url: str | None = None  # the public HTTPS address; its path is the path served here
+    # loopback: TLS ends at a reverse proxy on the same host (Telegram posts only to HTTPS);
+    # 0.0.0.0 when the proxy or load balancer is on another host or container
+    listen: str = "127.0.0.1"
+    port: int = 8080  # plain HTTP behind that proxy, so not one of Telegram's own four ports
+    # an update claimed by a process that has not finished it after this long is taken over
+    # (its process died); longer than the slowest answer, well under Telegram's retries
+    lease: timedelta = timedelta(seconds=30)
+
+    @property
+    def path(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.url or "").path or "/"
+
+
+@dataclass(frozen=True, slots=True)
 class PlatformConfig:
     enabled: bool = False
     base_url: str | None = None  # another API server (a local Bot API server, a proxy, tests)
@@ -66,6 +92,8 @@ class PlatformConfig:
     message_content: bool = False  # discord only: the privileged intent
     embeds: bool = True  # discord only: answers as embeds (False: plain text)
     username: str | None = None  # telegram only: the bot's @username, for t.me deep links
+    mode: str = "polling"  # telegram only: polling (getUpdates) or webhook (Telegram posts)
+    webhook: WebhookConfig = WebhookConfig()  # telegram only, in webhook mode
 
     def deep_link(self, start: str) -> str | None:
         """https://t.me/BOT?start=ID: opens that answer in the Telegram bot (flyers, site)."""
@@ -115,6 +143,25 @@ class Config:
         """Secrets are read when needed, never stored in the Config or printed."""
         return os.environ.get(SECRET_ENV[platform]) or None
 
+    def webhook_secret_problem(self) -> str | None:
+        """What is wrong with TELEGRAM_WEBHOOK_SECRET in webhook mode (None: fine, or polling).
+        Without it anyone who finds the address could post made-up updates as any user."""
+        if self.telegram.mode != "webhook":
+            return None
+        env = SECRET_ENV["telegram_webhook"]
+        secret = self.token("telegram_webhook")
+        if secret is None:
+            return (
+                f"telegram.mode is webhook but {env} is not set in the environment; set it to "
+                "a random string of 1-256 letters, digits, _ or - (e.g. `openssl rand -hex 32`)"
+            )
+        if not _WEBHOOK_SECRET.fullmatch(secret):
+            return (
+                f"{env} may hold only 1-256 letters A-Z a-z, digits, _ and - (Telegram's rule); "
+                "e.g. `openssl rand -hex 32`"
+            )
+        return None
+
 
 _KNOWN = {
     "knowledge": {"path", "stale_after", "retention"},
@@ -123,7 +170,7 @@ _KNOWN = {
     "timezone": None,
     "reminders": {"grace", "event_length"},
     "targets": None,
-    "telegram": {"enabled", "base_url", "username"},
+    "telegram": {"enabled", "base_url", "username", "mode", "webhook"},
     "discord": {"enabled", "guild_id", "message_content", "embeds", "base_url"},
     "roles": {"organizers", "moderators"},
     "notify": {"organizers", "moderators"},
@@ -186,7 +233,7 @@ def from_mapping(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
         timezone=timezone,
         grace=parse_duration(_section(raw, "reminders").get("grace", "15m"), "reminders.grace"),
         reconnect_first=_reconnect(raw, "first", "2s"),
-        health_port=_port(_section(raw, "health").get("port")),
+        health_port=_port(_section(raw, "health").get("port"), "health.port"),
         health_listen=str(_section(raw, "health").get("listen") or "127.0.0.1"),
         reconnect_most=_reconnect(raw, "max", "5m"),
         event_length=parse_duration(
@@ -281,12 +328,58 @@ def _reconnect(raw: Mapping[str, Any], key: str, default: str) -> timedelta:
     return value
 
 
-def _port(value: object) -> int | None:
+def _port(value: object, key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
-        raise ConfigError(f"health.port: expected a port number from 1 to 65535, got {value!r}")
+        raise ConfigError(f"{key}: expected a port number from 1 to 65535, got {value!r}")
     return value
+
+
+_WEBHOOK_KEYS = {"url", "listen", "port", "lease"}
+
+
+def _mode(section: Mapping[str, Any]) -> str:
+    mode = str(section.get("mode") or "polling")
+    if mode not in TELEGRAM_MODES:
+        raise ConfigError(
+            f"telegram.mode: {section.get('mode')!r} is not a mode; write polling or webhook"
+        )
+    return mode
+
+
+def _webhook(section: Mapping[str, Any], mode: str) -> WebhookConfig:
+    """The address is checked here; whether Telegram accepts it (HTTPS) is `doctor`'s to say,
+    so a loopback test or a proxy in front may use plain HTTP."""
+    raw = section.get("webhook")
+    known = ", ".join(sorted(_WEBHOOK_KEYS))
+    if raw is not None and not isinstance(raw, dict):
+        raise ConfigError(f"telegram.webhook: expected a mapping with keys {known}")
+    hook = raw or {}
+    for sub in hook:
+        if sub not in _WEBHOOK_KEYS:
+            raise ConfigError(f"telegram.webhook.{sub}: unknown setting; known: {known}")
+    url = hook.get("url")
+    if url is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", str(url)):
+        raise ConfigError(
+            f"telegram.webhook.url: expected an address like https://bot.example.org/telegram, "
+            f"got {url!r}"
+        )
+    if mode == "webhook" and not url:
+        raise ConfigError(
+            "telegram.webhook.url: required when telegram.mode is webhook: the public HTTPS "
+            "address Telegram posts updates to"
+        )
+    lease = parse_duration(hook.get("lease", "30s"), "telegram.webhook.lease")
+    if lease < timedelta(seconds=1):
+        raise ConfigError(f"telegram.webhook.lease: {lease} is too short; write 1s or more")
+    default = WebhookConfig()
+    return WebhookConfig(
+        url=str(url) if url else None,
+        listen=str(hook.get("listen") or default.listen),
+        port=_port(hook.get("port", default.port), "telegram.webhook.port") or default.port,
+        lease=lease,
+    )
 
 
 def _queue(section: Mapping[str, Any]) -> int:
@@ -311,7 +404,10 @@ def _platform(raw: Mapping[str, Any], key: str) -> PlatformConfig:
                 f"{key}.username: expected the bot's Telegram username like ForumPrepBot, "
                 f"got {section.get('username')!r}"
             )
+    mode = _mode(section) if key == "telegram" else "polling"
     return PlatformConfig(
+        mode=mode,
+        webhook=_webhook(section, mode) if key == "telegram" else WebhookConfig(),
         enabled=bool(section.get("enabled", False)),
         base_url=section.get("base_url"),
         guild_id=int(guild) if guild is not None else None,

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -125,6 +126,22 @@ chat_moves = Table(
     Column("new_chat_id", String(64), nullable=False),
 )
 
+telegram_updates = Table(
+    "telegram_updates",  # migration 5: each webhook update handled once across processes
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("state", String(10), nullable=False),  # UpdateState
+    Column("claimed_at", String(25), nullable=False),  # iso(); a takeover compares it exactly
+)
+
+
+class UpdateState(StrEnum):
+    """Where a claimed platform update is: a row never holds the update's content."""
+
+    WORKING = "working"  # claimed; nothing sent yet, so a takeover may handle it again
+    SENDING = "sending"  # an answer began going out: a takeover never sends it again
+    DONE = "done"
+
 
 class DeliveryStatus(StrEnum):
     """One vocabulary for the delivery ledger's rows and for what `Outbox.deliver` returns."""
@@ -193,10 +210,15 @@ async def _v4_chat_moves(conn: AsyncConnection) -> None:
     await conn.run_sync(metadata.create_all, tables=[chat_moves])
 
 
+async def _v5_telegram_updates(conn: AsyncConnection) -> None:
+    await conn.run_sync(metadata.create_all, tables=[telegram_updates])
+
+
 # Append only: a migration, once released, never changes. Later features add theirs here.
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_core_tables),
     (2, _v2_reminder_tables),
     (3, _v3_choices),
     (4, _v4_chat_moves),
+    (5, _v5_telegram_updates),
 ]

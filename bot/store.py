@@ -17,6 +17,7 @@ from bot.database import Database
 from bot.schema import (
     DeliveryKey,
     DeliveryStatus,
+    UpdateState,
     chat_moves,
     choices,
     deliveries,
@@ -26,6 +27,7 @@ from bot.schema import (
     preferences,
     rsvps,
     subscriptions,
+    telegram_updates,
     unanswered,
 )
 
@@ -283,6 +285,77 @@ class Store(Database):
     async def going_counts(self) -> dict[str, int]:
         query = select(rsvps.c.event_id, func.count()).group_by(rsvps.c.event_id)
         return {r[0]: int(r[1]) for r in await self._read("count the RSVPs", query)}
+
+    # Telegram updates (webhook mode) ------------------------------------------------------
+
+    async def claim_update(self, update_id: int, now: datetime) -> bool:
+        """Insert the update's row; False when some process, at some time, already did."""
+        row = {"update_id": update_id, "state": UpdateState.WORKING, "claimed_at": iso(now)}
+        with self._failing_as("claim a telegram update"):
+            try:
+                async with self.writer.begin() as conn:
+                    await conn.execute(telegram_updates.insert().values(**row))
+            except IntegrityError:
+                return False
+        return True
+
+    async def update_claim(self, update_id: int) -> tuple[UpdateState, str] | None:
+        """(state, claimed_at as stored) of an update's row; None when there is none."""
+        query = select(telegram_updates.c.state, telegram_updates.c.claimed_at).where(
+            telegram_updates.c.update_id == update_id
+        )
+        rows = await self._read("read a telegram update's claim", query)
+        return (UpdateState(rows[0].state), rows[0].claimed_at) if rows else None
+
+    async def take_over_update(
+        self,
+        update_id: int,
+        seen: tuple[UpdateState, str],
+        now: datetime,
+        state: UpdateState,
+    ) -> bool:
+        """Move a row from the (state, claimed_at) read before to `state`, claimed now. True for
+        the one process whose update found the row unchanged: two never both take it over."""
+        old_state, claimed_at = seen
+        statement = (
+            telegram_updates.update()
+            .where(
+                telegram_updates.c.update_id == update_id,
+                telegram_updates.c.state == old_state,
+                telegram_updates.c.claimed_at == claimed_at,
+            )
+            .values(state=state, claimed_at=iso(now))
+        )
+        with self._failing_as("take over a telegram update"):
+            async with self.writer.begin() as conn:
+                return (await conn.execute(statement)).rowcount == 1
+
+    async def mark_update(
+        self, update_id: int, state: UpdateState, now: datetime, *, was: UpdateState | None = None
+    ) -> None:
+        """Set the row's state (only if it is still `was`, when given); `now` renews the claim."""
+        where = [telegram_updates.c.update_id == update_id]
+        if was is not None:
+            where.append(telegram_updates.c.state == was)
+        statement = telegram_updates.update().where(*where).values(state=state, claimed_at=iso(now))
+        await self._run("mark a telegram update", [statement])
+
+    async def renew_update(self, update_id: int, now: datetime) -> None:
+        """Claimed again now, in the state it is in, unless it is done."""
+        statement = (
+            telegram_updates.update()
+            .where(
+                telegram_updates.c.update_id == update_id,
+                telegram_updates.c.state != UpdateState.DONE,
+            )
+            .values(claimed_at=iso(now))
+        )
+        await self._run("renew a telegram update's claim", [statement])
+
+    async def purge_updates(self, before: datetime) -> None:
+        """Telegram keeps an update at most a day: older rows can never be asked for again."""
+        statement = delete(telegram_updates).where(telegram_updates.c.claimed_at < iso(before))
+        await self._run("drop old telegram updates", [statement])
 
 
 def _move_rows(table: Table, platform: str, old: str, new: str) -> list[Any]:

@@ -250,6 +250,42 @@ def test_doctor_names_what_to_fix(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr
 
 
+def test_doctor_checks_the_telegram_webhook(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+
+    def doctor(url: str, secret: str | None) -> subprocess.CompletedProcess[str]:
+        config.write_text(
+            f"knowledge: {{path: {ROOT / 'knowledge'}}}\n"
+            f"schedules: {{path: {ROOT / 'tests' / 'fixtures' / 'schedules'}}}\n"
+            f"telegram: {{enabled: true, mode: webhook, webhook: {{url: '{url}', port: 8081}}}}\n",
+            encoding="utf-8",
+        )
+        env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "123:T"}
+        if secret is not None:
+            env["TELEGRAM_WEBHOOK_SECRET"] = secret
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "doctor", "--quick", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            check=False,
+        )
+
+    wrong = doctor("http://bot.example.org:9000/tg", None)
+    assert wrong.returncode == 1
+    assert "TELEGRAM_WEBHOOK_SECRET is not set" in wrong.stderr
+    assert "Telegram posts only to https:// addresses" in wrong.stderr
+    assert "Telegram posts only to ports 443, 80, 88, 8443" in wrong.stderr
+    bad_secret = doctor("https://bot.example.org/tg", "no spaces allowed")
+    assert bad_secret.returncode == 1
+    assert "TELEGRAM_WEBHOOK_SECRET may hold only" in bad_secret.stderr
+    assert "no spaces allowed" not in bad_secret.stdout + bad_secret.stderr
+    good = doctor("https://bot.example.org/tg", "a-good_secret")
+    assert good.returncode == 0, good.stderr
+    assert "serving /tg on 127.0.0.1:8081, secret set" in good.stdout
+
+
 async def test_doctor_says_when_telegram_refuses_the_token(tmp_path: Path) -> None:
     import asyncio
 

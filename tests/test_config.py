@@ -56,6 +56,13 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
         ("reconnect: {first: 0s}\n", "reconnect.first: 0:00:00 is too short; write 1s or more"),
         ("health: {port: 99999}\n", "health.port: expected a port number"),
         ("telegram: {username: 'my bot'}\n", "telegram.username: expected the bot's Telegram"),
+        ("telegram: {mode: hook}\n", "telegram.mode: 'hook' is not a mode"),
+        ("telegram: {mode: webhook}\n", "telegram.webhook.url: required when telegram.mode"),
+        ("telegram: {webhook: {url: bot.example.org}}\n", "telegram.webhook.url: expected an"),
+        ("telegram: {webhook: {port: 0}}\n", "telegram.webhook.port: expected a port number"),
+        ("telegram: {webhook: {port: '80'}}\n", "telegram.webhook.port: expected a port number"),
+        ("telegram: {webhook: {lease: 0s}}\n", "telegram.webhook.lease: 0:00:00 is too short"),
+        ("telegram: {webhook: {secret: x}}\n", "telegram.webhook.secret: unknown setting"),
     ],
 )
 def test_errors_name_the_key(tmp_path: Path, body: str, message: str) -> None:
@@ -81,6 +88,52 @@ def test_tokens_come_from_the_environment_only(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
     assert config.token("telegram") == "123:abc"
     assert "123:abc" not in repr(config)
+
+
+def test_webhook_mode_reads_its_address_and_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "telegram: {}\n"))
+    assert config.telegram.mode == "polling", "polling unless asked"
+    body = "telegram: {mode: webhook, webhook: {url: 'https://bot.example.org/tg/hook'}}\n"
+    hook = load_config(write(tmp_path, body)).telegram.webhook
+    assert (hook.url, hook.path) == ("https://bot.example.org/tg/hook", "/tg/hook")
+    assert (hook.listen, hook.port, hook.lease) == ("127.0.0.1", 8080, timedelta(seconds=30))
+    body = (
+        "telegram: {mode: webhook, webhook: {url: 'https://bot.example.org', listen: 0.0.0.0,"
+        " port: 9000, lease: 1m}}\n"
+    )
+    hook = load_config(write(tmp_path, body)).telegram.webhook
+    assert (hook.path, hook.listen, hook.port, hook.lease) == (
+        "/",
+        "0.0.0.0",  # noqa: S104 - as behind a load balancer
+        9000,
+        timedelta(minutes=1),
+    )
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        (None, "TELEGRAM_WEBHOOK_SECRET is not set"),
+        ("has space", "TELEGRAM_WEBHOOK_SECRET may hold only"),
+        ("x" * 257, "TELEGRAM_WEBHOOK_SECRET may hold only"),
+        ("good_Secret-123", None),
+    ],
+)
+def test_the_webhook_secret_comes_from_the_environment_and_follows_telegram_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str | None, problem: str | None
+) -> None:
+    body = "telegram: {mode: webhook, webhook: {url: 'https://bot.example.org/tg'}}\n"
+    config = load_config(write(tmp_path, body))
+    if secret is None:
+        monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", secret)
+    found = config.webhook_secret_problem()
+    assert found is None if problem is None else problem in (found or "")
+    if secret:
+        assert secret not in (found or ""), "the secret is never repeated back"
+    polling = load_config(write(tmp_path, "telegram: {}\n"))
+    assert polling.webhook_secret_problem() is None, "polling needs no webhook secret"
 
 
 def test_example_config_loads() -> None:

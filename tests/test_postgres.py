@@ -16,6 +16,7 @@ import pytest
 from bot.schema import MIGRATIONS, DeliveryKey
 from bot.store import Store
 from tests.pg import postgres_cluster, unavailable
+from tests.test_store import check_updates_once
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +133,11 @@ async def test_processes_starting_at_once_on_a_new_database_all_open(postgres_ur
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_each_update_is_handled_once_on_postgres(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Update ids are 64-bit; the takeover's compare-and-set is PostgreSQL's own UPDATE."""
+    async with Store(postgres_url) as store:
+        await check_updates_once(store, 2**40, caplog)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.database import async_url
-from bot.schema import MIGRATIONS
+from bot.schema import MIGRATIONS, UpdateState
 from bot.store import Store
+from bot.updates_once import UpdatesOnce
+from tests.conftest import FakeClock
 
 DAY = date(2026, 11, 25)
 
@@ -129,4 +133,63 @@ async def test_a_database_from_before_chat_moves_is_upgraded(
         assert await store.moves("telegram") == {"-4001": "-1004001"}
         assert await store.subscribers() == [("telegram", "-1004001", "es")]
     versions = [v for (v,) in sqlite3.connect(db).execute("SELECT version FROM schema_version")]
-    assert versions == [1, 2, 3, 4]
+    assert versions == [v for v, _ in MIGRATIONS], "and every later migration"
+
+
+async def check_updates_once(store: Store, first_id: int, caplog: pytest.LogCaptureFixture) -> None:
+    """Each update handled once across processes: the whole ledger, on any database (the
+    PostgreSQL tests run it too). Two `UpdatesOnce` on one store are two processes."""
+    clock = FakeClock(datetime(2026, 12, 6, 9, 0, tzinfo=UTC))
+    one = UpdatesOnce(store, clock, timedelta(seconds=30))
+    two = UpdatesOnce(store, clock, timedelta(seconds=30))
+    a, b, c, d = range(first_id, first_id + 4)
+
+    assert await one.claim(a) == "new"
+    assert await two.claim(a) == "busy", "another process is handling it: Telegram retries"
+    await one.finish(a)
+    assert await two.claim(a) == "done", "a second delivery is only acknowledged"
+
+    claims = await asyncio.gather(*(x.claim(b) for x in (one, two, one, two)))
+    assert sorted(claims) == ["busy", "busy", "busy", "new"], "one winner at once"
+
+    clock.advance(seconds=20)
+    await one.renew(b)  # slow, but alive
+    clock.advance(seconds=20)
+    assert await two.claim(b) == "busy", "renewed 20 s ago: not taken over"
+    clock.advance(seconds=31)  # b's process died while working, before any send
+    taken = await asyncio.gather(one.claim(b), two.claim(b))
+    assert sorted(taken) == ["busy", "new"], "taken over by exactly one"
+
+    assert await one.claim(c) == "new"
+    await one.sending(c)  # then it died: its answer may have gone out
+    clock.advance(seconds=31)
+    caplog.set_level(logging.INFO, logger="bot.updates_once")
+    assert await two.claim(c) == "done"
+    assert await one.claim(c) == "done"
+    lines = [r.getMessage() for r in caplog.records if "may not have reached a chat" in r.message]
+    assert len(lines) == 1, "said once"
+    assert (await store.update_claim(c) or ("",))[0] is UpdateState.DONE
+
+    assert await one.claim(d) == "new"
+    await one.finish(d)
+    await one.sending(d)  # a late send (a task the handling began) does not reopen it
+    assert await two.claim(d) == "done"
+
+    clock.advance(days=1, seconds=1)
+    await one.purge()
+    assert await store.update_claim(a) is None, "a day on, Telegram cannot send it again"
+
+
+async def test_each_update_is_handled_once_across_processes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with Store(f"sqlite:///{tmp_path / 'bot.db'}") as store:
+        await check_updates_once(store, 1, caplog)
+
+
+async def test_update_rows_hold_no_message(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    async with Store(f"sqlite:///{db}") as store:
+        await store.claim_update(5, datetime(2026, 12, 6, tzinfo=UTC))
+    columns = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(telegram_updates)")}
+    assert columns == {"update_id", "state", "claimed_at"}, "no text, no user, no chat"

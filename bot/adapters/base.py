@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from bot.messages import ChannelRef, Incoming, Reply
 
@@ -63,6 +63,32 @@ class Connects(Protocol):
     connected: asyncio.Event
     on_link: LinkListener | None
     stopped: str | None
+
+
+Claim = Literal["new", "done", "busy"]
+"""new: handle it now. done: handled already (a second delivery). busy: another process has it."""
+
+
+class UpdateLedger(Protocol):
+    """Each platform update handled once by whichever process sharing the database gets it
+    first (webhook mode behind a load balancer); the app passes one to the adapter, which
+    cannot reach the store itself. Every method raises when the database cannot be used."""
+
+    async def claim(self, update_id: int) -> Claim:
+        """Take the update, or say why not."""
+        ...
+
+    async def sending(self, update_id: int) -> None:
+        """Just before the first send of its answer: from now on it is never handled again."""
+        ...
+
+    async def finish(self, update_id: int) -> None:
+        """Handled (answered, or nothing to answer)."""
+        ...
+
+    async def renew(self, update_id: int) -> None:
+        """Still handling it (a slow one): not to be taken over as if this process had died."""
+        ...
 
 
 def say_link(adapter: Connects, up: bool, why: str = "") -> None:

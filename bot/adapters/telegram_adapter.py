@@ -4,18 +4,28 @@ The Application runs inside the bot's one event loop (initialize → start → p
 `run_polling`, which would take the loop and the signals), without PTB's JobQueue or
 persistence: reminders and storage belong to the core. Text goes out as HTML with every piece of
 user and knowledge text escaped, so `<`, `&` or `<script>` can never break a message.
+
+In webhook mode Telegram posts each update to our own small aiohttp server instead (not PTB's
+`start_webhook`: its tornado handler queues the update and answers 200 before anything is
+handled, so it cannot say "try later" when another process holds the update, and it logs
+request bodies at DEBUG). The server checks the secret header, claims the update in the shared
+ledger (`UpdateLedger`), handles it with `process_update` and only then answers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import hmac
+import json
 import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from aiohttp import web
 from telegram import (
     BotCommand,
     InputFile,
@@ -48,6 +58,7 @@ from bot.adapters.base import (
     DeliveryError,
     Handler,
     LinkListener,
+    UpdateLedger,
     say_link,
 )
 from bot.adapters.telegram_bot_api import (
@@ -66,6 +77,21 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timed
 ADMIN_CACHE_SECONDS = 300.0
 MAX_PARTIAL_SENDS = 1000  # reminders remembered as half-sent, waiting for their retry
 _FIVE_XX = ("Bad Gateway", "Internal Server Error", "Service Unavailable", "Gateway Timeout")
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - the header's name
+WEBHOOK_CHECK_SECONDS = 60.0  # how often webhook mode asks the Bot API whether it still answers
+WEBHOOK_SHUTDOWN_SECONDS = 2.0  # updates being handled at shutdown; the rest Telegram retries
+
+
+@dataclass
+class _Work:
+    """The webhook update this task is handling, so `_send` marks it before the first send."""
+
+    update_id: int
+    sending: bool = False
+
+
+_WORK: contextvars.ContextVar[_Work | None] = contextvars.ContextVar("telegram_work", default=None)
 
 
 class TelegramAdapter:
@@ -81,8 +107,12 @@ class TelegramAdapter:
         on_notice: Callable[[str], Awaitable[None]] | None = None,
         on_moved: Callable[[str, str], Awaitable[None]] | None = None,
         commands: Sequence[CommandSpec] = (),
+        updates: UpdateLedger | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         self.config = config
+        self.updates = updates  # webhook mode: each update handled once across processes
+        self._secret = webhook_secret  # TELEGRAM_WEBHOOK_SECRET, checked by the app
         self.commands = commands  # the core's registry: the menu is generated from it
         self.connected = asyncio.Event()  # set while the Bot API answers: reminders wait for it
         self.on_link: LinkListener | None = None
@@ -117,11 +147,127 @@ class TelegramAdapter:
         Telegram stays off."""
         self._handle = handle
         self.connected.clear()
+        webhook = self.config.telegram.mode == "webhook"
+        if webhook and not self._secret:
+            self.stopped = (
+                self.config.webhook_secret_problem() or "TELEGRAM_WEBHOOK_SECRET is not set"
+            )
+            log.error("%s; Telegram is off, the rest keeps running", self.stopped)
+            return
         try:
-            await self._serve()
+            await (self._serve_webhook() if webhook else self._serve())
         except InvalidToken:
             self.stopped = REFUSED_HELP
             log.error("%s; Telegram is off, the rest keeps running", REFUSED_HELP)
+        except BadRequest as exc:  # setWebhook refused the address (e.g. not HTTPS)
+            self.stopped = f"telegram refused telegram.webhook.url: {exc.message}"
+            log.error("%s; Telegram is off, the rest keeps running", self.stopped)
+
+    async def _serve_webhook(self) -> None:
+        """Listen first, then tell Telegram where to post: nothing it sends finds no one.
+        Stopping never calls deleteWebhook: other processes still serve that address."""
+        hook = self.config.telegram.webhook
+        async with self.application:
+            await self._publish_commands()
+            server = web.Application()
+            server.router.add_post(hook.path, self._on_post)
+            runner = web.AppRunner(
+                server, access_log=None, shutdown_timeout=WEBHOOK_SHUTDOWN_SECONDS
+            )
+            await runner.setup()
+            try:
+                try:
+                    await web.TCPSite(runner, hook.listen, hook.port).start()
+                except OSError as exc:  # the port is taken: maybe a process still stopping
+                    raise ConnectionError(
+                        f"cannot listen on {hook.listen}:{hook.port}: {exc.strerror}"
+                    ) from exc
+                bot = self.application.bot
+                await bot.set_webhook(
+                    hook.url or "",
+                    secret_token=self._secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                    drop_pending_updates=False,
+                )
+                log.info("telegram: webhook set; serving it on %s:%d", hook.listen, hook.port)
+                say_link(self, True)
+                await self._watch_webhook()
+            finally:
+                self.connected.clear()
+                await runner.cleanup()
+
+    async def _watch_webhook(self) -> None:
+        """Webhook mode has no polling to notice the Bot API going away: ask it now and then,
+        and raise when it does not answer (the app reconnects with backoff, setting the
+        webhook again)."""
+        url = self.config.telegram.webhook.url
+        warned = False
+        while True:
+            await asyncio.sleep(WEBHOOK_CHECK_SECONDS)
+            try:
+                info = await self.application.bot.get_webhook_info()
+            except InvalidToken:
+                raise
+            except (NetworkError, TimedOut) as exc:
+                raise ConnectionError(f"lost the Bot API: {exc.message}") from exc
+            if info.url != url and not warned:  # a polling process with this token removes it
+                log.warning("telegram: the webhook is no longer set to telegram.webhook.url")
+            warned = info.url != url
+
+    async def _on_post(self, request: web.Request) -> web.Response:
+        """One update from Telegram. 200: handled, or handled before (a second delivery). 503:
+        another process holds it, or the database cannot say: Telegram posts it again later.
+        Nothing of a refused request is logged but that it was refused."""
+        sent = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), (self._secret or "").encode()):
+            log.warning("telegram webhook: refused a request without the right secret header")
+            return web.Response(status=403)
+        try:
+            data = json.loads(await request.read())
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            log.warning("telegram webhook: refused a request that is not a Telegram update")
+            return web.Response(status=400)
+        update_id = update.update_id
+        if self.updates is not None:
+            try:
+                claim = await self.updates.claim(update_id)
+            except Exception as exc:
+                log.warning("telegram update %d: cannot claim it (%s); try later", update_id, exc)
+                return web.Response(status=503)
+            if claim == "done":
+                return web.Response()
+            if claim == "busy":
+                return web.Response(status=503)
+        alive = asyncio.create_task(self._keep_claim(update_id)) if self.updates else None
+        token = _WORK.set(_Work(update_id))
+        try:
+            await self.application.process_update(update)  # a failing handler is logged there
+        finally:
+            _WORK.reset(token)
+            if alive is not None:
+                alive.cancel()
+        if self.updates is not None:
+            try:
+                await self.updates.finish(update_id)
+            except Exception as exc:  # answered: a second delivery finds it `sending`
+                log.warning("telegram update %d: handled, not marked (%s)", update_id, exc)
+        return web.Response()
+
+    async def _keep_claim(self, update_id: int) -> None:
+        """A slow update (a busy model, a group's send rate) is renewed well within the lease,
+        so only a process that stopped has its update taken over."""
+        if self.updates is None:
+            return
+        every = self.config.telegram.webhook.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.updates.renew(update_id)
+            except Exception as exc:
+                log.debug("telegram update %d: claim not renewed (%s)", update_id, exc)
 
     async def _serve(self) -> None:
         async with self.application:
@@ -143,7 +289,7 @@ class TelegramAdapter:
                     log.warning("telegram: polling refused: %s", exc.message)
 
             await updater.start_polling(
-                allowed_updates=["message", "callback_query", "my_chat_member"],
+                allowed_updates=ALLOWED_UPDATES,
                 error_callback=polling_failed,
             )
             await self.application.start()
@@ -362,6 +508,10 @@ class TelegramAdapter:
         keyboard = keyboard_for(reply)
         row = delivery_id
         done = self._pieces_sent.get(row, 0) if row else 0
+        work = _WORK.get()
+        if work is not None and not work.sending and self.updates is not None:
+            work.sending = True  # from here on, a takeover never answers this update again
+            await self.updates.sending(work.update_id)
         for number, piece in enumerate(pieces):
             if number < done:
                 continue

@@ -2,6 +2,10 @@
 
 Tests queue updates, read what the bot sent, and script failures (429, 5xx, 403, migration)
 exactly as Telegram words them, so the adapter is exercised through the real library.
+
+Webhook mode too: setWebhook, deleteWebhook and getWebhookInfo remember the address and the
+secret, and `deliver` posts an update there as Telegram does (`deliver_retrying`: and posts it
+again after a non-2xx answer, with a short backoff, as Telegram retries).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 BOT_ID = 999
 BOT_USERNAME = "ForumPrepBot"
@@ -30,6 +34,12 @@ class FakeBotApi:
     per_second: int | None = None  # like Telegram's flood control: 429 above this rate
     too_many: int = 0  # 429s answered by that flood control
     refused: set[str] = field(default_factory=set)  # tokens answered 401 Unauthorized
+    webhook_url: str = ""  # what setWebhook set ("" after deleteWebhook, as Telegram says)
+    webhook_secret: str | None = None
+    retry_delay: float = 0.05  # deliver_retrying's first wait; it doubles (Telegram's: seconds)
+    retry_most: float = 1.0  # ... up to this
+    deliveries: list[tuple[int, int]] = field(default_factory=list)  # (update_id, status) posted
+    _session: ClientSession | None = None
     _recent: list[float] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
@@ -50,6 +60,9 @@ class FakeBotApi:
         return self.base_url
 
     async def stop(self) -> None:
+        if self._session:
+            await self._session.close()
+            self._session = None  # a restarted fake delivers again
         if self._runner:
             await self._runner.cleanup()
 
@@ -66,6 +79,30 @@ class FakeBotApi:
         reply_to_bot: bool = False,
         entities: list[dict[str, Any]] | None = None,
     ) -> None:
+        update = self.message_update(
+            text,
+            chat_id=chat_id,
+            chat_type=chat_type,
+            user_id=user_id,
+            language=language,
+            reply_to_bot=reply_to_bot,
+            entities=entities,
+        )
+        del update["update_id"]  # numbered again as it is queued, as before
+        self._push(update)
+
+    def message_update(
+        self,
+        text: str,
+        *,
+        chat_id: int = 42,
+        chat_type: str = "private",
+        user_id: int = 7,
+        language: str = "en",
+        reply_to_bot: bool = False,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """A text message update with its own update_id, for `deliver` (webhook mode)."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -96,7 +133,7 @@ class FakeBotApi:
                 },
                 "text": "earlier answer",
             }
-        self._push({"message": message})
+        return {"update_id": next(self._update_ids), "message": message}
 
     def push_button(
         self, data: str, *, chat_id: int = 42, user_id: int = 7, thread_id: int | None = None
@@ -130,6 +167,50 @@ class FakeBotApi:
     def push_raw(self, update: dict[str, Any]) -> None:
         self._push(update)
 
+    async def deliver(
+        self,
+        update: dict[str, Any],
+        *,
+        url: str | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> int:
+        """POST `update` to the webhook as Telegram does, with the secret header setWebhook
+        gave (or `secret`; `headers` replaces them all); the HTTP status is returned, and 0
+        when nothing answered (refused, reset: Telegram counts that as a failure too)."""
+        update.setdefault("update_id", next(self._update_ids))
+        target = url or self.webhook_url
+        if not target:
+            raise AssertionError("no webhook set: the bot has not called setWebhook")
+        if headers is None:
+            token = secret if secret is not None else self.webhook_secret
+            headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
+        if self._session is None:
+            self._session = ClientSession(timeout=ClientTimeout(total=30))
+        try:
+            async with self._session.post(target, json=update, headers=headers) as response:
+                await response.read()
+                status = response.status
+        except (ClientError, OSError):
+            status = 0
+        self.deliveries.append((int(update["update_id"]), status))
+        return status
+
+    async def deliver_retrying(
+        self, update: dict[str, Any], *, url: str | None = None, attempts: int = 20
+    ) -> int:
+        """`deliver` until a 2xx answer, waiting `retry_delay` then twice as long each time (up
+        to `retry_most`), as Telegram retries a webhook; the last status is returned."""
+        delay = self.retry_delay
+        status = 0
+        for _ in range(attempts):
+            status = await self.deliver(update, url=url)
+            if 200 <= status < 300:
+                return status
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.retry_most)
+        return status
+
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]
 
@@ -157,6 +238,17 @@ class FakeBotApi:
             return web.json_response(body, status=401)
         if method == "getUpdates":
             return _ok(await self._get_updates(params))
+        if method == "setWebhook":
+            self.webhook_url = str(params["url"])
+            secret = params.get("secret_token")  # a form field: "123" reads back as a number
+            self.webhook_secret = None if secret is None else str(secret)
+            return _ok(True)
+        if method == "deleteWebhook":
+            self.webhook_url, self.webhook_secret = "", None
+            return _ok(True)
+        if method == "getWebhookInfo":
+            info = {"url": self.webhook_url, "has_custom_certificate": False}
+            return _ok(info | {"pending_update_count": len(self.updates)})
         if method in ("sendMessage", "sendDocument") and self.failures:
             failure = self.failures.pop(0)
             if failure is not None:
