@@ -47,7 +47,7 @@ HOOK_PATH = "/telegram/hook"
 SECRET = "scale-test-secret_0123456789"  # noqa: S105 - the test's own, on loopback
 TOKEN = "123:SCALE"  # noqa: S105 - the fake Bot API takes any token
 REMINDER_TITLE = "Scale-test rally"
-LEASE = "10s"  # telegram.webhook.lease: longer than any answer takes here, short to wait out
+LEASE = "10s"  # telegram.webhook.lease: the dead process's updates wait this long (live ones renew)
 HAPROXY_BIN = "/usr/sbin/haproxy"
 
 
@@ -62,11 +62,13 @@ def haproxy_config(listen_port: int, servers: Sequence[tuple[str, int, int]], so
     """The load balancer the test runs, and docs/growing.md shows.
 
     `servers`: (name, webhook port, health port). A chat sticks to one process (the hash of the
-    chat id in the update's body), so its questions are answered in order by one process; a
+    chat id in the update's body, a message's or a button press's), so one process answers its
+    questions in order; a
     process that fails its health checks, or refuses the connection, loses its chats to the
     others (consistent hashing moves only its own). A request the dead process never answered is
     retried on another (`retry-on`, `redispatch`): the database's claim on each update keeps a
     retry from answering twice."""
+    pressed = "unless { var(txn.chat) -m found }"  # a button press: its message's chat
     backends = "\n".join(
         f"    server {name} 127.0.0.1:{port} check port {health}" for name, port, health in servers
     )
@@ -94,10 +96,13 @@ frontend telegram
     option http-buffer-request
     http-request wait-for-body time 2s
     http-request deny status 404 unless {{ path {HOOK_PATH} }}
+    http-request set-var(txn.chat) req.body,json_query('$.message.chat.id')
+    http-request set-var(txn.chat) req.body,json_query('$.callback_query.message.chat.id') {pressed}
     default_backend bots
 
 backend bots
-    balance hash req.body,json_query('$.message.chat.id')
+    # no chat in the update (e.g. a membership change): round robin
+    balance hash var(txn.chat)
     hash-type consistent
     option httpchk GET /healthz
     http-check expect status 200
