@@ -6,7 +6,8 @@ The harness is the scale test's (tests/scale_harness.py): real HAProxy, real Pos
 -m bot run` in webhook mode with words alone, the loopback Bot API as Telegram. Each run gets
 a new cluster, as update ids repeat between runs. Each process spaces its sends under Telegram's
 limits (29 messages a second, one a group every ~3 s), so that ceiling, not the CPU, is what
-these figures mostly show.
+these figures mostly show: "at most N messages in one second" above 30 is what real Telegram
+would answer with 429s, unless the processes share one budget (`database.shared`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def print_result(result: Result) -> None:
         f"p99 {result.percentile(0.99) * 1000:.0f} ms, worst {max(result.latencies):.1f} s; "
         f"answered once {sum(n == 1 for n in result.answers.values()):,}, "
         f"twice {len(result.doubles)}, lost {len(result.lost)}, "
-        f"uncertain {len(result.uncertain)}; posts Telegram retried {retried}"
+        f"uncertain {len(result.uncertain)}; posts Telegram retried {retried}; "
+        f"at most {result.peak_rate} messages in one second"
         + (f"; reminder copies per group {copies}" if copies else "")
     )

@@ -120,11 +120,13 @@ class TimedBotApi(FakeBotApi):
         self.replies: dict[int, list[float]] = {}
         self.reminders: Counter[int] = Counter()
         self.other: list[dict[str, Any]] = []
+        self.sent_at: list[float] = []
 
     async def _handle(self, request: web.Request) -> web.Response:
         response = await super()._handle(request)
         if request.match_info["method"] == "sendMessage" and response.status == 200:
             now = time.monotonic()
+            self.sent_at.append(now)
             params = await _params(request)  # aiohttp keeps the body: parsed again, not re-read
             quoted = params.get("reply_parameters") or {}
             if isinstance(quoted, dict) and quoted.get("message_id"):
@@ -268,8 +270,20 @@ class Result:
     killed: str | None = None
     in_flight_at_kill: int = 0  # posts the load balancer had not answered at the kill
     reminders: dict[int, int] = field(default_factory=dict)  # group → copies received
-    reminders_uncertain: int = 0
     set_webhook: int = 0
+    other_sends: int = 0  # messages that were neither an answer nor the reminder
+    sent_at: list[float] = field(default_factory=list)  # every message's arrival, monotonic
+
+    @property
+    def peak_rate(self) -> int:
+        """The most messages in any one second: Telegram allows a bot about 30, however many
+        processes send them (above that it answers 429)."""
+        times, peak, start = sorted(self.sent_at), 0, 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= 1.0:
+                start += 1
+            peak = max(peak, end - start + 1)
+        return peak
 
     @property
     def throughput(self) -> float:
@@ -301,7 +315,9 @@ class Result:
             f"p99 {self.percentile(0.99) * 1000:.0f} ms, worst {max(self.latencies or [0]):.1f} s;"
             f" answered once {sum(n == 1 for n in self.answers.values())}, "
             f"twice or more {len(self.doubles)}, lost {len(self.lost)}, "
-            f"uncertain {len(self.uncertain)}; posts retried {retried} "
+            f"uncertain {len(self.uncertain)}, other messages {self.other_sends}; "
+            f"peak {self.peak_rate} messages in a second; "
+            f"posts retried {retried} "
             f"(statuses {dict(sorted(self.statuses.items()))})"
             + (
                 f"; killed {self.killed} with {self.in_flight_at_kill} posts in flight"
@@ -366,6 +382,9 @@ class Telegram:
 
 
 class Haproxy:
+    """`haproxy -db` (in the foreground, logging to a file) with a stats socket, through which
+    the harness waits for every process to pass its health checks."""
+
     def __init__(self, folder: Path, port: int, servers: Sequence[tuple[str, int, int]]) -> None:
         self.socket = folder / "haproxy.sock"
         self.config = folder / "haproxy.cfg"
@@ -538,6 +557,8 @@ async def run_scale(
             ]
             result.statuses = telegram.statuses
             result.reminders = {-4000 - n: api.reminders[-4000 - n] for n in range(groups)}
+            result.other_sends = len(api.other)
+            result.sent_at = api.sent_at
             result.uncertain = await uncertain_updates(database, [b.log for b in bots])
         return result
 
