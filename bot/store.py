@@ -175,13 +175,7 @@ class Store(Database):
     ) -> bool:
         """Insert the ledger row; False when any instance, at any time, already did."""
         row = {**key.columns(), "status": status, "attempts": 0, "updated": iso(now)}
-        with self._failing_as("claim a delivery"):
-            try:
-                async with self.writer.begin() as conn:
-                    await conn.execute(deliveries.insert().values(**row))
-            except IntegrityError:
-                return False
-        return True
+        return await self._insert_once("claim a delivery", deliveries, row)
 
     async def mark(
         self,
@@ -291,13 +285,7 @@ class Store(Database):
     async def claim_update(self, update_id: int, now: datetime) -> bool:
         """Insert the update's row; False when some process, at some time, already did."""
         row = {"update_id": update_id, "state": UpdateState.WORKING, "claimed_at": iso(now)}
-        with self._failing_as("claim a telegram update"):
-            try:
-                async with self.writer.begin() as conn:
-                    await conn.execute(telegram_updates.insert().values(**row))
-            except IntegrityError:
-                return False
-        return True
+        return await self._insert_once("claim a telegram update", telegram_updates, row)
 
     async def update_claim(self, update_id: int) -> tuple[UpdateState, str] | None:
         """(state, claimed_at as stored) of an update's row; None when there is none."""
@@ -356,6 +344,16 @@ class Store(Database):
         """Telegram keeps an update at most a day: older rows can never be asked for again."""
         statement = delete(telegram_updates).where(telegram_updates.c.claimed_at < iso(before))
         await self._run("drop old telegram updates", [statement])
+
+    async def _insert_once(self, what: str, table: Table, row: dict[str, Any]) -> bool:
+        """A claim: insert the row, or False when its unique key is taken (by any process)."""
+        with self._failing_as(what):
+            try:
+                async with self.writer.begin() as conn:
+                    await conn.execute(table.insert().values(**row))
+            except IntegrityError:
+                return False
+        return True
 
 
 def _move_rows(table: Table, platform: str, old: str, new: str) -> list[Any]:

@@ -206,9 +206,7 @@ class TelegramAdapter:
             await asyncio.sleep(WEBHOOK_CHECK_SECONDS)
             try:
                 info = await self.application.bot.get_webhook_info()
-            except InvalidToken:
-                raise
-            except (NetworkError, TimedOut) as exc:
+            except NetworkError as exc:  # a refused token (InvalidToken) goes up to `run`
                 raise ConnectionError(f"lost the Bot API: {exc.message}") from exc
             if info.url != url and not warned:  # a polling process with this token removes it
                 log.warning("telegram: the webhook is no longer set to telegram.webhook.url")

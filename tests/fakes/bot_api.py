@@ -68,26 +68,9 @@ class FakeBotApi:
 
     # What tests do ---------------------------------------------------------------------
 
-    def push_message(
-        self,
-        text: str,
-        *,
-        chat_id: int = 42,
-        chat_type: str = "private",
-        user_id: int = 7,
-        language: str = "en",
-        reply_to_bot: bool = False,
-        entities: list[dict[str, Any]] | None = None,
-    ) -> None:
-        update = self.message_update(
-            text,
-            chat_id=chat_id,
-            chat_type=chat_type,
-            user_id=user_id,
-            language=language,
-            reply_to_bot=reply_to_bot,
-            entities=entities,
-        )
+    def push_message(self, text: str, **details: Any) -> None:
+        """A text message for the bot's next getUpdates; `details` as `message_update` takes."""
+        update = self.message_update(text, **details)
         del update["update_id"]  # numbered again as it is queued, as before
         self._push(update)
 
