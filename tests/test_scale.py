@@ -40,3 +40,4 @@ async def test_three_processes_answer_each_question_once_through_a_kill() -> Non
     assert result.lost == [], "every question was answered, or is recorded as uncertain"
     assert len(result.uncertain) <= result.in_flight_at_kill, "only ones in flight at the kill"
     assert set(result.reminders.values()) == {1}, "each group got the reminder exactly once"
+    assert result.other_sends == 0, "nothing else was sent"
