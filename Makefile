@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test bench lint validate report doctor postgres chromium site clean
+.PHONY: run chat test scale-test bench lint validate report doctor postgres haproxy chromium site clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ chat: $(STAMP)  ## talk to the bot in this terminal
 
 test: $(STAMP) chromium  ## the whole suite
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+
+scale-test: $(STAMP) postgres haproxy  ## 3 bot processes behind HAProxy, one killed mid-way (minutes; CI runs it)
+	SCALE_TEST_REQUIRED=1 $(BIN)/python -m pytest -m scale -s tests/test_scale.py; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
 bench: $(STAMP)  ## answer quality, speed, memory
 	$(BIN)/python bench/bench.py
@@ -45,6 +48,14 @@ postgres:  ## a PostgreSQL server for tests/test_postgres.py (Debian's package; 
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else echo "cannot install PostgreSQL here: its tests will be skipped"; fi
+
+haproxy:  ## Debian's HAProxy for tests/test_scale.py and bench/scale.py (skipped without, except in make scale-test)
+	@if command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ]; then echo "HAProxy is installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's HAProxy for the scale test"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; } \
+	  || echo "could not install HAProxy: the scale test will fail under make scale-test, be skipped elsewhere"; \
+	else echo "cannot install HAProxy here (needs root and apt-get): the scale test will fail under make scale-test, be skipped elsewhere"; fi
 
 chromium:  ## Debian's Chromium for tests/test_site_browser.py (Playwright drives it; skipped without)
 	@if [ -x /usr/bin/chromium ]; then echo "Chromium is installed"; \

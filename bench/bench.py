@@ -12,6 +12,8 @@ over every question and alias, answering at a fixed, untuned cutoff of 80.
     python bench/bench.py --fit      # fit the ranker and decider (bot/answering/bands.json) on
                                      # the tuning parts of both evaluation sets (never the blind)
     python bench/bench.py --real     # only the real-question figures, engine beside its parts
+    python bench/bench.py --scale    # only the scale part: 1 and 3 webhook processes behind
+                                     # HAProxy on PostgreSQL (needs both: make postgres haproxy)
     python bench/bench.py --aliases [FILE ...]
                                      # leave-one-alias-out: each alias asked with itself removed
                                      # from the knowledge; lists those another entry would take
@@ -41,6 +43,7 @@ from bot.config import Config, load_config  # noqa: E402
 #   speed.py            latency per question, start-up and memory of `python -m bot ask`
 #   reminders_bench.py  scheduling 10,000 events, reminder lateness, a Telegram broadcast
 #   load.py             500 people asking during a 500-subscriber broadcast
+#   scale.py            --scale: webhook processes behind HAProxy on PostgreSQL, one killed
 #   fit_abstain.py      --fit: the bands the matcher loads (bot/answering/bands.json)
 #   tune_words.py       --tune and --cv: the words-alone constants in bot/answering/matcher.py
 
@@ -66,6 +69,11 @@ def main() -> None:
     if args.real:
         real_engines(snapshot, config, questions)
         return
+    if args.scale:
+        from bench import scale
+
+        scale.bench_scale()
+        return
     run_all(snapshot, config, questions)
 
 
@@ -77,6 +85,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--cv", action="store_true")
     parser.add_argument("--fit", action="store_true")
     parser.add_argument("--real", action="store_true")
+    parser.add_argument("--scale", action="store_true")
     parser.add_argument("--aliases", nargs="*", metavar="FILE")
     return parser.parse_args()
 
@@ -88,13 +97,14 @@ def run_all(snapshot: Snapshot, config: Config, questions: list[Question]) -> No
     kept.append(speed.report(snapshot, config, questions))
     speed.report_startup(questions)
     # imported here: the other flags need neither the chat app nor the platform libraries
-    from bench import load, reminders_bench
+    from bench import load, reminders_bench, scale
 
     reminders_bench.bench_reminders()
     reminders_bench.bench_telegram_broadcast()
     print("\nLoad")
     load.bench_load()
     load.bench_load(paced=True)
+    scale.bench_scale()
 
 
 if __name__ == "__main__":

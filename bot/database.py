@@ -8,14 +8,14 @@ queries themselves are `bot.store.Store`'s.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Table, event, select
+from sqlalchemy import Table, event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -39,6 +39,7 @@ def async_url(url: str) -> str:
     return url
 
 
+MIGRATION_LOCK = 0x666F72756D  # "forum": PostgreSQL's advisory lock id for migrations
 BUSY_TIMEOUT_MS = 30_000  # a writer waits its turn this long; a busy event loop holds locks longer
 
 
@@ -102,6 +103,29 @@ class Database:
         return self.engine.url.render_as_string(hide_password=True) if self._engine else self.url
 
     async def migrate(self) -> int:
+        async with self._migrating():
+            return await self._migrate()
+
+    @asynccontextmanager
+    async def _migrating(self) -> AsyncIterator[None]:
+        """Processes starting together take turns. On PostgreSQL a table's "create if missing"
+        is not atomic, so two processes on a new database clash ("already exists"); a session
+        advisory lock serialises them, and ends with the connection if a process dies. SQLite's
+        BEGIN IMMEDIATE already does."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        async with self.engine.connect() as conn:
+            locking = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await locking.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                yield
+            finally:
+                await locking.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK}
+                )
+
+    async def _migrate(self) -> int:
         async with self.writer.begin() as conn:
             await conn.run_sync(metadata.create_all, tables=[schema_version])
         async with self.engine.connect() as conn:

@@ -1,18 +1,12 @@
 """The same store on a real PostgreSQL server, started on loopback for these tests.
 
 `make postgres` installs the server (Debian's package); without it these tests are skipped with
-the reason shown. initdb refuses to run as root, so the cluster runs as the `postgres` user.
+the reason shown. The cluster itself is tests/pg.py's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -24,71 +18,17 @@ from bot.config import Config
 from bot.schema import MIGRATIONS, DeliveryKey
 from bot.store import Store
 from tests.conftest import FakeClock
+from tests.pg import postgres_cluster, unavailable
 from tests.test_store import check_updates_once
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
-def _as_postgres(*args: str) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
 
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        pytest.skip("no PostgreSQL server installed (run `make postgres`)")
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        pytest.skip("running as root without runuser: cannot start PostgreSQL")
-    work = Path(tempfile.mkdtemp(prefix="pg-"))
-    data, sock = work / "data", work / "sock"
-    sock.mkdir()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    if os.geteuid() == 0:
-        shutil.chown(work, "postgres")
-        shutil.chown(sock, "postgres")
-    subprocess.run(
-        _as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "bot"),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1"
-    subprocess.run(
-        _as_postgres(
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-w",
-            "start",
-            "-l",
-            str(work / "log"),
-        ),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        subprocess.run(
-            _as_postgres(
-                str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "bot", "bot"
-            ),
-            check=True,
-            capture_output=True,
-        )
-        yield f"postgresql://bot@127.0.0.1:{port}/bot"
-    finally:
-        subprocess.run(
-            _as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(work, ignore_errors=True)
+    why = unavailable()
+    if why:
+        pytest.skip(why)
+    with postgres_cluster() as url:
+        yield url
 
 
 async def test_migrations_and_questions_on_postgres(postgres_url: str) -> None:
@@ -179,6 +119,23 @@ async def test_two_bot_processes_on_one_database_send_each_reminder_once(
         line for out in outputs for line in out.splitlines() if "Shared-database rally" in line
     ]
     assert len(lines) == 2, lines
+
+
+async def test_processes_starting_at_once_on_a_new_database_all_open(postgres_url: str) -> None:
+    """Three processes behind a load balancer start together on an empty database: each
+    opens it (one creates the tables, the others find them), none stops with a clash."""
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as admin:
+        await admin.execute("CREATE DATABASE fresh")
+    fresh = postgres_url.rsplit("/", 1)[0] + "/fresh"
+    stores = [Store(fresh) for _ in range(4)]
+    try:
+        await asyncio.gather(*(store.open() for store in stores))
+        assert [await store.migrate() for store in stores] == [MIGRATIONS[-1][0]] * 4
+    finally:
+        for store in stores:
+            await store.close()
 
 
 async def test_each_update_is_handled_once_on_postgres(
