@@ -141,6 +141,9 @@ class UpdateState(StrEnum):
     WORKING = "working"  # claimed; nothing sent yet, so a takeover may handle it again
     SENDING = "sending"  # an answer began going out: a takeover never sends it again
     DONE = "done"
+    # taken over from a process that died while sending: the answer may or may not have gone
+    # out, and is not sent again; kept apart from DONE so that these can be counted
+    UNCERTAIN = "uncertain"
 
 
 # Migration 6: what several processes on one database share (`database.shared`). Each row is

@@ -454,16 +454,23 @@ class Store(Database):
         await self._run("mark a telegram update", [statement])
 
     async def renew_update(self, update_id: int, now: datetime) -> None:
-        """Claimed again now, in the state it is in, unless it is done."""
+        """Claimed again now, in the state it is in, while it is being handled."""
         statement = (
             telegram_updates.update()
             .where(
                 telegram_updates.c.update_id == update_id,
-                telegram_updates.c.state != UpdateState.DONE,
+                telegram_updates.c.state.in_([UpdateState.WORKING, UpdateState.SENDING]),
             )
             .values(claimed_at=iso(now))
         )
         await self._run("renew a telegram update's claim", [statement])
+
+    async def count_updates(self, state: UpdateState, since: datetime) -> int:
+        query = select(func.count()).where(
+            telegram_updates.c.state == state, telegram_updates.c.claimed_at >= iso(since)
+        )
+        rows = await self._read("count telegram updates", query)
+        return int(rows[0][0]) if rows else 0
 
     async def purge_updates(self, before: datetime) -> None:
         """Telegram keeps an update at most a day: older rows can never be asked for again."""

@@ -39,7 +39,7 @@ class UpdatesOnce:
         if seen is None:  # purged between the two statements: a day-old update, done
             return "done"
         state, claimed_at = seen
-        if state is UpdateState.DONE:
+        if state in (UpdateState.DONE, UpdateState.UNCERTAIN):
             return "done"
         if now - _parsed(claimed_at) < self._lease:
             return "busy"
@@ -48,7 +48,7 @@ class UpdatesOnce:
             if taken:
                 log.info("telegram update %d: its process stopped; handling it here", update_id)
             return "new" if taken else "busy"
-        if await self._store.take_over_update(update_id, seen, now, UpdateState.DONE):
+        if await self._store.take_over_update(update_id, seen, now, UpdateState.UNCERTAIN):
             log.warning(
                 "telegram update %d: its process stopped while answering; an answer may not "
                 "have reached a chat, and is not sent again",
@@ -65,6 +65,11 @@ class UpdatesOnce:
 
     async def finish(self, update_id: int) -> None:
         await self._store.mark_update(update_id, UpdateState.DONE, self._clock.now())
+
+    async def uncertain(self, since: datetime) -> int:
+        """Updates since then whose answer may not have reached its chat (a process died while
+        sending it): for health and the scale test; each was logged when it was taken over."""
+        return await self._store.count_updates(UpdateState.UNCERTAIN, since)
 
     async def purge(self) -> None:
         await self._store.purge_updates(self._clock.now() - KEPT)

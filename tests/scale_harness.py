@@ -20,7 +20,6 @@ import csv
 import io
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -542,7 +541,7 @@ async def run_scale(
                 await telegram.deliver_all(queued)
                 if killer:
                     await killer
-                await _wait_answered(api, result, database, [b.log for b in bots])
+                await _wait_answered(api, result, database)
             finally:
                 if killer and not killer.done():
                     killer.cancel()
@@ -559,7 +558,7 @@ async def run_scale(
             result.reminders = {-4000 - n: api.reminders[-4000 - n] for n in range(groups)}
             result.other_sends = len(api.other)
             result.sent_at = api.sent_at
-            result.uncertain = await uncertain_updates(database, [b.log for b in bots])
+            result.uncertain = await uncertain_updates(database)
         return result
 
 
@@ -593,9 +592,7 @@ async def _kill_half_way(
     await asyncio.to_thread(victim.proc.wait, 10)
 
 
-async def _wait_answered(
-    api: TimedBotApi, result: Result, database: str, logs: Sequence[Path]
-) -> None:
+async def _wait_answered(api: TimedBotApi, result: Result, database: str) -> None:
     """Until every question has an answer or is recorded as uncertain (60 s at most: the
     assertions then say what is missing)."""
     deadline = time.monotonic() + 60
@@ -603,19 +600,16 @@ async def _wait_answered(
         answered = sum(1 for q in range(1, result.updates + 1) if api.replies.get(q))
         if answered >= result.updates:
             return
-        uncertain = await uncertain_updates(database, logs)
+        uncertain = await uncertain_updates(database)
         if answered + len(uncertain - set(api.replies)) >= result.updates:
             return
         await asyncio.sleep(0.5)
 
 
-TAKEN_OVER = re.compile(r"telegram update (\d+): its process stopped while answering")
-
-
-async def uncertain_updates(database: str, logs: Sequence[Path]) -> set[int]:
+async def uncertain_updates(database: str) -> set[int]:
     """Updates a dead process left half done: their answer may or may not have gone out, and is
     never sent again. Rows still `sending`, and those a live process took over from the dead
-    one (it marks them done and logs which: a WARNING, so the processes log at that level)."""
+    one (`uncertain`)."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -625,12 +619,11 @@ async def uncertain_updates(database: str, logs: Sequence[Path]) -> set[int]:
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(
-                text("SELECT update_id FROM telegram_updates WHERE state = 'sending'")
+                text(
+                    "SELECT update_id FROM telegram_updates WHERE state IN ('sending', 'uncertain')"
+                )
             )
             found = {int(row[0]) for row in rows}
     finally:
         await engine.dispose()
-    for log in logs:
-        if log.exists():
-            found |= {int(m[1]) for m in TAKEN_OVER.finditer(log.read_text(errors="replace"))}
     return found

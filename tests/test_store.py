@@ -168,7 +168,8 @@ async def check_updates_once(store: Store, first_id: int, caplog: pytest.LogCapt
     assert await one.claim(c) == "done"
     lines = [r.getMessage() for r in caplog.records if "may not have reached a chat" in r.message]
     assert len(lines) == 1, "said once"
-    assert (await store.update_claim(c) or ("",))[0] is UpdateState.DONE
+    assert (await store.update_claim(c) or ("",))[0] is UpdateState.UNCERTAIN
+    assert await one.uncertain(clock.now() - timedelta(hours=1)) == 1, "counted for organizers"
 
     assert await one.claim(d) == "new"
     await one.finish(d)

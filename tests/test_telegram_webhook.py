@@ -18,6 +18,7 @@ from bot.app import App, build, serve
 from bot.config import Config, PlatformConfig, WebhookConfig
 from bot.messages import Incoming, Reply
 from bot.schema import UpdateState
+from bot.send_budget import SendBudget
 from tests.fakes.bot_api import FakeBotApi
 
 SECRET = "s3cret_for-tests"  # noqa: S105 - a test's own
@@ -286,3 +287,25 @@ async def test_a_slow_answer_is_not_taken_over_by_another_process(
         assert await answering == 200
         assert await api.deliver(dict(update), url=url_two) == 200
     assert len(api.sent()) == 1
+
+
+async def test_an_answer_waiting_for_its_turn_is_not_yet_sending(
+    config: Config, api: FakeBotApi, webhook_env: None
+) -> None:
+    """Marked `sending` only as it leaves: an answer still queued behind Telegram's rate when
+    its process dies stays `working`, so another process answers it instead of giving it up."""
+    shared = replace(webhook_config(config, api), database_shared=True)
+    async with running(shared) as app:
+        assert app.store is not None
+        await SendBudget(app.store).hold("telegram", 1.5)  # Telegram told another process to wait
+        update = api.message_update(QUESTION)
+        posting = asyncio.create_task(api.deliver(update))
+        await asyncio.sleep(0.7)
+        assert not api.sent(), "still waiting for its turn"
+        claim = await app.store.update_claim(update["update_id"])
+        assert claim is not None
+        assert claim[0] is UpdateState.WORKING
+        assert await posting == 200
+        (sent,) = api.sent()
+        assert "SB 54" in sent["text"]
+        assert (await app.store.update_claim(update["update_id"]) or ("",))[0] is UpdateState.DONE

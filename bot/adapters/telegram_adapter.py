@@ -15,7 +15,7 @@ ledger (`UpdateLedger`), handles it with `process_update` and only then answers.
 from __future__ import annotations
 
 import asyncio
-import contextvars
+import functools
 import hmac
 import json
 import logging
@@ -63,6 +63,7 @@ from bot.adapters.base import (
     say_link,
 )
 from bot.adapters.telegram_bot_api import (
+    BEFORE_SEND,
     REFUSED_HELP,
     UPDATER_LOG,
     Budget,
@@ -88,13 +89,11 @@ WEBHOOK_SHUTDOWN_SECONDS = 2.0  # updates being handled at shutdown; the rest Te
 
 @dataclass
 class _Work:
-    """The webhook update this task is handling, so `_send` marks it before the first send."""
+    """The webhook update this task is handling: marked `sending` once, as its first message
+    leaves (`BEFORE_SEND`)."""
 
     update_id: int
     sending: bool = False
-
-
-_WORK: contextvars.ContextVar[_Work | None] = contextvars.ContextVar("telegram_work", default=None)
 
 
 class TelegramAdapter:
@@ -124,7 +123,7 @@ class TelegramAdapter:
         self.on_link: LinkListener | None = None
         self.stopped: str | None = None  # why it gave up for good, with what to fix
         limiter: BaseRateLimiter[Any] = rate_limiter or default_rate_limiter()
-        if budget is not None:
+        if budget is not None or updates is not None:  # shared moments; `sending` marked late
             limiter = SharedRateLimiter(limiter, budget)
         builder: ApplicationBuilder = (  # type: ignore[type-arg]
             Application.builder()
@@ -249,11 +248,11 @@ class TelegramAdapter:
             if claim == "busy":
                 return web.Response(status=503)
         alive = asyncio.create_task(self._keep_claim(update_id)) if self.updates else None
-        token = _WORK.set(_Work(update_id))
+        leaving = BEFORE_SEND.set(functools.partial(self._sending, _Work(update_id)))
         try:
             await self.application.process_update(update)  # a failing handler is logged there
         finally:
-            _WORK.reset(token)
+            BEFORE_SEND.reset(leaving)
             if alive is not None:
                 alive.cancel()
         if self.updates is not None:
@@ -262,6 +261,17 @@ class TelegramAdapter:
             except Exception as exc:  # answered: a second delivery finds it `sending`
                 log.warning("telegram update %d: handled, not marked (%s)", update_id, exc)
         return web.Response()
+
+    async def _sending(self, work: _Work) -> None:
+        """The update's first message is leaving (its turn came): from here on, a takeover
+        never answers it again. If the mark cannot be saved, the answer still goes."""
+        if work.sending or self.updates is None:
+            return
+        work.sending = True
+        try:
+            await self.updates.sending(work.update_id)
+        except Exception as exc:
+            log.warning("telegram update %d: not marked as sending (%s)", work.update_id, exc)
 
     async def _keep_claim(self, update_id: int) -> None:
         """A slow update (a busy model, a group's send rate) is renewed well within the lease,
@@ -515,10 +525,6 @@ class TelegramAdapter:
         keyboard = keyboard_for(reply)
         row = delivery_id
         done = self._pieces_sent.get(row, 0) if row else 0
-        work = _WORK.get()
-        if work is not None and not work.sending and self.updates is not None:
-            work.sending = True  # from here on, a takeover never answers this update again
-            await self.updates.sending(work.update_id)
         for number, piece in enumerate(pieces):
             if number < done:
                 continue

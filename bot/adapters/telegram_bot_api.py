@@ -6,8 +6,9 @@ line that is noise when the API is gone.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -28,6 +29,14 @@ SEND_INTERVAL = 1 / 29  # seconds between two sends: a little under Telegram's ~
 GROUP_INTERVAL = 60 / 19  # between two sends to one group: a little under its 20 a minute
 # what Telegram counts as messages; other calls (answerCallbackQuery, getMe …) are not limited
 _SENDING = ("send", "copyMessage", "forwardMessage")
+
+
+# Told right before a message of the update being handled leaves, after every wait for its turn
+# (this process's spacing, the shared budget): webhook mode marks the update `sending` only then,
+# so an answer still queued when its process dies is answered by another, not given up.
+BEFORE_SEND: contextvars.ContextVar[Callable[[], Awaitable[None]] | None] = contextvars.ContextVar(
+    "telegram_before_send", default=None
+)
 
 
 class Budget(Protocol):
@@ -69,12 +78,12 @@ def default_rate_limiter() -> AIORateLimiter:
 
 class SharedRateLimiter(BaseRateLimiter[Any]):
     """The process's own limiter (its spacing, its retries on 429), and, right before each
-    message goes out, a moment taken from the budget all processes share: N processes then
-    send at Telegram's rate, not N times it. Taken at the last moment so that a retry takes a
-    new one and the process's own queueing cannot bunch the shared moments up. A 429 told to
-    this process holds every process for its retry_after."""
+    message goes out, a moment taken from the budget all processes share (when there is one):
+    N processes then send at Telegram's rate, not N times it. Taken at the last moment so that
+    a retry takes a new one and the process's own queueing cannot bunch the shared moments up.
+    A 429 told to this process holds every process for its retry_after. Then `BEFORE_SEND`."""
 
-    def __init__(self, inner: BaseRateLimiter[Any], budget: Budget) -> None:
+    def __init__(self, inner: BaseRateLimiter[Any], budget: Budget | None) -> None:
         self._inner, self._budget = inner, budget
 
     async def initialize(self) -> None:
@@ -99,15 +108,20 @@ class SharedRateLimiter(BaseRateLimiter[Any]):
         group = _group(data.get("chat_id"))
 
         async def when_due(*a: Any, **kw: Any) -> bool | JSONDict | list[JSONDict]:
-            if group is not None:  # the group's moment first: the overall one is then used now
-                await self._budget(f"telegram:{group}", GROUP_INTERVAL)
-            await self._budget("telegram", SEND_INTERVAL)
+            budget = self._budget
+            if budget is not None and group is not None:  # the group's moment, then the overall
+                await budget(f"telegram:{group}", GROUP_INTERVAL)
+            if budget is not None:
+                await budget("telegram", SEND_INTERVAL)
+            if (leaving := BEFORE_SEND.get()) is not None:
+                await leaving()
             try:
                 return await callback(*a, **kw)
             except RetryAfter as exc:  # the inner limiter waits and retries; the others wait too
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                await self._budget.hold("telegram", seconds)
+                if budget is not None:
+                    await budget.hold("telegram", seconds)
                 raise
 
         return await self._inner.process_request(
