@@ -26,7 +26,8 @@ def bench_scale() -> None:
     if why:
         print(f"  skipped: {why}")
         return
-    for processes, kill in ((1, False), (3, False), (3, True)):
+    runs = ((1, False, True), (3, False, False), (3, False, True), (3, True, True))
+    for processes, kill, shared in runs:
         with postgres_cluster() as database:
             result = asyncio.run(
                 run_scale(
@@ -36,13 +37,16 @@ def bench_scale() -> None:
                     per_chat=PER_CHAT,
                     kill=kill,
                     groups=3 if kill else 0,
+                    shared=shared,
                 )
             )
-        print_result(result)
+        print_result(result, shared)
 
 
-def print_result(result: Result) -> None:
+def print_result(result: Result, shared: bool) -> None:
     label = f"{result.processes} process{'es' if result.processes > 1 else ''}"
+    if result.processes > 1:
+        label += ", one shared send rate" if shared else ", each its own send rate"
     if result.killed:
         label += ", one SIGKILLed half way"
     retried = sum(n for status, n in result.statuses.items() if not 200 <= status < 300)

@@ -215,7 +215,15 @@ class BotProcess:
 
 
 def bot_config(
-    folder: Path, *, database: str, api: str, hook: str, port: int, health: int, groups: int
+    folder: Path,
+    *,
+    database: str,
+    api: str,
+    hook: str,
+    port: int,
+    health: int,
+    groups: int,
+    shared: bool = True,
 ) -> str:
     """One process's config: webhook mode behind the load balancer's address, its own ports,
     the shared database, the reminder's Telegram groups as targets."""
@@ -226,7 +234,7 @@ def bot_config(
     return (
         f"knowledge: {{path: {ROOT / 'knowledge'}}}\n"
         f"schedules: {{path: {folder.parent / 'schedules'}}}\n"
-        f"database: {{url: '{database}'}}\n"
+        f"database: {{url: '{database}', shared: {str(shared).lower()}}}\n"
         "reminders: {grace: 5m}\n"
         "matcher: {semantic: false}\n"
         f"health: {{port: {health}}}\n"
@@ -429,7 +437,7 @@ class Haproxy:
 
 @asynccontextmanager
 async def _started(
-    folder: Path, database: str, processes: int, groups: int
+    folder: Path, database: str, processes: int, groups: int, shared: bool
 ) -> AsyncIterator[tuple[TimedBotApi, Haproxy, list[BotProcess], str]]:
     """The fake Telegram, HAProxy and the bot processes, up and healthy; all stopped after."""
     api = TimedBotApi()
@@ -445,7 +453,7 @@ async def _started(
         (bot.folder / "config.yaml").write_text(
             bot_config(
                 bot.folder, database=database, api=base_url, hook=hook,
-                port=bot.port, health=bot.health, groups=groups,
+                port=bot.port, health=bot.health, groups=groups, shared=shared,
             ),
             encoding="utf-8",
         )  # fmt: skip
@@ -512,13 +520,16 @@ async def run_scale(
     kill: bool = True,
     groups: int = 3,
     keep: Path | None = None,
+    shared: bool = True,
 ) -> Result:
     """One run: start everything, post every update, SIGKILL one process half way (`kill`),
     wait until each question is answered or known uncertain, and say what happened.
 
     `groups`: Telegram groups a reminder goes to, falling due while the updates flow (the kill
     waits for it to be sent, so that its once-only is tested apart from the kill's in-flight
-    ones). `keep`: a folder to keep the logs and configs in (else a temporary one)."""
+    ones). `keep`: a folder to keep the logs and configs in (else a temporary one). `shared`:
+    one Telegram send rate for all processes (`database.shared`, as PostgreSQL defaults to);
+    False gives each process its own, as a bot without it would send."""
     queued = updates(chats, per_chat)
     with workdir() as scratch:
         folder = keep or scratch
@@ -527,7 +538,12 @@ async def run_scale(
             (folder / "schedules" / "rally.yaml").write_text(
                 reminder_schedule(groups, timedelta(seconds=20)), encoding="utf-8"
             )
-        async with _started(folder, database, processes, groups) as (api, haproxy, bots, hook):
+        async with _started(folder, database, processes, groups, shared) as (
+            api,
+            haproxy,
+            bots,
+            hook,
+        ):
             result = Result(processes, len(queued))
             result.set_webhook = len(api.sent("setWebhook"))
             telegram = Telegram(hook, concurrency)
