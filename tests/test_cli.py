@@ -15,7 +15,10 @@ from tests.conftest import ROOT
 KEYS = {"question", "matched", "id", "answer", "score", "lang", "suggestions", "band"}
 
 
-def bot(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def bot(
+    *args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` as a person runs it (`env`: instead of this process's environment)."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -23,8 +26,15 @@ def bot(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.Co
         text=True,
         timeout=120,
         cwd=cwd,
+        env=env,
         check=False,
     )
+
+
+def doctor(
+    config: Path, *flags: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return bot("doctor", *flags, "--config", str(config), env=env)
 
 
 def test_ask_json_one_object_per_stdin_line_blank_lines_included() -> None:
@@ -238,14 +248,7 @@ def test_doctor_names_what_to_fix(tmp_path: Path) -> None:
         f"knowledge: {{path: {ROOT / 'knowledge'}}}\ntelegram: {{enabled: true}}\n",
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "doctor", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin"},
-        check=False,
-    )
+    done = doctor(config, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 1
     assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr
 
@@ -256,14 +259,7 @@ def test_doctor_says_which_discord_shards_run_here_and_where_dms_go(tmp_path: Pa
     config.write_text(
         f"knowledge: {{path: {ROOT / 'knowledge'}}}\ndiscord: {shards}\n", encoding="utf-8"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "doctor", "--quick", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin"},
-        check=False,
-    )
+    done = doctor(config, "--quick", env={"PATH": "/usr/bin:/bin"})
     assert (
         "discord: shards 2, 3 of 4; DMs and the slash command sync: with the process that runs "
         "shard 0"
@@ -273,7 +269,7 @@ def test_doctor_says_which_discord_shards_run_here_and_where_dms_go(tmp_path: Pa
 def test_doctor_checks_the_telegram_webhook(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
 
-    def doctor(url: str, secret: str | None) -> subprocess.CompletedProcess[str]:
+    def webhook(url: str, secret: str | None) -> subprocess.CompletedProcess[str]:
         config.write_text(
             f"knowledge: {{path: {ROOT / 'knowledge'}}}\n"
             f"schedules: {{path: {ROOT / 'tests' / 'fixtures' / 'schedules'}}}\n"
@@ -283,25 +279,18 @@ def test_doctor_checks_the_telegram_webhook(tmp_path: Path) -> None:
         env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "123:T"}
         if secret is not None:
             env["TELEGRAM_WEBHOOK_SECRET"] = secret
-        return subprocess.run(
-            [sys.executable, "-m", "bot", "doctor", "--quick", "--config", str(config)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            check=False,
-        )
+        return doctor(config, "--quick", env=env)
 
-    wrong = doctor("http://bot.example.org:9000/tg", None)
+    wrong = webhook("http://bot.example.org:9000/tg", None)
     assert wrong.returncode == 1
     assert "TELEGRAM_WEBHOOK_SECRET is not set" in wrong.stderr
     assert "Telegram posts only to https:// addresses" in wrong.stderr
     assert "Telegram posts only to ports 443, 80, 88, 8443" in wrong.stderr
-    bad_secret = doctor("https://bot.example.org/tg", "no spaces allowed")
+    bad_secret = webhook("https://bot.example.org/tg", "no spaces allowed")
     assert bad_secret.returncode == 1
     assert "TELEGRAM_WEBHOOK_SECRET may hold only" in bad_secret.stderr
     assert "no spaces allowed" not in bad_secret.stdout + bad_secret.stderr
-    good = doctor("https://bot.example.org/tg", "a-good_secret")
+    good = webhook("https://bot.example.org/tg", "a-good_secret")
     assert good.returncode == 0, good.stderr
     assert "serving /tg on 127.0.0.1:8081, secret set" in good.stdout
 

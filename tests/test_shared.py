@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -26,6 +24,7 @@ from bot.send_budget import SendBudget
 from bot.store import Store
 from tests.conftest import ROOT, FakeClock
 from tests.fakes.bot_api import FakeBotApi, error
+from tests.test_cli import doctor
 
 CHAT = ChannelRef("telegram", "42", private=True)
 
@@ -224,13 +223,7 @@ def test_doctor_says_when_the_database_is_shared(tmp_path: Path) -> None:
         f"database: {{url: 'sqlite:///{tmp_path / 'bot.db'}', shared: true}}\n",
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "doctor", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    done = doctor(config)
     assert "database.shared: yes" in done.stdout, done.stderr
 
 
