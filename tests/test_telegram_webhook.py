@@ -266,23 +266,25 @@ async def test_a_slow_answer_is_not_taken_over_by_another_process(
     config: Config, api: FakeBotApi, webhook_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Telegram retries a slow update, maybe to another process: that one waits, because the
-    first renews its claim while it works (lease 1 s here, the answer takes 1.5 s)."""
+    first renews its claim while it works (every third of the lease: 2 s here, the answer takes
+    4 s). Asked at 1.5 leases, a claim nobody renewed is stale by a whole half lease, and a
+    renewed one is at most a third of a lease old: a slow machine's delays fit in between."""
     from bot.chat.core import Core
 
     handle = Core.handle
 
     async def slow(self: Core, msg: Incoming) -> list[Reply]:
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(4.0)
         return await handle(self, msg)
 
     monkeypatch.setattr(Core, "handle", slow)
-    lease = {"lease": timedelta(seconds=1)}
+    lease = {"lease": timedelta(seconds=2)}
     first, second = webhook_config(config, api, **lease), webhook_config(config, api, **lease)
     async with running(first) as one, running(second) as two:
         update = api.message_update(QUESTION)
         url_one, url_two = one.config.telegram.webhook.url, two.config.telegram.webhook.url
         answering = asyncio.create_task(api.deliver(dict(update), url=url_one))
-        await asyncio.sleep(1.2)  # past the lease: only a renewed claim keeps it
+        await asyncio.sleep(3.0)  # past the lease: only a renewed claim keeps it
         assert await api.deliver(dict(update), url=url_two) == 503
         assert await answering == 200
         assert await api.deliver(dict(update), url=url_two) == 200
