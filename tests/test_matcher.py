@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.answering.char_model import ngrams
 from bot.answering.knowledge import Snapshot, load_knowledge
-from bot.answering.matcher import Matcher, look_alikes
+from bot.answering.matcher import Match, Matcher, look_alikes
 from bot.answering.normalise import MAX_INPUT, detect_language, fold, stem, terms
 from bot.config import MatcherConfig
 from tests.conftest import ROOT
@@ -61,8 +62,14 @@ def _eval_rows(holdout: bool) -> tuple[list[dict[str, object]], list[dict[str, o
     return inside, outside
 
 
+@functools.cache
+def _match(question: str) -> Match:
+    """The bundled knowledge's match, once per question: several tests read the eval set."""
+    return MATCHER.match(SNAPSHOT, question)
+
+
 def _answered(question: str) -> str | None:
-    match = MATCHER.match(SNAPSHOT, question)
+    match = _match(question)
     return match.best.entry.id if match.matched and match.best else None
 
 
@@ -112,7 +119,7 @@ def test_confident_wrong_answers_stay_rare() -> None:
 def test_answers_come_in_the_askers_language() -> None:
     off = []
     for row in EVAL["in_scope"]:
-        match = MATCHER.match(SNAPSHOT, str(row["q"]))
+        match = _match(str(row["q"]))
         if match.matched and detect_language(str(row["q"])) and match.lang != row["lang"]:
             off.append(row)
     held = sum(bool(row["holdout"]) for row in off)  # holdout questions: counted, never printed

@@ -300,7 +300,8 @@ async def test_429_storm_during_a_broadcast_reaches_everyone_once(telegram: Tele
         targets=(),
     )
     await store.save_event(event_row(event))
-    telegram.api.failures = [error(429, "Too Many Requests: retry after 1", retry_after=1)] * 40
+    # 429s one after another, each "retry after 1": every chat still gets it, once
+    telegram.api.failures = [error(429, "Too Many Requests: retry after 1", retry_after=1)] * 8
     await telegram.app.reminders.load()
     await telegram.app.reminders.tick()
     chats = [int(p["chat_id"]) for p in telegram.api.delivered]
