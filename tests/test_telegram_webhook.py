@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from aiohttp import ClientSession
@@ -132,9 +133,29 @@ async def test_a_post_without_the_right_secret_is_refused_and_not_logged(
     assert not api.sent(), "nothing answered"
     said = [r.getMessage() for r in caplog.records]
     refused = [line for line in said if "refused a request" in line]
-    assert len(refused) == 3, "one line each"
+    assert len(refused) == 2, "one line for each reason"
     leaked = (QUESTION, "guessed-wrong", "zq9body")
     assert not [line for line in said if any(words in line for words in leaked)]
+
+
+async def test_a_flood_of_refused_posts_is_one_log_line_a_minute(
+    webhook_bot: tuple[App, FakeBotApi],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, api = webhook_bot
+    now = [1000.0]  # the adapter's clock, moved by hand (the event loop keeps the real one)
+    monkeypatch.setattr(
+        "bot.adapters.telegram_adapter.time", SimpleNamespace(monotonic=lambda: now[0])
+    )
+    caplog.set_level(logging.WARNING)
+    statuses = [await api.deliver(api.message_update(QUESTION), headers={}) for _ in range(40)]
+    assert set(statuses) == {403}, "each one refused"
+    now[0] += 61
+    assert await api.deliver(api.message_update(QUESTION), headers={}) == 403
+    refused = [r.getMessage() for r in caplog.records if "refused a request" in r.getMessage()]
+    assert len(refused) == 2, refused
+    assert refused[1].endswith("(39 more since the last such line)")
 
 
 async def test_the_same_update_delivered_twice_is_answered_once(

@@ -84,6 +84,7 @@ _FIVE_XX = ("Bad Gateway", "Internal Server Error", "Service Unavailable", "Gate
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - the header's name
 WEBHOOK_CHECK_SECONDS = 60.0  # how often webhook mode asks the Bot API whether it still answers
+REFUSED_LOG_SECONDS = 60.0  # a flood of refused posts: one log line a minute, with a count
 WEBHOOK_SHUTDOWN_SECONDS = 2.0  # updates being handled at shutdown; the rest Telegram retries
 
 
@@ -148,6 +149,7 @@ class TelegramAdapter:
         self._on_moved = on_moved  # a group became a supergroup: the core saves its new id
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
         self._pieces_sent: dict[str, int] = {}  # ledger row → pieces of it already delivered
+        self._refused: dict[str, tuple[float, int]] = {}  # why → (last line said, refused since)
 
     async def run(self, handle: Handler) -> None:
         """Until cancelled. A Bot API that cannot be reached, at start or later, raises (the
@@ -226,7 +228,7 @@ class TelegramAdapter:
         Nothing of a refused request is logged but that it was refused."""
         sent = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(sent.encode(), (self._secret or "").encode()):
-            log.warning("telegram webhook: refused a request without the right secret header")
+            self._say_refused("without the right secret header")
             return web.Response(status=403)
         try:
             data = json.loads(await request.read())
@@ -234,7 +236,7 @@ class TelegramAdapter:
                 raise ValueError("not an update")
             update = Update.de_json(data, self.application.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
-            log.warning("telegram webhook: refused a request that is not a Telegram update")
+            self._say_refused("that is not a Telegram update")
             return web.Response(status=400)
         update_id = update.update_id
         if self.updates is not None:
@@ -272,6 +274,18 @@ class TelegramAdapter:
             await self.updates.sending(work.update_id)
         except Exception as exc:
             log.warning("telegram update %d: not marked as sending (%s)", work.update_id, exc)
+
+    def _say_refused(self, why: str) -> None:
+        """The first refused request is logged, then at most one line a minute saying how many
+        more: someone posting junk to the public address must not flood the log."""
+        now = time.monotonic()
+        since, more = self._refused.get(why, (now - REFUSED_LOG_SECONDS, 0))
+        if now - since < REFUSED_LOG_SECONDS:
+            self._refused[why] = (since, more + 1)
+            return
+        extra = f" ({more} more since the last such line)" if more else ""
+        log.warning("telegram webhook: refused a request %s%s", why, extra)
+        self._refused[why] = (now, 0)
 
     async def _keep_claim(self, update_id: int) -> None:
         """A slow update (a busy model, a group's send rate) is renewed well within the lease,
