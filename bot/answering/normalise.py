@@ -165,6 +165,27 @@ _WORDS = {
     "liberen": "liberen release",
     "suelten": "suelten release",
     "salida": "salida release",
+    # one word for a car, a home, a lawyer, whichever variant a region says (both sides fold;
+    # not "house", a verb in "contracts to house detainees", nor "attorney": the Attorney
+    # General is no one's lawyer)
+    "vehicle": "car",
+    "vehicles": "car",
+    "cars": "car",
+    "truck": "car",
+    "auto": "carro",
+    "autos": "carro",
+    "coche": "carro",
+    "coches": "carro",
+    "vehiculo": "carro",
+    "vehiculos": "carro",
+    "troca": "carro",
+    "camioneta": "carro",
+    "carros": "carro",
+    "hogar": "casa",
+    "domicilio": "casa",
+    "vivienda": "casa",
+    "abogada": "abogado",
+    "abogados": "abogado",
 }
 _STOP = frozenset(
     """
