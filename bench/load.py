@@ -18,10 +18,11 @@ from typing import Any
 
 from bench import ROOT
 from bench.quality import load_eval
+from bench.reminders_bench import Recorder
 from bot.answering.matcher import Matcher
 from bot.app import App, build
 from bot.config import from_mapping
-from bot.messages import ChannelRef, Incoming, Reply
+from bot.messages import ChannelRef, Incoming
 from bot.reminders.calendar import event_row
 from bot.reminders.event import Event
 
@@ -34,24 +35,6 @@ class Clock:
 
     def now(self) -> datetime:
         return self.current
-
-
-class Recorder:
-    """A fast platform that notes which chat each reminder went to."""
-
-    name = "load"
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    async def run(self, handle: object) -> None:
-        await asyncio.Event().wait()
-
-    async def send(
-        self, channel: ChannelRef, reply: Reply, *, delivery_id: str | None = None
-    ) -> None:
-        await asyncio.sleep(0.001)  # a fast platform
-        self.sent.append(channel.chat_id)
 
 
 @dataclass
@@ -88,7 +71,7 @@ async def load(questions: list[str], run: Run) -> None:
         config = from_mapping({"database": {"url": f"sqlite:///{tmp}/bot.db"}}, Path(tmp))
         config = replace(config, knowledge_dir=ROOT / "knowledge", targets={})
         clock = Clock()
-        recorder = Recorder()
+        recorder = Recorder("load", delay=0.001)  # a fast platform
         app = build(config, clock=clock, adapters=[recorder])
         app.knowledge.reload()
         if app.core.matcher.load_model():
@@ -99,7 +82,7 @@ async def load(questions: list[str], run: Run) -> None:
             event, starts = await plan_broadcast(app, clock, run.users)
             await ask_rounds(app, clock, questions, event, starts, run)
         ticking.cancel()
-    run.sent = recorder.sent
+    run.sent = recorder.chats
     print_run(run)
 
 

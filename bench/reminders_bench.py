@@ -29,12 +29,14 @@ from tests.fakes.bot_api import FakeBotApi
 
 
 class Recorder:
-    """A console target that notes when each reminder was sent."""
+    """A fake platform that notes each reminder: when it went out and to which chat. `delay`:
+    what one send costs it (the load run's fast platform)."""
 
-    name = "console"
-
-    def __init__(self) -> None:
-        self.sent: list[float] = []
+    def __init__(self, name: str = "console", delay: float = 0.0) -> None:
+        self.name = name
+        self.delay = delay
+        self.times: list[float] = []
+        self.chats: list[str] = []
 
     async def run(self, handle: object) -> None:
         await asyncio.Event().wait()
@@ -42,7 +44,10 @@ class Recorder:
     async def send(
         self, channel: ChannelRef, reply: Reply, *, delivery_id: str | None = None
     ) -> None:
-        self.sent.append(time.time())
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.times.append(time.time())
+        self.chats.append(channel.chat_id)
 
 
 def bench_reminders() -> None:
@@ -62,7 +67,7 @@ def bench_reminders() -> None:
         dues = write_soon(folder / "schedules" / "soon.yaml")
         recorder = Recorder()
         asyncio.run(lateness(config, recorder))
-        print_lateness(recorder.sent, dues)
+        print_lateness(recorder.times, dues)
 
 
 def write_many(path: Path, start: datetime) -> None:
@@ -131,7 +136,7 @@ async def lateness(config: Config, recorder: Recorder) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(serve(app, stop))
     deadline = time.time() + 20
-    while len(recorder.sent) < 40 and time.time() < deadline:  # noqa: ASYNC110
+    while len(recorder.times) < 40 and time.time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     stop.set()
     await task
