@@ -229,6 +229,12 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def from_iso(stored: str) -> datetime:
+    """A moment as the database holds it (`iso`'s text, or an older row's) back to a datetime:
+    aware when the text says its offset ("Z" included)."""
+    return datetime.fromisoformat(stored)
+
+
 Migration = Callable[[AsyncConnection], Awaitable[None]]
 
 

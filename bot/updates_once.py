@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.adapters.base import Claim
 from bot.clock import Clock
-from bot.schema import UpdateState
+from bot.schema import UpdateState, from_iso
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class UpdatesOnce:
         state, claimed_at = seen
         if state in (UpdateState.DONE, UpdateState.UNCERTAIN):
             return "done"
-        if now - _parsed(claimed_at) < self._lease:
+        if now - from_iso(claimed_at) < self._lease:
             return "busy"
         if state is UpdateState.WORKING:
             taken = await self._store.take_over_update(update_id, seen, now, UpdateState.WORKING)
@@ -73,8 +73,3 @@ class UpdatesOnce:
 
     async def purge(self) -> None:
         await self._store.purge_updates(self._clock.now() - KEPT)
-
-
-def _parsed(stored: str) -> datetime:
-    """`bot.schema.iso`'s text back to an aware moment."""
-    return datetime.fromisoformat(stored.replace("Z", "+00:00"))

@@ -37,7 +37,7 @@ from bot.reminders.ics import calendar_bytes
 from bot.reminders.outbox import Outbox, destination
 from bot.reminders.reminder_text import reminder_reply
 from bot.reminders.schedule_files import duplicate_id, load_schedules, schedule_files
-from bot.schema import TO_CHECK, DeliveryKey, DeliveryStatus, iso
+from bot.schema import TO_CHECK, DeliveryKey, DeliveryStatus, from_iso, iso
 from bot.store import Store
 from bot.yamlcheck import Problem
 
@@ -76,7 +76,7 @@ def event_from_row(row: Mapping[str, object], targets: Mapping[str, Any]) -> Eve
     the checks it passed when made (the config's targets may have changed since), so the
     loader leaves that one out and says why."""
     timezone = str(row["timezone"])
-    starts = datetime.fromisoformat(str(row["starts"]).replace("Z", "+00:00"))
+    starts = from_iso(str(row["starts"]))
     if starts.utcoffset() is None:
         raise FieldError(f"starts '{row['starts']}' has no UTC offset")
     recurrence = str(row["recurrence"]) if row.get("recurrence") else None
