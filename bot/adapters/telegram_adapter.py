@@ -159,19 +159,19 @@ class TelegramAdapter:
         self.connected.clear()
         webhook = self.config.telegram.mode == "webhook"
         if webhook and not self._secret:
-            self.stopped = (
-                self.config.webhook_secret_problem() or "TELEGRAM_WEBHOOK_SECRET is not set"
-            )
-            log.error("%s; Telegram is off, the rest keeps running", self.stopped)
+            self._off(self.config.webhook_secret_problem() or "TELEGRAM_WEBHOOK_SECRET is not set")
             return
         try:
             await (self._serve_webhook() if webhook else self._serve())
         except InvalidToken:
-            self.stopped = REFUSED_HELP
-            log.error("%s; Telegram is off, the rest keeps running", REFUSED_HELP)
+            self._off(REFUSED_HELP)
         except BadRequest as exc:  # setWebhook refused the address (e.g. not HTTPS)
-            self.stopped = f"telegram refused telegram.webhook.url: {exc.message}"
-            log.error("%s; Telegram is off, the rest keeps running", self.stopped)
+            self._off(f"telegram refused telegram.webhook.url: {exc.message}")
+
+    def _off(self, why: str) -> None:
+        """Off for good, said once with what to fix; the app keeps the rest running."""
+        self.stopped = why
+        log.error("%s; Telegram is off, the rest keeps running", why)
 
     async def _serve_webhook(self) -> None:
         """Listen first, then tell Telegram where to post: nothing it sends finds no one.
