@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -85,7 +85,16 @@ def fit_bands(train: Sequence[Case], base: Bands) -> Bands:
     labelled = [c for c in train if c.asked.expect and c.ids]
     x = np.vstack([c.features for c in labelled])
     y = np.concatenate([[i in c.asked.expect for i in c.ids] for c in labelled]).astype(float)
-    rank_bias, rank_weights = _as_weights(fit_logistic(x, y), CANDIDATE_FEATURES)
+    # each set weighs the same here too: the written questions, worded like the aliases,
+    # would teach the ranker to trust words more than real wording lets it
+    per_set = Counter(c.asked.real for c in labelled)
+    share = np.concatenate(
+        [
+            np.full(len(c.ids), len(labelled) / (len(per_set) * per_set[c.asked.real]))
+            for c in labelled
+        ]
+    )
+    rank_bias, rank_weights = _as_weights(fit_logistic(x, y, weight=share), CANDIDATE_FEATURES)
     bands = replace(base, rank_bias=rank_bias, rank_weights=rank_weights)
     rows, labels, sets = [], [], []
     for case in train:
@@ -192,7 +201,8 @@ def fusion_comparison(real: Sequence[Case], old: Sequence[Case]) -> None:
     """Top-1 of three ways to fuse the rankings, out of fold on the real tuning part."""
 
     def rrf(case: Case) -> str:
-        columns = [CANDIDATE_FEATURES.index(n) for n in ("lex", "phrase_gap", "passage_gap")]
+        views = ("lex", "phrase_gap", "passage_gap", "intent_gap")
+        columns = [CANDIDATE_FEATURES.index(n) for n in views]
         score: defaultdict[str, float] = defaultdict(float)
         for col in columns:
             order = np.argsort(-case.features[:, col], kind="stable")
@@ -207,7 +217,14 @@ def fusion_comparison(real: Sequence[Case], old: Sequence[Case]) -> None:
 
     fitted = {id(d.case): d.ranked[0][0] for d in out_of_fold(real, old, Bands()) if d.ranked}
     answerable = [c for c in real if c.asked.expect and c.ids]
+
+    def alone(feature: str) -> Callable[[Case], str]:
+        column = CANDIDATE_FEATURES.index(feature)
+        return lambda case: case.ids[int(np.argmax(case.features[:, column]))]
+
     for name, pick in (
+        ("nearest phrase alone", alone("phrase_gap")),
+        ("intent fit alone", alone("intent_gap")),
         ("reciprocal-rank fusion (k=60)", rrf),
         ("equal weights", weighted),
         ("fitted logistic ranker", lambda c: fitted.get(id(c), "")),

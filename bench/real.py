@@ -160,7 +160,7 @@ def embedding_alone(index: SemanticIndex, tuning: Sequence[Asked]) -> Respond:
     ids = [e.id for e in index.snapshot.entries]
 
     def best(text: str) -> tuple[str, float]:
-        phrase, _ = index.similarities(text)
+        phrase = index.similarities(text).phrase
         top = int(np.argmax(phrase))
         return ids[top], float(phrase[top])
 

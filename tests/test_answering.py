@@ -56,6 +56,24 @@ def test_bills_codes_and_forms_read_the_same_however_written(engine: Matcher) ->
     assert (pasted.band, pasted.best.entry.id) == (ANSWER, "truth-what-is")
 
 
+def test_spanish_wording_near_another_entrys_alias_still_finds_its_entry(engine: Matcher) -> None:
+    """The nearest single alias belongs to another entry; the intent fit, trained on every
+    entry's phrasing, still points to the one that answers (real questions, tuning part)."""
+    index = engine.semantic_for(SNAPSHOT)
+    assert index is not None
+    ids = [entry.id for entry in SNAPSHOT.entries]
+    for question, expected in (
+        ("¿Qué hago si la migra llega a mi casa?", "rights-ice-at-door"),
+        ("¿Puede ICE entrar a tu trabajo sin orden?", "rights-ice-at-work"),
+    ):
+        views = index.similarities(question)
+        assert ids[int(np.argmax(views.phrase))] != expected, "the nearest alias misleads"
+        assert ids[int(np.argmax(views.intent))] == expected, question
+        match = engine.match(SNAPSHOT, question)
+        assert match.best
+        assert (match.band, match.best.entry.id, match.lang) == (ANSWER, expected, "es")
+
+
 def test_a_lone_word_is_never_taken_for_spanish_and_never_guessed() -> None:
     for word in ("ice?", "ICE", "ice", "jail"):
         assert detect_language(word) != "es", word

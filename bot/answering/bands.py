@@ -7,7 +7,8 @@ this file, written by `python bench/bench.py --fit` from the tuning parts of the
 sets (never from the blind part of tests/eval/real.yaml):
 
 - the ranker scores each candidate entry (the lexical engine's best few and the embedding
-  model's best few) on how likely it is the right one, from both engines' scores;
+  model's best few by each of its three views: nearest phrase, nearest passage, intent fit)
+  on how likely it is the right one, from both engines' scores;
 - the decider turns the best candidate's score, its lead and the lexical engine's own
   confidence into the probability that the answer is right; two cut-offs make the bands.
 """
@@ -24,13 +25,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.answering.semantic import Similarities
+
 BANDS_FILE = Path(__file__).with_name("bands.json")
 ANSWER, SUGGEST, REFERRAL, NONE = "answer", "suggest", "referral", "none"
 BAND_NAMES = (ANSWER, SUGGEST, REFERRAL, NONE)
 CANDIDATE_FEATURES = ("lex", "lex_top", "phrase", "passage", "phrase_gap", "passage_gap",
-                      "phrase_top", "passage_top", "lex_rr", "phrase_rr", "passage_rr")  # fmt: skip
+                      "phrase_top", "passage_top", "lex_rr", "phrase_rr", "passage_rr",
+                      "intent", "intent_gap", "intent_top", "intent_rr")  # fmt: skip
 DECISION_FEATURES = ("top", "lead", "lexical", "overlap", "length", "unknown", "agree", "phrase",
-                     "passage")  # fmt: skip
+                     "passage", "intent")  # fmt: skip
 
 
 def logistic(bias: float, weights: Mapping[str, float], values: Mapping[str, float]) -> float:
@@ -97,11 +101,11 @@ class Bands:
     ) -> dict[str, float]:
         """What the decider reads: the best candidate's score and its lead over the next, the
         lexical engine's own confidence when it agrees on the best entry, how many of the
-        three views (words, phrases, passages) put that entry first, and its cosines."""
+        four views (words, phrases, passages, intents) put that entry first, and its scores."""
         top = ranked[0][1] if ranked else 0.0
         agrees = bool(ranked) and ranked[0][0] == lexical.top
         best = pool[ranked[0][0]] if ranked else {}
-        views = ("lex_top", "phrase_top", "passage_top")
+        views = ("lex_top", "phrase_top", "passage_top", "intent_top")
         return {
             "top": top,
             "lead": top - (ranked[1][1] if len(ranked) > 1 else 0.0),
@@ -112,6 +116,7 @@ class Bands:
             "agree": sum(best.get(view, 0.0) for view in views) / len(views),
             "phrase": best.get("phrase", 0.0),
             "passage": best.get("passage", 0.0),
+            "intent": best.get("intent", 0.0),
         }
 
     def band(self, probability: float) -> str:
@@ -122,8 +127,7 @@ class Bands:
 
 def candidate_features(
     lexical: Mapping[str, tuple[float, int]],
-    phrase: NDArray[np.float32],
-    passage: NDArray[np.float32],
+    semantic: Similarities,
     entry_ids: Sequence[str],
     bands: Bands,
     pool_size: int,
@@ -132,14 +136,17 @@ def candidate_features(
     rank)) and each semantic view's best `pool_size`."""
     if not len(entry_ids):
         return {}
+    phrase, passage, intent = semantic
     by_phrase = _best(phrase, pool_size)
     by_passage = _best(passage, pool_size)
+    by_intent = _best(intent, pool_size)
     at = {entry_id: i for i, entry_id in enumerate(entry_ids)}
     pool = dict.fromkeys(
-        [*lexical, *(entry_ids[i] for i in by_phrase), *(entry_ids[i] for i in by_passage)]
+        [*lexical, *(entry_ids[i] for view in (by_phrase, by_passage, by_intent) for i in view)]
     )
     best_phrase, best_passage = float(phrase[by_phrase[0]]), float(passage[by_passage[0]])
-    phrase_rank, passage_rank = _ranks(phrase), _ranks(passage)
+    best_intent = float(intent[by_intent[0]])
+    phrase_rank, passage_rank, intent_rank = _ranks(phrase), _ranks(passage), _ranks(intent)
     found: dict[str, dict[str, float]] = {}
     for entry_id in pool:
         i = at[entry_id]
@@ -157,6 +164,10 @@ def candidate_features(
             "lex_rr": 1 / (1 + rank) if entry_id in lexical else 0.0,
             "phrase_rr": 1 / (1 + float(phrase_rank[i])),
             "passage_rr": 1 / (1 + float(passage_rank[i])),
+            "intent": float(intent[i]),
+            "intent_gap": float(intent[i]) - best_intent,
+            "intent_top": float(i == by_intent[0]),
+            "intent_rr": 1 / (1 + float(intent_rank[i])),
         }
     return found
 

@@ -321,10 +321,10 @@ class Matcher:
         )
         if semantic is None:
             return {}, view
-        phrase, passage = semantic.similarities(question)
+        similar = semantic.similarities(question)
         ids = [entry.id for entry in snapshot.entries]
         lexical = {s.entry.id: (s.score, rank) for rank, (s, _) in enumerate(candidates)}
-        return candidate_features(lexical, phrase, passage, ids, self.bands, CANDIDATES), view
+        return candidate_features(lexical, similar, ids, self.bands, CANDIDATES), view
 
     def _fused_band(
         self, snapshot: Snapshot, question: str, candidates: list[tuple[Scored, Features]]
