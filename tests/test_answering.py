@@ -74,6 +74,18 @@ def test_spanish_wording_near_another_entrys_alias_still_finds_its_entry(engine:
         assert (match.band, match.best.entry.id, match.lang) == (ANSWER, expected, "es")
 
 
+def test_an_alias_said_word_for_word_answers_with_its_entry(engine: Matcher) -> None:
+    """A moderator who adds an alias (say from `report`'s "Did you mean" list) sees that wording
+    answered with that entry, even where the fused ranking prefers a neighbour."""
+    question = "How do I give public comment?"  # an alias of bos-speak-in-person
+    candidates = engine.candidates(SNAPSHOT, question)
+    pool, _ = engine.fused(SNAPSHOT, question, candidates)
+    assert engine.bands.rank(pool)[0][0] != "bos-speak-in-person", "ranking alone differs"
+    match = engine.match(SNAPSHOT, question)
+    assert match.best
+    assert (match.band, match.best.entry.id) == (ANSWER, "bos-speak-in-person")
+
+
 def test_a_lone_word_is_never_taken_for_spanish_and_never_guessed() -> None:
     for word in ("ice?", "ICE", "ice", "jail"):
         assert detect_language(word) != "es", word
@@ -286,11 +298,14 @@ async def test_a_busy_model_does_not_hold_the_next_question(testbot: TestBot) ->
     core.matcher.prepare(core.knowledge.snapshot)
     busy.open.clear()
     first = asyncio.create_task(
-        core.handle(Incoming(ChannelRef("console", "a"), "1", "what is sb 54"))
+        core.handle(Incoming(ChannelRef("console", "a"), "1", "what is sb 54 about"))
     )
     assert await asyncio.to_thread(busy.entered.wait, 5)
     async with asyncio.timeout(2):  # words alone answer while the model is still busy
-        (second,) = await core.handle(Incoming(ChannelRef("console", "b"), "2", "what is sb 54"))
+        # (not an alias word for word: that needs no model, and so would not wait for it)
+        (second,) = await core.handle(
+            Incoming(ChannelRef("console", "b"), "2", "what is sb 54 about")
+        )
     assert "California Values Act" in second.text
     assert not first.done(), "the first question is still with the model"
     busy.open.set()

@@ -41,11 +41,16 @@ class Index:
         self.all_terms: list[frozenset[str]] = []
         self.phrases: list[tuple[str, ...]] = []  # folded question + aliases, for rapidfuzz
         self.phrase_terms: list[tuple[tuple[frozenset[str], float], ...]] = []  # (terms, IDF)
+        # a folded question or alias → its (entry, language), the first entry's when two share
+        # one (validate warns of that): a question saying one word for word needs no ranking
+        self.verbatim: dict[str, tuple[Entry, str]] = {}
         phrase_sets: list[tuple[frozenset[str], ...]] = []
         classes: dict[str, list[str]] = defaultdict(list)  # entry id → its folded phrasings
         for entry in snapshot.entries:
             for lang, text in entry.texts.items():
                 folded = [fold(p) for p in text.phrases]  # once each: folding is most of a build
+                for said in folded:
+                    self.verbatim.setdefault(said, (entry, lang))
                 found_in = [terms(f) for f in folded]
                 classes[entry.id].extend(folded)
                 tf: defaultdict[str, float] = defaultdict(float)

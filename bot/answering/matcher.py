@@ -13,7 +13,9 @@ put in a band (bands.py): answer, suggest or none. With words alone, whether to 
 small logistic regression (best score, lead over the runner-up, unknown words, question length)
 fitted offline on the tuning split of tests/eval/questions.yaml and chosen by cross-validation
 there (bench/bench.py --cv); below its threshold the bot abstains and suggests the nearest
-entries. A question about the asker's own case is a referral either way (personal.py).
+entries. A question that says a question or alias word for word (once folded) skips all of
+this: that entry answers, so wording moderators add is answered as they meant. A question
+about the asker's own case is a referral either way (personal.py).
 """
 
 from __future__ import annotations
@@ -265,6 +267,23 @@ class Matcher:
         """`lang` is the answer's language; None lets the question decide, then English.
         `words_only` skips the model (the core sheds load to the words when it is busy)."""
         question = question[:MAX_INPUT]
+        answer_lang = lang or detect_language(question) or "en"
+        best, band, suggestions = self._band(snapshot, question, words_only)
+        matched = band == ANSWER
+        if best is not None and is_personal(question):
+            # their own case: legal help, with the general rule when the engine is sure of it
+            band, suggestions = REFERRAL, ()
+        return Match(question, answer_lang, best, matched, suggestions, band)
+
+    def _band(
+        self, snapshot: Snapshot, question: str, words_only: bool
+    ) -> tuple[Scored | None, str, tuple[Entry, ...]]:
+        """The ranking's verdict: fused when the model is ready, else words alone."""
+        said = self.index_for(snapshot).verbatim.get(fold(question))
+        if said is not None:
+            # a moderator's question or alias word for word: that entry, whatever the ranking
+            # (an alias added from `report`'s "Did you mean" list must then answer)
+            return Scored(said[0], 1.0, said[1]), ANSWER, ()
         candidates = self.candidates(snapshot, question)
         if candidates and _one_loose_word(candidates[0][1]):
             # a lone "sb54" or "detainer" asks what it is: the entry whose alias says "what is
@@ -272,16 +291,9 @@ class Matcher:
             defined = self.candidates(snapshot, f"what is {question}")
             if defined and defined[0][1].phrase >= _EXACT:
                 candidates = defined
-        answer_lang = lang or detect_language(question) or "en"
         if words_only or self.semantic_for(snapshot) is None:
-            best, band, suggestions = self._lexical_band(candidates)
-        else:
-            best, band, suggestions = self._fused_band(snapshot, question, candidates)
-        matched = band == ANSWER
-        if best is not None and is_personal(question):
-            # their own case: legal help, with the general rule when the engine is sure of it
-            band, suggestions = REFERRAL, ()
-        return Match(question, answer_lang, best, matched, suggestions, band)
+            return self._lexical_band(candidates)
+        return self._fused_band(snapshot, question, candidates)
 
     def _lexical_band(
         self, candidates: list[tuple[Scored, Features]]
