@@ -18,6 +18,7 @@ from bot.answering.bands import ANSWER, NONE, REFERRAL, SUGGEST
 from bot.answering.knowledge import Snapshot, load_knowledge
 from bot.answering.matcher import Matcher
 from bot.answering.normalise import detect_language
+from bot.answering.personal import is_personal
 from bot.answering.semantic import SemanticIndex, VectorCache, Vectors, spelled
 from bot.config import Config, ConfigError, MatcherConfig, from_mapping
 from bot.messages import ChannelRef, Incoming
@@ -115,6 +116,31 @@ def test_own_case_questions_are_referred_in_both_languages(engine: Matcher) -> N
         assert (match.band, match.lang) == (REFERRAL, lang), question
     for how_to in ("how do I post bail at the county jail", "do I need to sign in at the meeting"):
         assert engine.match(SNAPSHOT, how_to).band != REFERRAL, how_to
+
+
+def test_how_moderators_word_an_own_case_is_taken_as_one() -> None:
+    """Aliases of `own-case` entries that say whose case it is, as people put it: handed over,
+    sent back, released, asked to sign, a plea. General wording on those subjects is not."""
+    for personal in (
+        "will a dui get me deported",
+        "when will they let my dad out of ice",
+        "ice wants me to sign a paper",
+        "should i take the plea deal im not a citizen",
+        "what are the chances they deport my husband",
+        "van a deportar a mi mama",
+        "me van a mandar pa mexico",
+        "tengo una felonia me pueden entregar a ice",
+        "me dieron un formulario para firmar",
+        "mi esposo lleva meses detenido por ice",
+    ):
+        assert is_personal(personal), personal
+    for general in (
+        "what is voluntary departure",
+        "how long does immigration detention last",
+        "what can get me removed from a board meeting",
+        "do i need to be a citizen to give public comment",
+    ):
+        assert not is_personal(general), general
 
 
 async def test_referral_reply_gives_help_and_keeps_no_words(testbot: TestBot) -> None:
