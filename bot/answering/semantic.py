@@ -182,10 +182,12 @@ def fit_intents(rows: Vectors, owners: NDArray[np.intp], count: int) -> tuple[Ve
     x = rows.astype(np.float64)
     mean = x.mean(axis=0)
     x -= mean
-    onehot = np.zeros((len(x), count))
-    onehot[np.arange(len(x)), owners] = 1.0
     gram = x.T @ x + INTENT_RIDGE * np.eye(x.shape[1])
-    weights = np.linalg.solve(gram, x.T @ onehot)
+    # x.T @ (one-hot labels), summed per entry: the labels' matrix, rows by entries, would take
+    # gigabytes at 10,000 entries
+    per_entry = np.zeros((count, x.shape[1]))
+    np.add.at(per_entry, owners, x)
+    weights = np.linalg.solve(gram, per_entry.T)
     return weights.astype(np.float32), (-mean @ weights).astype(np.float32)
 
 
