@@ -136,39 +136,30 @@ def candidate_features(
     rank)) and each semantic view's best `pool_size`."""
     if not len(entry_ids):
         return {}
-    phrase, passage, intent = semantic
-    by_phrase = _best(phrase, pool_size)
-    by_passage = _best(passage, pool_size)
-    by_intent = _best(intent, pool_size)
+    views = semantic._asdict()  # phrase, passage, intent: each gets a gap, a top and a rank
+    best = {name: _best(scores, pool_size) for name, scores in views.items()}
+    ranks = {name: _ranks(scores) for name, scores in views.items()}
     at = {entry_id: i for i, entry_id in enumerate(entry_ids)}
-    pool = dict.fromkeys(
-        [*lexical, *(entry_ids[i] for view in (by_phrase, by_passage, by_intent) for i in view)]
-    )
-    best_phrase, best_passage = float(phrase[by_phrase[0]]), float(passage[by_passage[0]])
-    best_intent = float(intent[by_intent[0]])
-    phrase_rank, passage_rank, intent_rank = _ranks(phrase), _ranks(passage), _ranks(intent)
+    pool = dict.fromkeys([*lexical, *(entry_ids[i] for top in best.values() for i in top)])
     found: dict[str, dict[str, float]] = {}
     for entry_id in pool:
         i = at[entry_id]
         score, rank = lexical.get(entry_id, (0.0, pool_size + 1))
-        found[entry_id] = {
+        features = {
             "lex": score,
             "lex_top": float(rank == 0),
-            "phrase": bands.unit(float(phrase[i]), bands.phrase_floor),
-            "passage": bands.unit(float(passage[i]), bands.passage_floor),
-            "phrase_gap": float(phrase[i]) - best_phrase,
-            "passage_gap": float(passage[i]) - best_passage,
-            "phrase_top": float(i == by_phrase[0]),
-            "passage_top": float(i == by_passage[0]),
             # reciprocal ranks: what reciprocal-rank fusion adds up, here one weight each
             "lex_rr": 1 / (1 + rank) if entry_id in lexical else 0.0,
-            "phrase_rr": 1 / (1 + float(phrase_rank[i])),
-            "passage_rr": 1 / (1 + float(passage_rank[i])),
-            "intent": float(intent[i]),
-            "intent_gap": float(intent[i]) - best_intent,
-            "intent_top": float(i == by_intent[0]),
-            "intent_rr": 1 / (1 + float(intent_rank[i])),
+            "phrase": bands.unit(float(semantic.phrase[i]), bands.phrase_floor),
+            "passage": bands.unit(float(semantic.passage[i]), bands.passage_floor),
+            "intent": float(semantic.intent[i]),
         }
+        for name, scores in views.items():
+            first = best[name][0]
+            features[f"{name}_gap"] = float(scores[i]) - float(scores[first])
+            features[f"{name}_top"] = float(i == first)
+            features[f"{name}_rr"] = 1 / (1 + float(ranks[name][i]))
+        found[entry_id] = features
     return found
 
 
