@@ -87,13 +87,7 @@ def fit_bands(train: Sequence[Case], base: Bands) -> Bands:
     y = np.concatenate([[i in c.asked.expect for i in c.ids] for c in labelled]).astype(float)
     # each set weighs the same here too: the written questions, worded like the aliases,
     # would teach the ranker to trust words more than real wording lets it
-    per_set = Counter(c.asked.real for c in labelled)
-    share = np.concatenate(
-        [
-            np.full(len(c.ids), len(labelled) / (len(per_set) * per_set[c.asked.real]))
-            for c in labelled
-        ]
-    )
+    share = np.repeat(_per_set([c.asked.real for c in labelled]), [len(c.ids) for c in labelled])
     rank_bias, rank_weights = _as_weights(fit_logistic(x, y, weight=share), CANDIDATE_FEATURES)
     bands = replace(base, rank_bias=rank_bias, rank_weights=rank_weights)
     rows, labels, sets = [], [], []
@@ -106,11 +100,16 @@ def fit_bands(train: Sequence[Case], base: Bands) -> Bands:
         sets.append(case.asked.real)
     # each set weighs the same in the decider: the easy, numerous written questions must not
     # teach it the confidence real wording does not earn
-    count = Counter(sets)
-    weight = np.array([len(sets) / (len(count) * count[s]) for s in sets])
-    decider = fit_logistic(np.array(rows), np.array(labels, dtype=float), weight=weight)
+    decider = fit_logistic(np.array(rows), np.array(labels, dtype=float), weight=_per_set(sets))
     bias, weights = _as_weights(decider, DECISION_FEATURES)
     return replace(bands, bias=bias, weights=weights)
+
+
+def _per_set(sets: Sequence[bool]) -> NDArray[np.float64]:
+    """A weight per question so that each evaluation set (real or written) weighs the same in
+    a fit, whatever its size."""
+    count = Counter(sets)
+    return np.array([len(sets) / (len(count) * count[s]) for s in sets])
 
 
 def decide_features(bands: Bands, case: Case) -> tuple[list[tuple[str, float]], dict[str, float]]:
