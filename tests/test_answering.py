@@ -143,6 +143,30 @@ def test_how_moderators_word_an_own_case_is_taken_as_one() -> None:
         assert not is_personal(general), general
 
 
+def test_asking_how_to_get_papers_for_oneself_is_an_own_case() -> None:
+    """Whether someone can get status is for a lawyer to weigh; a rule about status (what
+    the police may ask, who may speak at a meeting) stays an ordinary question."""
+    for personal in (
+        "how do i get a work permit",
+        "can i get residency through my wife",
+        "is there any way my husband can get his papers",
+        "como arreglo mi estatus",
+        "califico para asilo",
+        "acepto la salida voluntaria o no",
+        "es mejor irme por mi cuenta que ser deportado",
+        "cuanto tiempo va a estar mi hermano en detencion",
+    ):
+        assert is_personal(personal), personal
+    for general in (
+        "can the police ask me about my immigration status",
+        "do i have to carry my work permit",
+        "can i speak at the meeting if im not a resident of the county",
+        "tengo que ser ciudadano para hablar en la junta",
+        "how do i know if im being detained or if i can leave",
+    ):
+        assert not is_personal(general), general
+
+
 async def test_referral_reply_gives_help_and_keeps_no_words(testbot: TestBot) -> None:
     reply = await testbot.ask("my brother is in jail with an ICE hold what do i do")
     assert "lawyer or a DOJ-accredited representative" in reply

@@ -13,8 +13,11 @@ talk alone (a friend, an in-law, a neighbour, "someone I know"; "can ICE arrest 
 a deportar"): a friend's case needs a lawyer as much as a brother's. Later widened from the
 aliases moderators wrote for the `own-case` entries (questions only a lawyer can answer): of
 their 282 phrasings the patterns missed 163, among them plainly personal ones such as "van a
-deportar a mi mama", "ice wants me to sign a paper", "will a dui get me deported"; now 92 (what
-is left is mostly general wording, "what is voluntary departure", which stays general).
+deportar a mi mama", "ice wants me to sign a paper", "will a dui get me deported"; then 92,
+and after a second pass (how people ask to get papers, "como arreglo mi estatus", "can I get
+residency through my wife"; "acepto la salida voluntaria o no") 55: what is left is general
+wording, "what is voluntary departure", "how long does immigration detention last", which
+stays general. Neither pass looked at the blind part.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ _WHOSE = re.compile(
     r"|familiar|abuelo|abuela|suegro|suegra|cunad[oa]|yerno|nuera|hijastr[oa]|amig[oa]s?"
     r"|companer[oa] de trabajo|vecin[oa]|ser querido|seres queridos|alguien que conozco"
     r"|un conocido|una conocida"
-    r"|puedo|debo|tengo|soy|estoy|firmo|firme|podemos|necesito|acepto|califico)\b"
+    r"|puedo|debo|tengo|soy|estoy|firmo|firme|podemos|necesito|acepto|califico|arreglo|saco)\b"
 )
 _SITUATION = re.compile(
     r"\b(?:deport\w*|removal|removed|arrest\w*|detain\w*|detention|jail|prison|custody"
@@ -50,7 +53,13 @@ _SITUATION = re.compile(
     r"|my case|mi caso|su caso|plea|voluntary departure|sen[dt] (?:\w+ )?back|release\w*"
     r"|let (?:me|him|her|them|us|my \w+) (?:go|out)|solt\w*|suelt\w*|sacar del pais"
     r"|mandar (?:pa|para|a) \w+|regres\w* a su pais|entreg\w*|felonia|delito\w*"
-    r"|trato del fiscal|eligible|qualify|chances? (?:to|of|in)|chance de|posibilidad\w* de)\b"
+    r"|trato del fiscal|eligible|qualify|chances? (?:to|of|in)|chance de|posibilidad\w* de"
+    # becoming legal: what only a lawyer can weigh for someone
+    r"|legal status|(?:get|apply for|qualify for) (?:a |my |his |her )?(?:work permit|residency)"
+    r"|residency through|become a citizen|petition for (?:me|him|her|us)"
+    r"|fix (?:my|his|her|our) (?:immigration )?status|adjust (?:my |his |her )?status"
+    r"|hac(?:er|erme|e|o) (?:ciudadan[oa]|residente)|arregl\w*|que chance|7282\.5"
+    r"|leave (?:the country )?on (?:my|his|her|our) own|irme por mi cuenta)\b"
 )
 # what makes it a question about how THEIR case will go, not a general rule
 _CASE = re.compile(
@@ -60,7 +69,7 @@ _CASE = re.compile(
     r"|\bmy case\b|\bi (?:was|got|am|have|had|received|signed|need)\b"
     r"|\bmy \w+ (?:is|was|got|has|had)\b|\b(?:he|she) (?:is|was|got|has)\b"
     r"|\b(?:can|could|will|would|may|might)\s+(?:ice|they|the police|immigration|the judge)"
-    r"\s+\w+\s+(?:me|him|her|them|us)\b"
+    r"\s+\w+\s+(?:me|him|her|them|us|my \w+)\b"
     r"|\bme (?:pueden|puede|van a|llego|llegaron|detuvieron|arrestaron|deportan|deportaran)\b"
     r"|\b(?:lo|la|los|las|nos) (?:pueden|puede|van a|iban a) (?:deport|arrest|deten|llev|encarc)"
     r"|\b(?:lo|la|los) (?:detuvieron|arrestaron|deportaron|tienen)\b"
@@ -79,6 +88,14 @@ _CASE = re.compile(
     r"|\bme (?:dieron|dio|ofrecieron|ofrecio|quieren|mandaron|entreg\w*|conviene)\b"
     r"|\ble (?:dio|dieron|ofrecio|ofrecieron)\b|\bmi \w+ (?:debe|puede|va|lleva|necesita)\b"
     r"|\b(?:can|could|will|would) (?:the sheriff|the jail|la migra) \w+ (?:me|him|her|them|us)\b"
+    # how THEY get papers, and whether a charge touches THEIR status
+    r"|\bhow (?:do|can|could) (?:i|we) (?:get|become|apply|fix|adjust)\b|\bway for me\b"
+    r"|\bis there (?:a|any) way\b|\bhay (?:alguna|una) (?:forma|manera)\b|\bcalifico\b"
+    r"|\bcomo (?:arreglo|saco|me hago|puedo arreglar)\b|\bme puedo hacer\b|\bacepto\b"
+    r"|\b(?:and|y) (?:my|mi) (?:green card|residency|residencia|papers|papeles|visa|daca)\b"
+    r"|\bme dijeron\b|\bmi \w+ cuenta\b"
+    r"|\b(?:va|van) a \w+ mis? \w+|\b(?:i|we|he|she) (?:can|could|should|must|ha(?:s|ve) to)"
+    r" (?:sign|accept|go back|leave the country)\b|\bleave on my own\b|\birme por mi cuenta\b"
 )
 
 
