@@ -155,6 +155,8 @@ def test_asking_how_to_get_papers_for_oneself_is_an_own_case() -> None:
         "acepto la salida voluntaria o no",
         "es mejor irme por mi cuenta que ser deportado",
         "cuanto tiempo va a estar mi hermano en detencion",
+        "ice is coming for my dad after his 48 hours",
+        "que hacer para proteger a mis hijos ante una deportacion",
     ):
         assert is_personal(personal), personal
     for general in (

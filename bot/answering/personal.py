@@ -17,7 +17,9 @@ deportar a mi mama", "ice wants me to sign a paper", "will a dui get me deported
 and after a second pass (how people ask to get papers, "como arreglo mi estatus", "can I get
 residency through my wife"; "acepto la salida voluntaria o no") 55: what is left is general
 wording, "what is voluntary departure", "how long does immigration detention last", which
-stays general. Neither pass looked at the blind part.
+stays general. Then the last two own cases of the tuning part the patterns missed, in their
+general shape: ICE coming for someone (after the 48 hours), protecting one's children. No pass
+looked at the blind part.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ _SITUATION = re.compile(
     r"|residency through|become a citizen|petition for (?:me|him|her|us)"
     r"|fix (?:my|his|her|our) (?:immigration )?status|adjust (?:my |his |her )?status"
     r"|hac(?:er|erme|e|o) (?:ciudadan[oa]|residente)|arregl\w*|que chance|7282\.5"
-    r"|leave (?:the country )?on (?:my|his|her|our) own|irme por mi cuenta)\b"
+    r"|leave (?:the country )?on (?:my|his|her|our) own|irme por mi cuenta|48 (?:hours|horas))\b"
 )
 # what makes it a question about how THEIR case will go, not a general rule
 _CASE = re.compile(
@@ -96,6 +98,10 @@ _CASE = re.compile(
     r"|\bme dijeron\b|\bmi \w+ cuenta\b"
     r"|\b(?:va|van) a \w+ mis? \w+|\b(?:i|we|he|she) (?:can|could|should|must|ha(?:s|ve) to)"
     r" (?:sign|accept|go back|leave the country)\b|\bleave on my own\b|\birme por mi cuenta\b"
+    # ICE coming for them; keeping their children safe from it
+    r"|\b(?:come|came|coming) (?:to get|for|to pick up) (?:me|him|her|us|my \w+)\b"
+    r"|\b(?:vienen|vino|vengan|venga) (?:por|a buscar|a recoger) (?:mi|el|ella|nosotros)\b"
+    r"|\bprotect my (?:kids|children|family)\b|\bproteger a mis? (?:hijos|hija|hijo|familia)\b"
 )
 
 
