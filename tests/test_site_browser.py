@@ -142,7 +142,10 @@ def test_search_finds_the_entry(
 ) -> None:
     page.goto(f"{base_url}/{lang}/search.html")
     page.locator(".pagefind-ui__search-input").fill(query)
-    first = page.locator(".pagefind-ui__result-link").first
+    # the best result's own link: results are listed in ranked order at once, each a loading
+    # placeholder until its page's fragment arrives, so the first link to appear can be the
+    # second result's (CI once read it while the first was still loading)
+    first = page.locator(".pagefind-ui__result").first.locator(".pagefind-ui__result-link")
     first.wait_for(timeout=10_000)
     assert first.get_attribute("href").endswith(f"/{lang}/{entry}.html")
     screenshot(page, f"search-{lang}.png")
