@@ -87,15 +87,14 @@ _CASE = re.compile(
     r"|\bcon (?:mi|un) (?:record|condena|antecedentes)\b|\bwhat if (?:i|we|my \w+)\b"
     r"|\b(?:my|our) chances?\b|\bapply to me\b|\baplica a mi\b"
     r"|\bwhat happens? (?:at|in) my\b|\b(?:va|van) a (?:pasar|\w+ a mi)\b"
-    r"|\bme (?:dieron|dio|ofrecieron|ofrecio|quieren|mandaron|entreg\w*|conviene)\b"
-    r"|\ble (?:dio|dieron|ofrecio|ofrecieron)\b|\bmi \w+ (?:debe|puede|va|lleva|necesita)\b"
+    r"|\bme (?:dieron|dio|dijeron|ofrecieron|ofrecio|quieren|mandaron|entreg\w*|conviene)\b"
+    r"|\ble (?:dio|dieron|ofrecio|ofrecieron)\b|\bmi \w+ (?:debe|puede|va|lleva|necesita|cuenta)\b"
     r"|\b(?:can|could|will|would) (?:the sheriff|the jail|la migra) \w+ (?:me|him|her|them|us)\b"
     # how THEY get papers, and whether a charge touches THEIR status
     r"|\bhow (?:do|can|could) (?:i|we) (?:get|become|apply|fix|adjust)\b|\bway for me\b"
     r"|\bis there (?:a|any) way\b|\bhay (?:alguna|una) (?:forma|manera)\b|\bcalifico\b"
     r"|\bcomo (?:arreglo|saco|me hago|puedo arreglar)\b|\bme puedo hacer\b|\bacepto\b"
     r"|\b(?:and|y) (?:my|mi) (?:green card|residency|residencia|papers|papeles|visa|daca)\b"
-    r"|\bme dijeron\b|\bmi \w+ cuenta\b"
     r"|\b(?:va|van) a \w+ mis? \w+|\b(?:i|we|he|she) (?:can|could|should|must|ha(?:s|ve) to)"
     r" (?:sign|accept|go back|leave the country)\b|\bleave on my own\b|\birme por mi cuenta\b"
     # ICE coming for them; keeping their children safe from it
