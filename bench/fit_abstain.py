@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from bench.quality import Question, old_asked, semantic_matcher
 from bench.real import WRONG_COST, Asked, load_real
-from bot.answering.bands import CANDIDATE_FEATURES, DECISION_FEATURES, Bands, LexicalView
+from bot.answering.bands import CANDIDATE_FEATURES, DECISION_FEATURES, VIEWS, Bands, LexicalView
 from bot.answering.knowledge import Snapshot
 from bot.answering.matcher import MAX_SUGGESTIONS, Matcher
 from bot.config import Config
@@ -200,8 +200,7 @@ def fusion_comparison(real: Sequence[Case], old: Sequence[Case]) -> None:
     """Top-1 of three ways to fuse the rankings, out of fold on the real tuning part."""
 
     def rrf(case: Case) -> str:
-        views = ("lex", "phrase_gap", "passage_gap", "intent_gap")
-        columns = [CANDIDATE_FEATURES.index(n) for n in views]
+        columns = [CANDIDATE_FEATURES.index(n) for n in ("lex", *(f"{v}_gap" for v in VIEWS))]
         score: defaultdict[str, float] = defaultdict(float)
         for col in columns:
             order = np.argsort(-case.features[:, col], kind="stable")

@@ -30,6 +30,7 @@ from bot.answering.semantic import Similarities
 BANDS_FILE = Path(__file__).with_name("bands.json")
 ANSWER, SUGGEST, REFERRAL, NONE = "answer", "suggest", "referral", "none"
 BAND_NAMES = (ANSWER, SUGGEST, REFERRAL, NONE)
+VIEWS = Similarities._fields  # the embedding model's views: phrase, passage, intent
 CANDIDATE_FEATURES = ("lex", "lex_top", "phrase", "passage", "phrase_gap", "passage_gap",
                       "phrase_top", "passage_top", "lex_rr", "phrase_rr", "passage_rr",
                       "intent", "intent_gap", "intent_top", "intent_rr")  # fmt: skip
@@ -105,7 +106,7 @@ class Bands:
         top = ranked[0][1] if ranked else 0.0
         agrees = bool(ranked) and ranked[0][0] == lexical.top
         best = pool[ranked[0][0]] if ranked else {}
-        views = ("lex_top", "phrase_top", "passage_top", "intent_top")
+        views = ("lex_top", *(f"{view}_top" for view in VIEWS))
         return {
             "top": top,
             "lead": top - (ranked[1][1] if len(ranked) > 1 else 0.0),
@@ -136,7 +137,7 @@ def candidate_features(
     rank)) and each semantic view's best `pool_size`."""
     if not len(entry_ids):
         return {}
-    views = semantic._asdict()  # phrase, passage, intent: each gets a gap, a top and a rank
+    views = semantic._asdict()  # each view gets a gap, a top and a rank
     best = {name: _best(scores, pool_size) for name, scores in views.items()}
     ranks = {name: _ranks(scores) for name, scores in views.items()}
     at = {entry_id: i for i, entry_id in enumerate(entry_ids)}
