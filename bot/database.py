@@ -7,7 +7,10 @@ queries themselves are `bot.store.Store`'s.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import date
@@ -15,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import aiosqlite
 from sqlalchemy import Table, event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -40,6 +44,7 @@ def async_url(url: str) -> str:
 
 
 MIGRATION_LOCK = 0x666F72756D  # "forum": PostgreSQL's advisory lock id for migrations
+WAL_RETRY_SECONDS = 0.05
 BUSY_TIMEOUT_MS = 30_000  # a writer waits its turn this long; a busy event loop holds locks longer
 
 
@@ -58,10 +63,6 @@ class Database:
         return self._engine
 
     async def open(self) -> None:
-        if self.url.startswith("sqlite+aiosqlite:///"):
-            file = self.url[len("sqlite+aiosqlite:///") :]
-            if file and file != ":memory:":
-                Path(file).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(self.url)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -69,8 +70,13 @@ class Database:
         self._engine = engine
         self._writer = engine.execution_options(write=True)
         try:
+            if self.url.startswith("sqlite+aiosqlite:///"):
+                file = self.url[len("sqlite+aiosqlite:///") :]
+                if file and file != ":memory:":
+                    Path(file).parent.mkdir(parents=True, exist_ok=True)
+                    await _turn_to_wal(file)
             await self.migrate()
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, sqlite3.Error) as exc:
             await self.close()
             raise StoreError(f"cannot open the database {self.describe()}: {_reason(exc)}") from exc
 
@@ -181,13 +187,28 @@ class Database:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers and the writer work at once; busy_timeout waits out a short lock.
-    The driver's own implicit BEGIN is turned off so that _sqlite_begin chooses the kind."""
+    """busy_timeout waits out a short lock. The driver's own implicit BEGIN is turned off so
+    that _sqlite_begin chooses the kind."""
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+async def _turn_to_wal(file: str) -> None:
+    """WAL lets readers and the writer work at once, and the file keeps it. The switch does not
+    wait for busy_timeout: a process that finds another one writing the new file (two processes
+    starting together) is refused at once with "database is locked", so it tries again."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    async with aiosqlite.connect(file) as db:
+        while True:
+            try:
+                await db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(WAL_RETRY_SECONDS)
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -201,6 +222,6 @@ def _today() -> date:
     return date.today()  # noqa: DTZ011 - the day a migration ran, for people reading the table
 
 
-def _reason(exc: SQLAlchemyError) -> object:
+def _reason(exc: SQLAlchemyError | sqlite3.Error) -> object:
     """The driver's own words ("database is locked", "disk is full") when there are some."""
     return getattr(exc, "orig", None) or exc

@@ -256,11 +256,13 @@ async def test_two_run_processes_from_their_configs_share_the_shards(tmp_path: P
         await settle(fake, {CHANNEL_ID: 1, OTHER_CHANNEL_ID: 1, DM_CHANNEL_ID: 1})
     finally:
         for proc in procs:
-            proc.send_signal(signal.SIGTERM)
+            if proc.returncode is None:  # one that stopped on its own says why below
+                proc.send_signal(signal.SIGTERM)
         codes = []
-        for proc in procs:
+        for shard, proc in enumerate(procs):
             async with asyncio.timeout(15):
-                await proc.communicate()
+                _, said = await proc.communicate()
+            print(f"shard {shard}'s process said:\n{said.decode(errors='replace')}")
             codes.append(proc.returncode)
         await fake.stop()
     assert codes == [0, 0]

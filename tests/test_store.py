@@ -79,6 +79,22 @@ async def test_migrations_run_once_and_data_survives_a_restart(tmp_path: Path) -
     assert mode == ("wal",)
 
 
+async def test_a_new_database_another_process_is_writing_still_opens(tmp_path: Path) -> None:
+    """Two bot processes starting on one new database: the one that finds the other mid-write
+    waits its turn and starts, instead of stopping on "database is locked" (SQLite refuses the
+    switch to WAL at once, without waiting). The file still ends in WAL."""
+    path = tmp_path / "bot.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE other_process (x)")
+    asyncio.get_running_loop().call_later(0.5, other.execute, "COMMIT")
+    async with Store(f"sqlite:///{path}") as store:
+        await store.record_unanswered("kept", "en", DAY)
+        assert [c.text for c in await store.top_unanswered()] == ["kept"]
+    other.close()
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
 def test_plain_urls_get_async_drivers() -> None:
     assert async_url("sqlite:///data/bot.db") == "sqlite+aiosqlite:///data/bot.db"
     assert async_url("postgresql://u:p@localhost/bot") == "postgresql+psycopg://u:p@localhost/bot"
