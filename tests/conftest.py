@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -90,6 +91,20 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def quick_discord_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    """discord.py is ready guild_ready_timeout (2 s) after the last server arrives, in case more
+    come; the loopback gateway sends them all at once, so in-process tests wait 0.2 s instead."""
+    from discord.state import ConnectionState
+
+    init = ConnectionState.__init__
+
+    def quick(self: ConnectionState, *args: Any, **options: Any) -> None:
+        init(self, *args, **{**options, "guild_ready_timeout": 0.2})
+
+    monkeypatch.setattr(ConnectionState, "__init__", quick)
 
 
 @pytest.fixture

@@ -45,6 +45,8 @@ from tests.fakes.discord_api import (
     slash,
 )
 
+pytestmark = pytest.mark.usefixtures("quick_discord_ready")
+
 
 @dataclass
 class Discord:

@@ -39,6 +39,8 @@ from tests.fakes.discord_api import (
 
 QUESTION = f"<@{APP_ID}> what does sb 54 do"
 
+pytestmark = pytest.mark.usefixtures("quick_discord_ready")
+
 
 @dataclass
 class Process:
