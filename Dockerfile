@@ -2,9 +2,9 @@
 FROM python:3.11-slim
 WORKDIR /app
 RUN useradd --create-home --uid 1000 bot
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot/ bot/
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir -c constraints.txt .
 COPY knowledge/ knowledge/
 COPY schedules/ schedules/
 COPY config.example.yaml ./

@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test scale-test bench lint validate report doctor postgres haproxy chromium site clean
+.PHONY: run chat lock test scale-test bench lint validate report doctor postgres haproxy chromium site clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	@echo "embedding the bundled knowledge once (cached for later starts)"
 	$(BIN)/python -m bot ask "what is SB 54" >/dev/null || echo "could not warm the vector cache: the bot will embed at its first start"
 	touch $(STAMP)
@@ -67,6 +67,15 @@ chromium:  ## Debian's Chromium for tests/test_site_browser.py (Playwright drive
 
 site: $(STAMP)  ## the FAQ as a static website in data/site (serve that folder with any web server)
 	$(BIN)/python -m bot site --out data/site
+
+lock:  ## re-resolve the dependencies to their newest allowed releases into constraints.txt
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/p' constraints.txt; .lock-venv/bin/pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .lock-venv
+	@echo "constraints.txt re-resolved: run make test, then commit it"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

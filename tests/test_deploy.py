@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import tomllib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,10 +32,26 @@ def test_dockerfile_essentials() -> None:
 
 
 def test_dockerfile_installs_like_the_readme() -> None:
-    """The image's install step is the README's manual install, which CI exercises."""
-    assert "pip install" in DOCKERFILE
-    assert ".venv/bin/pip install ." in README
+    """The image's install step is the README's manual install, which CI exercises, and both
+    install the versions the suite passed with."""
+    assert "pip install --no-cache-dir -c constraints.txt ." in DOCKERFILE
+    assert ".venv/bin/pip install -c constraints.txt ." in README
     assert "python -m bot run" in README
+    assert "-c constraints.txt" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_every_dependency_is_pinned() -> None:
+    """A dependency added to pyproject.toml without `make lock` would install whatever its
+    newest release is on a fresh machine, untested."""
+    pinned = {
+        re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
+        for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    }
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    names = {re.sub(r"[-_.]+", "-", re.split(r"[\[<>=!~; ]", w, 1)[0]).lower() for w in wanted}
+    assert names <= pinned, f"not in constraints.txt (run make lock): {sorted(names - pinned)}"
 
 
 def test_example_config_documents_every_key() -> None:
