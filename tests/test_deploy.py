@@ -8,6 +8,8 @@ import tomllib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from bot.adapters.base import plain_text
 from bot.adapters.telegram_render import render
@@ -44,13 +46,13 @@ def test_every_dependency_is_pinned() -> None:
     """A dependency added to pyproject.toml without `make lock` would install whatever its
     newest release is on a fresh machine, untested."""
     pinned = {
-        re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
+        canonicalize_name(line.split("==")[0])
         for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
         if line and not line.startswith("#")
     }
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     wanted = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
-    names = {re.sub(r"[-_.]+", "-", re.split(r"[\[<>=!~; ]", w, 1)[0]).lower() for w in wanted}
+    names = {canonicalize_name(Requirement(w).name) for w in wanted}
     assert names <= pinned, f"not in constraints.txt (run make lock): {sorted(names - pinned)}"
 
 
