@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import aiosqlite
-from sqlalchemy import Table, event, select, text
+from sqlalchemy import Table, event, make_url, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -63,18 +63,20 @@ class Database:
         return self._engine
 
     async def open(self) -> None:
-        engine = create_async_engine(self.url)
+        url = make_url(self.url)
+        on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        file = url.database if on_disk else None
+        if file:
+            Path(file).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(engine.sync_engine, "begin", _sqlite_begin)
         self._engine = engine
         self._writer = engine.execution_options(write=True)
         try:
-            if self.url.startswith("sqlite+aiosqlite:///"):
-                file = self.url[len("sqlite+aiosqlite:///") :]
-                if file and file != ":memory:":
-                    Path(file).parent.mkdir(parents=True, exist_ok=True)
-                    await _turn_to_wal(file)
+            if file:
+                await _turn_to_wal(file)
             await self.migrate()
         except (SQLAlchemyError, sqlite3.Error) as exc:
             await self.close()
