@@ -169,6 +169,35 @@ def test_asking_how_to_get_papers_for_oneself_is_an_own_case() -> None:
         assert not is_personal(general), general
 
 
+def test_meeting_words_that_also_name_a_case_are_not_taken_for_one() -> None:
+    """A sign at a rally was told to see a lawyer: "sign", "record", "letter", "hearing" and
+    "firmar" say other things at a meeting. Signing papers, a record, a letter from
+    immigration and one's own hearing still are situations."""
+    for general in (
+        "can i bring a sign",
+        "can i hold a sign during public comment",
+        "can i record the meeting",
+        "can i sign a petition",
+        "can i send a letter to the board",
+        "can i speak at the public hearing",
+        "can i get a copy of the record of the meeting",
+        "quien firmo la ley santuario",
+        "tengo que firmar para hablar",
+        "puedo escribirle una carta a los supervisores",
+    ):
+        assert not is_personal(general), general
+    for personal in (
+        "should i sign the papers ICE handed me",
+        "me dieron un formulario para firmar",
+        "will my record get me deported",
+        "con mi record el sheriff le avisa a ice",
+        "i got a letter from immigration what do i do",
+        "my hearing is next week should i go",
+        "my brother has an ice hold",
+    ):
+        assert is_personal(personal), personal
+
+
 async def test_referral_reply_gives_help_and_keeps_no_words(testbot: TestBot) -> None:
     reply = await testbot.ask("my brother is in jail with an ICE hold what do i do")
     assert "lawyer or a DOJ-accredited representative" in reply

@@ -20,6 +20,11 @@ wording, "what is voluntary departure", "how long does immigration detention las
 stays general. Then the last two own cases of the tuning part the patterns missed, in their
 general shape: ICE coming for someone (after the 48 hours), protecting one's children. No pass
 looked at the blind part.
+
+Words that name a situation in a case name other things at a meeting: a sign held up, a
+sign-in sheet, a petition, a letter to the supervisors, recording the meeting or ICE, a public
+hearing, who signed a law. Those stay ordinary questions ("can I bring a sign?" was told to see
+a lawyer), while a criminal record, papers to sign, a letter from immigration stay situations.
 """
 
 from __future__ import annotations
@@ -45,13 +50,23 @@ _WHOSE = re.compile(
 _SITUATION = re.compile(
     r"\b(?:deport\w*|removal|removed|arrest\w*|detain\w*|detention|jail|prison|custody"
     r"|convict\w*|charged?|charges|dui|dwi|plead\w*|guilty|felony|misdemeanor|probation"
-    r"|bond|bail|court|hearing|judge|daca|green card|visa|asylum|citizenship|naturaliz\w*"
-    r"|undocumented|illegal\w*|overstay\w*|expired?|caught|picked up|record|letter|notice to appear"
+    r"|bond|bail|court|(?<!public )(?<!board )(?<!county )hearing|judge|daca|green card|visa"
+    r"|asylum|citizenship|naturaliz\w*|undocumented|illegal\w*|overstay\w*|expired?|caught"
+    r"|picked up|notice to appear|letter(?! to\b)"
+    # a criminal record, not recording a meeting or ICE, nor the meeting's record
+    r"|(?:my|his|her|their|our|a|no|clean|criminal|arrest|police|juvenile|dui|mi|su|un)"
+    r" record(?! of\b)"
     r"|deportar\w*|deportacion|deportad[oa]s?|arrestad[oa]s?|arresto|detenid[oa]s?|detencion"
-    r"|carcel|prision|condena\w*|cargos?|culpable|fianza|corte|audiencia|juez|residencia"
-    r"|ciudadania|asilo|indocumentad[oa]s?|ilegal\w*|antecedentes|carta|firm\w*|salida voluntaria"
+    r"|carcel|prision|condena\w*|cargos?|culpable|fianza|corte|audiencia(?! publica)|juez"
+    r"|residencia|ciudadania|asilo|indocumentad[oa]s?|ilegal\w*|antecedentes|salida voluntaria"
+    r"|carta(?! (?:a|al|para) (?:la |los |las |el )?(?:junta|supervisor\w*|condado|board))"
+    # signing papers, not a petition, a sign-in sheet, a law or a sign held up at a meeting
+    r"|(?<!quien )firm\w*(?! (?:la |el |esta |este |una |en la )?(?:ley|proyecto|peticion|lista"
+    r"|hoja))(?! para (?:hablar|entrar|comentar|participar))"
     r"|orden de deportacion|vencio|vencid[oa]|permiso de trabajo|papeles"
-    r"|hold|papers|sign(?! in| up)|apel\w*|appeal\w*|tramites?"
+    r"|hold(?! (?:a|an|up|signs?|banners?|posters?)\b)|papers"
+    r"|(?<!a )(?<!the )(?<!my )(?<!our )(?<!your )sign(?! in| up| (?:a |the )?petition)"
+    r"|apel\w*|appeal\w*|tramites?"
     r"|my case|mi caso|su caso|plea|voluntary departure|sen[dt] (?:\w+ )?back|release\w*"
     r"|let (?:me|him|her|them|us|my \w+) (?:go|out)|solt\w*|suelt\w*|sacar del pais"
     r"|mandar (?:pa|para|a) \w+|regres\w* a su pais|entreg\w*|felonia|delito\w*"
