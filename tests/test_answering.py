@@ -237,6 +237,11 @@ async def test_hola_greets_in_spanish(testbot: TestBot) -> None:
     assert "Respondo preguntas" in await testbot.ask("hola")
 
 
+async def test_a_thank_you_is_welcomed_in_its_language(testbot: TestBot) -> None:
+    assert (await testbot.ask("Thanks!")).startswith("You're welcome")
+    assert (await testbot.ask("muchas gracias 🙏")).startswith("De nada")
+
+
 class CountingEmbedder:
     """Stands in for the model where only the number of texts embedded matters."""
 

@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 
 WHEN_TAG = "when"  # "when is the next meeting": the schedule's next event goes under the answer
 _GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"})
+# a thank-you after an answer is not a question: "Send me a question in words" answered it
+_THANKS = frozenset({"thanks", "thank you", "thank u", "thanks a lot", "thank you so much", "thx",
+                     "ty", "tysm", "ok thanks", "ok thank you", "gracias", "muchas gracias",
+                     "mil gracias", "ok gracias", "muchisimas gracias"})  # fmt: skip
 
 
 class TextTaker(Protocol):
@@ -203,8 +207,8 @@ class Core:
         `lang` is the reply's language when known; otherwise the best match's language decides.
         """
         folded = fold(body)
-        if folded in _GREETINGS or not terms(folded):
-            key = "start" if folded in _GREETINGS else "empty"
+        if folded in _GREETINGS or folded in _THANKS or not terms(folded):
+            key = "start" if folded in _GREETINGS else "thanks" if folded in _THANKS else "empty"
             lang = lang or detect_language(body) or "en"  # "hola" greets in Spanish
             return None, Reply(text(key, lang), lang)
         match = self.matcher.match(self.knowledge.snapshot, body, lang, words_only=words_only)

@@ -206,6 +206,12 @@ MEMBERS: dict[str, dict[str, str]] = {
     },
     "contact_rapid_response": {"en": "Rapid response: {value}", "es": "Respuesta rápida: {value}"},
     "contact_legal_help": {"en": "Legal help: {value}", "es": "Ayuda legal: {value}"},
+    "thanks": {
+        "en": "You're welcome. Ask me anything else about SB 54, the TRUTH Act or speaking at "
+        "the Board of Supervisors.",
+        "es": "De nada. Pregúnteme lo que quiera sobre la SB 54, la Ley TRUTH o cómo hablar en "
+        "la Junta de Supervisores.",
+    },
     "empty": {
         "en": 'Send me a question in words, like "how do I give public comment?"',
         "es": 'Mándeme una pregunta con palabras, como "¿cómo doy un comentario público?"',
