@@ -19,6 +19,7 @@ import yaml
 from bot.messages import ChannelRef
 
 DEFAULT_CONFIG_FILE = "config.yaml"
+BUNDLED_DIR = Path(__file__).resolve().parent.parent  # the checkout or image: knowledge/, bot/
 SECRET_ENV = {
     "telegram": "TELEGRAM_BOT_TOKEN",
     "discord": "DISCORD_TOKEN",
@@ -215,7 +216,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     if path is None and Path(DEFAULT_CONFIG_FILE).is_file():
         path = DEFAULT_CONFIG_FILE
     if path is None:
-        return from_mapping({}, Path.cwd())
+        return from_mapping({}, _default_base())
     file = Path(path)
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
@@ -228,6 +229,16 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{file}: expected a mapping of settings at the top level")
     return from_mapping(raw, file.resolve().parent, source=file)
+
+
+def _default_base() -> Path:
+    """Where the embedded default finds knowledge/ and schedules/ and keeps data/: the current
+    folder when it has knowledge, else the bot's own checkout. Started from another folder, the
+    bot loaded no knowledge and answered "I don't know" to everything."""
+    here = Path.cwd()
+    if (here / "knowledge").is_dir() or not (BUNDLED_DIR / "knowledge").is_dir():
+        return here
+    return BUNDLED_DIR
 
 
 def from_mapping(raw: Mapping[str, Any], base_dir: Path, source: Path | None = None) -> Config:

@@ -37,6 +37,16 @@ def doctor(
     return bot("doctor", *flags, "--config", str(config), env=env)
 
 
+def test_ask_from_another_folder_answers_from_the_bundled_knowledge(tmp_path: Path) -> None:
+    """With no config and no knowledge/ where it was started, it loaded nothing and said
+    "I don't know" to everything."""
+    done = bot("ask", "--json", "what is sb 54", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    reply = json.loads(done.stdout)
+    assert (reply["matched"], reply["id"]) == (True, "sb54-what-it-is")
+    assert not list(tmp_path.iterdir()), "nothing written where it was started"
+
+
 def test_ask_json_one_object_per_stdin_line_blank_lines_included() -> None:
     lines = ["what is sb54", "", "¿qué es la ley sb54?", "recipe for tamales", "😀"]
     done = bot("ask", "--json", stdin="\n".join(lines) + "\n")

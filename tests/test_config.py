@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_config
+from tests.conftest import ROOT
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -18,6 +19,7 @@ def write(tmp_path: Path, body: str) -> Path:
 
 def test_embedded_default_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "knowledge").mkdir()
     config = load_config()
     assert config.source is None
     assert config.knowledge_dir == tmp_path / "knowledge"
@@ -25,6 +27,15 @@ def test_embedded_default_without_a_file(tmp_path: Path, monkeypatch: pytest.Mon
     assert config.grace == timedelta(minutes=15)
     assert config.retention == timedelta(days=90)
     assert "console" in config.targets
+
+
+def test_embedded_default_elsewhere_reads_the_bundled_knowledge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a folder with no knowledge/ of its own
+    config = load_config()
+    assert config.knowledge_dir == ROOT / "knowledge"
+    assert config.schedules_dir == ROOT / "schedules"
 
 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
