@@ -94,6 +94,12 @@ async def test_commands(testbot: TestBot) -> None:
     assert "https://" in await testbot.ask("/sources")
 
 
+async def test_a_command_by_its_spanish_name_answers_in_spanish(testbot: TestBot) -> None:
+    """Discord shows /ayuda and /proxima; typed on Telegram or the console they were unknown."""
+    assert "/next: La próxima reunión" in await testbot.ask("/ayuda")
+    assert "Doy información" in await testbot.ask("/ayuda")
+
+
 async def test_hostile_input_gets_replies_and_the_bot_keeps_serving(testbot: TestBot) -> None:
     for line in ("x" * 50_000, "😀🔥" * 100, "\u202e\u200b<script>&amp;", "/", "   ", "@everyone"):
         assert await testbot.ask(line)

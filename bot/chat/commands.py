@@ -47,7 +47,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "lang",
         "idioma",
         "Answer me in English or Spanish",
-        "Respóndeme en inglés o español",
+        "Respóndame en inglés o español",
         params=(
             Param(
                 "language",
@@ -79,13 +79,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "calendar",
         "calendario",
         "Upcoming events as a calendar file (.ics)",
-        "Los próximos eventos para tu calendario (.ics)",
+        "Los próximos eventos para su calendario (.ics)",
     ),
     CommandSpec(
         "going",
         "voy",
         "Say you will be at an event",
-        "Decir que vas a un evento",
+        "Decir que va a un evento",
         params=(EVENT,),
         menu=False,
     ),
@@ -93,7 +93,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "notgoing",
         "no-voy",
         "Say you will not be at an event",
-        "Decir que no vas a un evento",
+        "Decir que no va a un evento",
         params=(EVENT,),
         menu=False,
     ),
@@ -125,7 +125,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "privacy", "privacidad", "What I keep and for how long", "Qué guardo y por cuánto tiempo"
     ),
     CommandSpec(
-        "forget", "olvidarme", "Delete what I keep about you", "Borrar lo que guardo sobre ti"
+        "forget", "olvidarme", "Delete what I keep about you", "Borrar lo que guardo sobre usted"
     ),
     CommandSpec(
         "reload",

@@ -270,9 +270,13 @@ class Core:
         head, _, typed = body[1:].partition(" ")
         name = head.lower()
         words = " ".join(msg.args.values()) if msg.args else typed
-        lang = await self.language(msg, words) or "en"
+        lang = await self.language(msg, words)
         available = {spec.name: spec for spec in self.available()}
         spec = available.get(name)
+        if spec is None:  # its Spanish name, as Discord shows it: /ayuda, /proxima, /eventos
+            spec = next((s for s in available.values() if s.es == name), None)
+            lang = lang or ("es" if spec else None)
+        lang = lang or "en"
         if spec is None:
             listed = [s.name for s in available.values() if s.listed]
             close = get_close_matches(name, listed, n=1)
