@@ -22,6 +22,7 @@ from bench.real import WRONG_COST, Asked, load_real
 from bot.answering.bands import CANDIDATE_FEATURES, DECISION_FEATURES, VIEWS, Bands, LexicalView
 from bot.answering.knowledge import Snapshot
 from bot.answering.matcher import MAX_SUGGESTIONS, Matcher
+from bot.answering.normalise import without_greeting
 from bot.config import Config
 
 FOLDS = 5
@@ -38,8 +39,9 @@ class Case:
 def featurize(matcher: Matcher, snapshot: Snapshot, asked: Sequence[Asked]) -> list[Case]:
     cases = []
     for a in asked:
-        candidates = matcher.candidates(snapshot, a.text)
-        pool, view = matcher.fused(snapshot, a.text, candidates)
+        text = without_greeting(a.text)  # as Matcher.match reads it
+        candidates = matcher.candidates(snapshot, text)
+        pool, view = matcher.fused(snapshot, text, candidates)
         ids = list(pool)
         rows = [[pool[i][name] for name in CANDIDATE_FEATURES] for i in ids]
         cases.append(

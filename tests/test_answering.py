@@ -94,6 +94,20 @@ def test_a_lone_word_is_never_taken_for_spanish_and_never_guessed() -> None:
     assert detect_language("¿puede ICE entrar a mi casa?") == "es"
 
 
+def test_a_greeting_before_the_question_does_not_shake_the_answer(engine: Matcher) -> None:
+    for greeted, plain in (
+        ("hi, when is the next meeting?", "when is the next meeting?"),
+        ("¡Hola, buenas tardes! ¿Qué es la SB 54?", "¿Qué es la SB 54?"),
+        ("Good morning. Can ICE come into my house?", "Can ICE come into my house?"),
+    ):
+        got, expected = engine.match(SNAPSHOT, greeted), engine.match(SNAPSHOT, plain)
+        assert got.best, greeted
+        assert expected.best, plain
+        assert (got.band, got.best.entry.id) == (expected.band, expected.best.entry.id), greeted
+        assert expected.band == ANSWER, plain
+        assert got.question == greeted, "report and referrals see what was written"
+
+
 def test_off_topic_is_declined_without_unrelated_suggestions(engine: Matcher) -> None:
     for question in ("what's the weather", "escribeme un poema", "recipe for tamales"):
         match = engine.match(SNAPSHOT, question)

@@ -35,7 +35,7 @@ from bot.answering.bands import (
 )
 from bot.answering.index import CANDIDATES, Index
 from bot.answering.knowledge import Entry, Snapshot
-from bot.answering.normalise import MAX_INPUT, detect_language, fold, terms
+from bot.answering.normalise import MAX_INPUT, detect_language, fold, terms, without_greeting
 from bot.answering.personal import is_personal
 from bot.answering.semantic import (
     Embedder,
@@ -268,9 +268,10 @@ class Matcher:
         `words_only` skips the model (the core sheds load to the words when it is busy)."""
         question = question[:MAX_INPUT]
         answer_lang = lang or detect_language(question) or "en"
-        best, band, suggestions = self._band(snapshot, question, words_only)
+        asked = without_greeting(question)  # "hola" still says which language
+        best, band, suggestions = self._band(snapshot, asked, words_only)
         matched = band == ANSWER
-        if best is not None and is_personal(question):
+        if best is not None and is_personal(asked):
             # their own case: legal help, with the general rule when the engine is sure of it
             band, suggestions = REFERRAL, ()
         return Match(question, answer_lang, best, matched, suggestions, band)

@@ -236,6 +236,22 @@ _SUFFIXES = (
 _NON_WORD = re.compile(r"[^\w]+")
 
 
+_GREETING = re.compile(
+    r"^[\s¡]*(?:(?:hi|hello|hey|hola|buenas(?:\s+(?:tardes|noches))?|buen[oa]s\s+d[ií]as"
+    r"|good\s+(?:morning|afternoon|evening)|disculpe(?:\s+la\s+molestia)?|excuse\s+me)"
+    r"\b[\s,.!:;¡-]*)+",
+    re.IGNORECASE,
+)
+
+
+def without_greeting(text: str) -> str:
+    """The question after a leading "hi," or "¡Hola, buenas tardes!": the model weighed the
+    greeting too, and "hi, when is the next meeting?" got "Did you mean" where the same words
+    without it got the answer. A greeting alone stays as it is."""
+    rest = _GREETING.sub("", text, count=1)
+    return rest if any(c.isalnum() for c in rest) else text
+
+
 def fold(text: str) -> str:
     """Lowercase, accent-free, punctuation-free text with chat spellings spelled out."""
     text = text[:MAX_INPUT].casefold()
