@@ -256,6 +256,15 @@ async def test_a_thank_you_is_welcomed_in_its_language(testbot: TestBot) -> None
     assert (await testbot.ask("muchas gracias 🙏")).startswith("De nada")
 
 
+async def test_a_plain_ok_or_no_is_not_taken_for_a_question(testbot: TestBot) -> None:
+    """A lone "no" after "Did you mean" got buttons of its own (off-agenda comment)."""
+    for said in ("ok", "No", "yes!"):
+        reply = await testbot.ask(said)
+        assert reply.startswith("Okay. Ask me again in other words"), said
+        assert "1)" not in reply, said
+    assert (await testbot.ask("vale")).startswith("De acuerdo")
+
+
 class CountingEmbedder:
     """Stands in for the model where only the number of texts embedded matters."""
 

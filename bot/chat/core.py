@@ -40,11 +40,18 @@ from bot.texts import LANGUAGES, text
 log = logging.getLogger(__name__)
 
 WHEN_TAG = "when"  # "when is the next meeting": the schedule's next event goes under the answer
-_GREETINGS = frozenset({"hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"})
-# a thank-you after an answer is not a question: "Send me a question in words" answered it
-_THANKS = frozenset({"thanks", "thank you", "thank u", "thanks a lot", "thank you so much", "thx",
+# Not questions, each with a short reply of its own ("Send me a question in words" answered a
+# thank-you, and a lone "no" after "Did you mean" got suggestions of its own).
+_SMALL_TALK = {
+    **dict.fromkeys(("hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"),
+                    "start"),
+    **dict.fromkeys(("thanks", "thank you", "thank u", "thanks a lot", "thank you so much", "thx",
                      "ty", "tysm", "ok thanks", "ok thank you", "gracias", "muchas gracias",
-                     "mil gracias", "ok gracias", "muchisimas gracias"})  # fmt: skip
+                     "mil gracias", "ok gracias", "muchisimas gracias"), "thanks"),
+    **dict.fromkeys(("ok", "okay", "k", "yes", "no", "cool", "got it", "great", "si", "vale",
+                     "entendido", "de acuerdo", "esta bien", "claro", "bueno"), "ack"),
+}  # fmt: skip
+_SPANISH_ACKS = frozenset({"si", "vale", "entendido", "de acuerdo", "esta bien", "claro", "bueno"})
 
 
 class TextTaker(Protocol):
@@ -207,9 +214,10 @@ class Core:
         `lang` is the reply's language when known; otherwise the best match's language decides.
         """
         folded = fold(body)
-        if folded in _GREETINGS or folded in _THANKS or not terms(folded):
-            key = "start" if folded in _GREETINGS else "thanks" if folded in _THANKS else "empty"
-            lang = lang or detect_language(body) or "en"  # "hola" greets in Spanish
+        if folded in _SMALL_TALK or not terms(folded):
+            key = _SMALL_TALK.get(folded, "empty")
+            said = "es" if folded in _SPANISH_ACKS else detect_language(body)
+            lang = lang or said or "en"  # "hola" greets in Spanish
             return None, Reply(text(key, lang), lang)
         match = self.matcher.match(self.knowledge.snapshot, body, lang, words_only=words_only)
         snapshot, contacts = self.knowledge.snapshot, self.config.contacts

@@ -212,6 +212,12 @@ MEMBERS: dict[str, dict[str, str]] = {
         "es": "De nada. Pregúnteme lo que quiera sobre la SB 54, la Ley TRUTH o cómo hablar en "
         "la Junta de Supervisores.",
     },
+    "ack": {
+        "en": "Okay. Ask me again in other words whenever you like, or send /help to see what I "
+        "can do.",
+        "es": "De acuerdo. Pregúnteme de nuevo con otras palabras cuando quiera, o mande /help "
+        "para ver lo que puedo hacer.",
+    },
     "empty": {
         "en": 'Send me a question in words, like "how do I give public comment?"',
         "es": 'Mándeme una pregunta con palabras, como "¿cómo doy un comentario público?"',
