@@ -108,6 +108,15 @@ def test_a_greeting_before_the_question_does_not_shake_the_answer(engine: Matche
         assert got.question == greeted, "report and referrals see what was written"
 
 
+def test_a_sign_to_hold_is_not_a_sign_in_sheet(engine: Matcher) -> None:
+    held = engine.match(SNAPSHOT, "can i bring a sign to the meeting")
+    assert held.band != ANSWER, "no entry says what the Board allows in signs"
+    for sign_in in ("do i have to sign in", "is the sign-in sheet required"):
+        listed = engine.match(SNAPSHOT, sign_in)
+        assert listed.best, sign_in
+        assert (listed.band, listed.best.entry.id) == (ANSWER, "brown-act-no-name-required")
+
+
 def test_off_topic_is_declined_without_unrelated_suggestions(engine: Matcher) -> None:
     for question in ("what's the weather", "escribeme un poema", "recipe for tamales"):
         match = engine.match(SNAPSHOT, question)

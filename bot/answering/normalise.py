@@ -44,6 +44,9 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bsanctuary (?:state|law)\b", " sb54 sanctuary "),
         (r"\bsantuario\b", " sb54 santuario "),
         (r"\be ?comments?\b|\bcomentarios? (?:electronicos?|en linea|por escrito)\b", " ecomment "),
+        # signing in or up is not a sign someone holds: "can I bring a sign?" took the entry on
+        # sign-in sheets
+        (r"\bsign(?:ed|ing|s)? (in|up)\b", r" sign\1 "),
         (r"\bnot allowed\b|\bno (?:esta )?permitid[oa]s?\b", " prohibit "),
         (r"\b(?:gets?|getting|let) out\b", " release "),
         (r"\bsay no\b|\bdecir que no\b|\bdecline\b|\bnegarme\b|\bnegarse\b", " refuse "),
