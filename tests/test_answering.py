@@ -180,6 +180,7 @@ def test_asking_how_to_get_papers_for_oneself_is_an_own_case() -> None:
         "cuanto tiempo va a estar mi hermano en detencion",
         "ice is coming for my dad after his 48 hours",
         "que hacer para proteger a mis hijos ante una deportacion",
+        "tengo que firmar lo que me da inmigracion",
     ):
         assert is_personal(personal), personal
     for general in (
@@ -188,6 +189,8 @@ def test_asking_how_to_get_papers_for_oneself_is_an_own_case() -> None:
         "can i speak at the meeting if im not a resident of the county",
         "tengo que ser ciudadano para hablar en la junta",
         "how do i know if im being detained or if i can leave",
+        "tengo que llevar mis papeles",  # "do I have to", a rule, as in English
+        "¿Tengo que cargar o enseñar mis papeles de inmigración?",
     ):
         assert not is_personal(general), general
 

@@ -90,7 +90,7 @@ _CASE = re.compile(
     r"|\bme (?:pueden|puede|van a|llego|llegaron|detuvieron|arrestaron|deportan|deportaran)\b"
     r"|\b(?:lo|la|los|las|nos) (?:pueden|puede|van a|iban a) (?:deport|arrest|deten|llev|encarc)"
     r"|\b(?:lo|la|los) (?:detuvieron|arrestaron|deportaron|tienen)\b"
-    r"|\b(?:puedo|debo|tengo|firme|firmo|estoy|estaba|fui|soy|podemos)\b"
+    r"|\b(?:puedo|debo|tengo(?! que)|firme|firmo|estoy|estaba|fui|soy|podemos)\b"
     r"|\bmi \w+ (?:esta|fue|tiene|tenia|lo|la)\b|\bque (?:me )?pasa(?:ra)? (?:si|con)\b"
     r"|\bsi (?:ice |la policia |me )"
     # the asker or a relative as the one deported, arrested, released, handed over, asked to sign
@@ -102,7 +102,7 @@ _CASE = re.compile(
     r"|\bcon (?:mi|un) (?:record|condena|antecedentes)\b|\bwhat if (?:i|we|my \w+)\b"
     r"|\b(?:my|our) chances?\b|\bapply to me\b|\baplica a mi\b"
     r"|\bwhat happens? (?:at|in) my\b|\b(?:va|van) a (?:pasar|\w+ a mi)\b"
-    r"|\bme (?:dieron|dio|dijeron|ofrecieron|ofrecio|quieren|mandaron|entreg\w*|conviene)\b"
+    r"|\bme (?:dieron|dio|dan|da|dijeron|ofrecieron|ofrecio|quieren|mandaron|entreg\w*|conviene)\b"
     r"|\ble (?:dio|dieron|ofrecio|ofrecieron)\b|\bmi \w+ (?:debe|puede|va|lleva|necesita|cuenta)\b"
     r"|\b(?:can|could|will|would) (?:the sheriff|the jail|la migra) \w+ (?:me|him|her|them|us)\b"
     # how THEY get papers, and whether a charge touches THEIR status
