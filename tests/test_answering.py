@@ -235,6 +235,30 @@ async def test_referral_reply_gives_help_and_keeps_no_words(testbot: TestBot) ->
     assert await testbot.app.store.top_unanswered() == [], "someone's case is never kept"
 
 
+async def test_an_unsure_referral_offers_general_answers_and_keeps_no_words(
+    testbot: TestBot,
+) -> None:
+    """The engine unsure of the rule: legal help first, then the closest general answers to
+    tap, never tied to the words of someone's case."""
+    core = testbot.app.core
+    cases = (
+        "my dad got arrested by ice yesterday what do i do",
+        "my cousin was picked up by immigration this morning, what now",
+    )
+    unsure = [
+        q for q in cases if (m := core.respond(q, None)[0]) and m.band == REFERRAL and not m.matched
+    ]
+    assert unsure, "some own case the engine is not sure of"
+    reply = await testbot.ask(unsure[0])
+    assert "lawyer or a DOJ-accredited representative" in reply
+    assert "General information that may help" in reply
+    assert "1)" in reply
+    assert "Sources:" in await testbot.ask("1")
+    await core.settle()
+    assert await testbot.app.store.top_choices() == [], "a tap is not tied to their words"
+    assert await testbot.app.store.top_unanswered() == []
+
+
 async def test_referral_lists_the_configured_contacts(config: Config, clock: FakeClock) -> None:
     with_contacts = replace(config, contacts={"legal_help": "Legal aid line 555-0100"})
     async with console_bot(with_contacts, clock) as bot:

@@ -272,8 +272,9 @@ class Matcher:
         best, band, suggestions = self._band(snapshot, asked, words_only)
         matched = band == ANSWER
         if best is not None and is_personal(asked):
-            # their own case: legal help, with the general rule when the engine is sure of it
-            band, suggestions = REFERRAL, ()
+            # their own case: legal help, with the general rule when the engine is sure of it,
+            # else the closest general answers to tap
+            band, suggestions = REFERRAL, () if matched else suggestions
         return Match(question, answer_lang, best, matched, suggestions, band)
 
     def _band(

@@ -60,7 +60,9 @@ def abstain_reply(match: Match, token: str) -> Reply:
 
 def referral_reply(match: Match, snapshot: Snapshot, contacts: Contacts) -> Reply:
     """Someone's own case: the general rule when the engine is sure of it, that their case
-    needs a lawyer or accredited representative now, and where to find free help."""
+    needs a lawyer or accredited representative now, and where to find free help; when it is
+    not sure, the closest general answers as buttons. Those carry no token: a tap is never
+    tied to the words of someone's case."""
     lang = match.lang
     best = match.best if match.matched else None
     rule = entry_reply(best.entry, lang, snapshot, contacts) if best else None
@@ -69,7 +71,10 @@ def referral_reply(match: Match, snapshot: Snapshot, contacts: Contacts) -> Repl
     parts.append("\n".join([*_contact_lines(lang, contacts), text("urgent_no_contacts", lang)]))
     if rule:
         return replace(rule, text="\n\n".join(parts), buttons=())
-    return Reply("\n\n".join(parts), lang)
+    if match.suggestions:
+        parts.append(text("referral_topics", lang))
+    buttons = tuple(Button(e.text(lang).question, f"ask:{e.id}") for e in match.suggestions)
+    return Reply("\n\n".join(parts), lang, buttons=buttons)
 
 
 def with_contacts(body: str, lang: str, contacts: Contacts) -> str:

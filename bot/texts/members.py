@@ -212,6 +212,10 @@ MEMBERS: dict[str, dict[str, str]] = {
         "es": "De nada. Pregúnteme lo que quiera sobre la SB 54, la Ley TRUTH o cómo hablar en "
         "la Junta de Supervisores.",
     },
+    "referral_topics": {
+        "en": "General information that may help while you find legal help:",
+        "es": "Información general que le puede servir mientras consigue ayuda legal:",
+    },
     "ack": {
         "en": "Okay. Ask me again in other words whenever you like, or send /help to see what I "
         "can do.",
