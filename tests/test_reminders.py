@@ -541,6 +541,22 @@ async def test_a_stored_event_that_fails_the_checks_is_left_out_and_the_rest_loa
     assert len(bot.platform.sent) == 2, "the other event still reminds"
 
 
+async def test_every_problem_of_an_event_is_told_in_the_chats_language(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot()
+    await bot.say("/lang es")
+    assert await bot.say('/event add "Vigil" 2026-12-08 25:00 tz Mars/Olympus to group') == (
+        "No se guardó nada:\n"
+        "- 'Mars/Olympus' no es una zona horaria IANA; por ejemplo, America/Los_Angeles\n"
+        "- starts: '2026-12-08 25:00' no es una fecha y hora que exista (la hora va de 00:00 a "
+        "23:59)"
+    )
+    await bot.say("/lang en")
+    assert await bot.say('/event add "Vigil" 2026-12-08 25:00 to group') == (
+        "Nothing was saved: starts: '2026-12-08 25:00' is not a local date and time (hour must "
+        "be in 0..23)"
+    ), "in English, as `validate` says it"
+
+
 async def test_organizers_are_answered_in_their_language(make_bot) -> None:  # type: ignore[no-untyped-def]
     bot = await make_bot()
     assert "español" in await bot.say("/lang es")
@@ -554,8 +570,8 @@ async def test_organizers_are_answered_in_their_language(make_bot) -> None:  # t
         "noviembre de 2026, 12:00 PST; 0 van; a both; hecho en el chat"
     )
     assert await bot.say('/event add "Vigil" 2026-12-08 10:00 remind 0m to group') == (
-        "No se guardó nada: remind: '0m' must be more than zero"
-    ), "the reason is the one `validate` gives, inside a sentence in Spanish"
+        "No se guardó nada: remind: '0m' debe ser mayor que cero"
+    ), "the reason in Spanish too, naming the field as the command writes it"
     assert await bot.say("/event cancel nope") == (
         "No hay un evento con el id 'nope'. Mande /event list."
     )

@@ -78,7 +78,7 @@ def event_from_row(row: Mapping[str, object], targets: Mapping[str, Any]) -> Eve
     timezone = str(row["timezone"])
     starts = from_iso(str(row["starts"]))
     if starts.utcoffset() is None:
-        raise FieldError(f"starts '{row['starts']}' has no UTC offset")
+        raise FieldError("field_no_offset", starts=row["starts"])
     recurrence = str(row["recurrence"]) if row.get("recurrence") else None
     event = Event(
         id=str(row["id"]),
@@ -93,7 +93,7 @@ def event_from_row(row: Mapping[str, object], targets: Mapping[str, Any]) -> Eve
         file="chat",
     )
     if problems := check_event(event, targets):
-        raise FieldError("; ".join(str(p) for p in problems))
+        raise FieldError("field_stored", problems="; ".join(str(p) for p in problems))
     return event
 
 

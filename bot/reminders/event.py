@@ -115,26 +115,39 @@ def require_aware(moment: datetime, name: str) -> None:
 # --- the checks: each returns the checked value or raises FieldError ---------------------
 
 
-class FieldError(ValueError):
-    """Why a value cannot go into an Event, in the words schedule files and /event both use."""
-
-
-class RefusedError(Exception):
-    """Why an organizer's change was not made: a sentence of bot/texts, said in the chat's
-    language (field problems inside it stay as `validate` writes them)."""
+class SaidError(Exception):
+    """An error that is a sentence of bot/texts: English in logs and `validate`, the chat's
+    language when told to a person."""
 
     def __init__(self, key: str, **values: object) -> None:
-        super().__init__(text(key, "en", **values))
         self.key, self.values = key, values
+        super().__init__(self.text("en"))
 
     def text(self, lang: str) -> str:
         return text(self.key, lang, **self.values)
 
+
+class FieldError(SaidError, ValueError):
+    """Why a value cannot go into an Event, in the words schedule files and /event both use."""
+
+
+class RefusedError(SaidError):
+    """Why an organizer's change was not made, with the field problems that made it so."""
+
+    def __init__(self, key: str, problems: Sequence[FieldError] = (), **values: object) -> None:
+        self.problems = tuple(problems)
+        super().__init__(key, **values)
+
+    def text(self, lang: str) -> str:
+        if not self.problems:
+            return super().text(lang)
+        said = [p.text(lang) for p in self.problems]
+        listed = f" {said[0]}" if len(said) == 1 else "\n" + "\n".join(f"- {p}" for p in said)
+        return text(self.key, lang, **self.values, problems=listed)
+
     @classmethod
     def saying(cls, problems: Sequence[FieldError]) -> RefusedError:
-        if len(problems) == 1:
-            return cls("event_not_saved", problems=f" {problems[0]}")
-        return cls("event_not_saved", problems="\n" + "\n".join(f"- {p}" for p in problems))
+        return cls("event_not_saved", problems)
 
 
 class Problems:
@@ -153,15 +166,15 @@ class Problems:
 
 def check_id(event_id: str) -> str:
     if not _ID.match(event_id):
-        raise FieldError(f"id '{event_id}' must be kebab-case (lowercase, digits, '-')")
+        raise FieldError("field_id", event_id=event_id)
     return event_id
 
 
 def check_title(title: str) -> str:
     if not title.strip():
-        raise FieldError("'title' is empty")
+        raise FieldError("field_title_empty")
     if len(title) > TITLE_MAX:
-        raise FieldError(f"'title' is {len(title)} characters long; keep it to {TITLE_MAX}")
+        raise FieldError("field_title_long", length=len(title), limit=TITLE_MAX)
     return title
 
 
@@ -169,33 +182,26 @@ def zone_of(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder such as "America"
-        raise FieldError(f"'{name}' is not an IANA time zone; e.g. America/Los_Angeles") from None
+        raise FieldError("field_zone", name=name) from None
 
 
 def read_wall_clock(raw: str) -> datetime:
     """'2026-12-08 09:30' → the naive local time; the zone is the event's, never an offset."""
     match = _STARTS.match(raw.strip())
     if match is None:
-        advice = (
-            "leave out the UTC offset (the zone goes in 'timezone')"
-            if re.search(r"\d(Z|[+-]\d{2}:?\d{2})$", raw)
-            else "write it like 2026-12-08 09:30"
-        )
-        raise FieldError(f"starts: '{raw}' is not a local date and time; {advice}")
+        offset = re.search(r"\d(Z|[+-]\d{2}:?\d{2})$", raw)
+        raise FieldError("field_starts_offset" if offset else "field_starts_format", raw=raw)
     year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
     try:
         return datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - wall clock
     except ValueError as exc:
-        raise FieldError(f"starts: '{raw}' is not a local date and time ({exc})") from None
+        raise FieldError("field_starts_invalid", raw=raw, reason=exc) from None
 
 
 def check_future(starts: datetime, timezone: str, now: datetime) -> datetime:
     """For a new start (made or moved in chat); a schedule file's past event only warns."""
     if starts <= now:
-        raise FieldError(
-            f"starts {starts:%Y-%m-%d %H:%M} is in the past ({timezone}); "
-            "give a future date and time"
-        )
+        raise FieldError("field_past", starts=f"{starts:%Y-%m-%d %H:%M}", timezone=timezone)
     return starts
 
 
@@ -205,18 +211,15 @@ def read_offset(value: str) -> timedelta:
     try:
         offset = parse_duration(value.removeprefix("-"), "remind")
     except ConfigError:
-        raise FieldError(f"remind: '{value}' is not an offset; write 7d, 1d, 2h or 30m") from None
+        raise FieldError("field_offset", value=value) from None
     if value.startswith("-"):
-        raise FieldError(
-            f"remind: '{value}' is negative; offsets already count back from the start, so "
-            f"write {value[1:]}"
-        )
+        raise FieldError("field_offset_negative", value=value, positive=value[1:])
     return check_offset(offset, value)
 
 
 def check_offset(offset: timedelta, written: str | None = None) -> timedelta:
     if offset <= timedelta(0):
-        raise FieldError(f"remind: '{written or offset_text(offset)}' must be more than zero")
+        raise FieldError("field_offset_zero", value=written or offset_text(offset))
     return offset
 
 
@@ -228,16 +231,18 @@ def offsets(found: Iterable[timedelta | None]) -> tuple[timedelta, ...]:
 def check_target(name: str, targets: Mapping[str, Any]) -> str:
     """A name from the config's `targets` that reaches at least one chat."""
     if name not in targets:
-        known = ", ".join(sorted(targets)) or "(none configured)"
-        raise FieldError(f"unknown target '{name}'; known: {known}")
+        known = ", ".join(sorted(targets))
+        raise FieldError(
+            "field_target_unknown" if known else "field_target_none", name=name, known=known
+        )
     if not target_chats(targets, name):
-        raise FieldError(f"target '{name}' reaches no chat; check it under 'targets' in the config")
+        raise FieldError("field_target_empty", name=name)
     return name
 
 
 def check_url(url: str) -> str:
     if problem := link_problem(url):
-        raise FieldError(f"url {problem}")
+        raise FieldError("field_url", problem=problem)
     return url
 
 
@@ -245,7 +250,7 @@ def read_recurrence(value: str) -> str:
     try:
         return parse_recurrence(value)
     except ValueError as exc:
-        raise FieldError(f"recurrence '{value}': {exc}") from None
+        raise FieldError("field_recurrence", value=value, reason=exc) from None
 
 
 def check_first_date(event: Event) -> Event:
@@ -254,7 +259,7 @@ def check_first_date(event: Event) -> Event:
         local = event.local_start()
         if rule(event.recurrence, local, event.timezone).after(local, inc=True) is None:
             shown = f"{event.starts:%Y-%m-%d %H:%M} {event.timezone}"
-            raise FieldError(f"recurrence: no date on or after starts ({shown}); check UNTIL")
+            raise FieldError("field_recurrence_none", shown=shown)
     return event
 
 
@@ -263,9 +268,9 @@ def read_length(value: str) -> timedelta:
     try:
         length = parse_duration(value, "duration")
     except ConfigError:
-        raise FieldError(f"duration: '{value}' is not a length; write 90m, 2h or 3h") from None
+        raise FieldError("field_duration", value=value) from None
     if length <= timedelta(0):
-        raise FieldError(f"duration: '{value}' must be more than zero")
+        raise FieldError("field_duration_zero", value=value)
     return length
 
 

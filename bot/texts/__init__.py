@@ -4,13 +4,14 @@ A leaf anyone may import; the sentences live in one module per audience."""
 from __future__ import annotations
 
 from bot.texts.comment import COMMENT
+from bot.texts.fields import FIELDS
 from bot.texts.kit import KIT
 from bot.texts.members import MEMBERS
 from bot.texts.organizers import ORGANIZERS
 
 LANGUAGES = ("en", "es")
 
-_TEXTS: dict[str, dict[str, str]] = {**MEMBERS, **ORGANIZERS, **COMMENT, **KIT}
+_TEXTS: dict[str, dict[str, str]] = {**MEMBERS, **ORGANIZERS, **COMMENT, **KIT, **FIELDS}
 
 
 def text(key: str, lang: str, **values: object) -> str:
