@@ -348,6 +348,18 @@ async def test_a_flood_from_one_person_gets_one_notice_and_others_are_served(
     assert [s for s in telegram.api.sent() if s["chat_id"] == 67], "others are still answered"
 
 
+async def test_the_flood_notice_comes_in_the_language_the_chat_writes(
+    telegram: Telegram,
+) -> None:
+    """An English phone locale, a chat written in Spanish: the notice was in English."""
+    for _ in range(15):
+        telegram.api.push_message("¿qué es la sb54?", user_id=68, chat_id=68, language="en")
+    await telegram.api.wait_sent(9)
+    await asyncio.sleep(0.5)
+    to_flooder = [s for s in telegram.api.sent() if s["chat_id"] == 68]
+    assert "Son muchos mensajes a la vez" in to_flooder[-1]["text"]
+
+
 async def test_run_with_telegram_never_logs_the_token(tmp_path: Path) -> None:
     """`python -m bot run` with a token, answering one message, then SIGTERM: exit 0, quiet."""
     api = FakeBotApi()

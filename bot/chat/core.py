@@ -368,7 +368,10 @@ class Core:
             return None
         if count == FLOOD_MESSAGES + 1:
             log.info("flood limit reached on %s", msg.channel.platform)
-            lang = msg.language[:2] if msg.language else "en"
+            chat = chat_of(msg.channel)  # what this process knows, without asking the database
+            locale = (msg.language or "")[:2].lower()
+            known = self.state.chosen.get(chat) or self.state.spoken.get(chat)
+            lang = known or (locale if locale in LANGUAGES else "en")
             return [Reply(text("slow_down", lang), lang, private=True)]
         return []
 
