@@ -547,8 +547,8 @@ async def test_every_problem_of_an_event_is_told_in_the_chats_language(make_bot)
     assert await bot.say('/event add "Vigil" 2026-12-08 25:00 tz Mars/Olympus to group') == (
         "No se guardó nada:\n"
         "- 'Mars/Olympus' no es una zona horaria IANA; por ejemplo, America/Los_Angeles\n"
-        "- starts: '2026-12-08 25:00' no es una fecha y hora que exista (la hora va de 00:00 a "
-        "23:59)"
+        "- starts: '2026-12-08 25:00' no es una fecha y hora que exista (revise el día del mes, "
+        "y que la hora vaya de 00:00 a 23:59)"
     )
     await bot.say("/lang en")
     assert await bot.say('/event add "Vigil" 2026-12-08 25:00 to group') == (

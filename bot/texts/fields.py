@@ -30,7 +30,8 @@ FIELDS: dict[str, dict[str, str]] = {
     },
     "field_starts_invalid": {
         "en": "starts: '{raw}' is not a local date and time ({reason})",
-        "es": "starts: '{raw}' no es una fecha y hora que exista (la hora va de 00:00 a 23:59)",
+        "es": "starts: '{raw}' no es una fecha y hora que exista (revise el día del mes, y que "
+        "la hora vaya de 00:00 a 23:59)",
     },
     "field_past": {
         "en": "starts {starts} is in the past ({timezone}); give a future date and time",
