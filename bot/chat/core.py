@@ -42,16 +42,16 @@ log = logging.getLogger(__name__)
 WHEN_TAG = "when"  # "when is the next meeting": the schedule's next event goes under the answer
 # Not questions, each with a short reply of its own ("Send me a question in words" answered a
 # thank-you, and a lone "no" after "Did you mean" got suggestions of its own).
+_SPANISH_ACKS = frozenset({"si", "vale", "entendido", "de acuerdo", "esta bien", "claro", "bueno"})
 _SMALL_TALK = {
     **dict.fromkeys(("hi", "hello", "hey", "hola", "buenas", "buenos dias", "start", "help"),
                     "start"),
     **dict.fromkeys(("thanks", "thank you", "thank u", "thanks a lot", "thank you so much", "thx",
                      "ty", "tysm", "ok thanks", "ok thank you", "gracias", "muchas gracias",
                      "mil gracias", "ok gracias", "muchisimas gracias"), "thanks"),
-    **dict.fromkeys(("ok", "okay", "k", "yes", "no", "cool", "got it", "great", "si", "vale",
-                     "entendido", "de acuerdo", "esta bien", "claro", "bueno"), "ack"),
+    **dict.fromkeys(("ok", "okay", "k", "yes", "no", "cool", "got it", "great", *_SPANISH_ACKS),
+                    "ack"),
 }  # fmt: skip
-_SPANISH_ACKS = frozenset({"si", "vale", "entendido", "de acuerdo", "esta bien", "claro", "bueno"})
 
 
 class TextTaker(Protocol):
@@ -148,9 +148,10 @@ class Core:
         chosen = await self._chosen_language(msg)
         if chosen:
             return chosen
-        said = said or detect_language(body)
-        if said:
-            return said
+        return said or detect_language(body) or self._heard_language(msg)
+
+    def _heard_language(self, msg: Incoming) -> str | None:
+        """The language the chat last wrote in, then the platform locale: no database read."""
         locale = (msg.language or "")[:2].lower()
         spoken = self.state.spoken.get(chat_of(msg.channel))
         return spoken or (locale if locale in LANGUAGES else None)
@@ -368,10 +369,9 @@ class Core:
             return None
         if count == FLOOD_MESSAGES + 1:
             log.info("flood limit reached on %s", msg.channel.platform)
-            chat = chat_of(msg.channel)  # what this process knows, without asking the database
-            locale = (msg.language or "")[:2].lower()
-            known = self.state.chosen.get(chat) or self.state.spoken.get(chat)
-            lang = known or (locale if locale in LANGUAGES else "en")
+            # what this process knows, without asking the database
+            chosen = self.state.chosen.get(chat_of(msg.channel))
+            lang = chosen or self._heard_language(msg) or "en"
             return [Reply(text("slow_down", lang), lang, private=True)]
         return []
 

@@ -30,7 +30,7 @@ def entry_reply(entry: Entry, lang: str, snapshot: Snapshot, contacts: Contacts)
     buttons = [
         Button(text("helpful_yes", lang), f"fb:yes:{entry.id}"),
         Button(text("helpful_no", lang), f"fb:no:{entry.id}"),
-        *(Button(r.text(lang).question, f"ask:{r.id}") for r in related[:MAX_RELATED_BUTTONS]),
+        *(_topic(r, lang) for r in related[:MAX_RELATED_BUTTONS]),
     ]
     return Reply(
         body,
@@ -73,8 +73,13 @@ def referral_reply(match: Match, snapshot: Snapshot, contacts: Contacts) -> Repl
         return replace(rule, text="\n\n".join(parts), buttons=())
     if match.suggestions:
         parts.append(text("referral_topics", lang))
-    buttons = tuple(Button(e.text(lang).question, f"ask:{e.id}") for e in match.suggestions)
+    buttons = tuple(_topic(e, lang) for e in match.suggestions)
     return Reply("\n\n".join(parts), lang, buttons=buttons)
+
+
+def _topic(entry: Entry, lang: str) -> Button:
+    """A button that answers `entry` and records nothing of what led to it."""
+    return Button(entry.text(lang).question, f"ask:{entry.id}")
 
 
 def with_contacts(body: str, lang: str, contacts: Contacts) -> str:
