@@ -76,6 +76,7 @@ async def broadcast_config(
     config.write_text(
         f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: schedules}}\n"
         "database: {url: 'sqlite:///bot.db'}\nreminders: {grace: 5m}\n"
+        "matcher: {semantic: false}\n"  # nothing is asked: the model would only take CPU
         f"telegram: {{enabled: true, base_url: '{base_url}'}}\n",
         encoding="utf-8",
     )

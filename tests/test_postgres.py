@@ -93,23 +93,23 @@ async def test_two_bot_processes_on_one_database_send_each_reminder_once(
     from tests.conftest import ROOT, run_bot
 
     zone = ZoneInfo("America/Los_Angeles")
-    starts = datetime.now(zone).replace(microsecond=0) + timedelta(seconds=75)
+    starts = datetime.now(zone).replace(microsecond=0) + timedelta(seconds=68)
     (tmp_path / "schedules").mkdir()
     (tmp_path / "schedules" / "soon.yaml").write_text(
         "events:\n  - id: shared\n    title: Shared-database rally\n"
-        f"    starts: {starts:%Y-%m-%d %H:%M:%S}\n    remind: [65s, 60s]\n"
+        f"    starts: {starts:%Y-%m-%d %H:%M:%S}\n    remind: [62s, 58s]\n"
         "    targets: [console]\n",
         encoding="utf-8",
     )
     config = tmp_path / "config.yaml"
     config.write_text(
         f"knowledge: {{path: {ROOT / 'knowledge'}}}\nschedules: {{path: schedules}}\n"
-        f"database: {{url: '{postgres_url}'}}\n",
+        f"database: {{url: '{postgres_url}'}}\nmatcher: {{semantic: false}}\n",
         encoding="utf-8",
     )
 
     first, second = await run_bot(config), await run_bot(config)
-    await asyncio.sleep(25)  # both running when the two reminders fall due (at +10 s, +15 s)
+    await asyncio.sleep(13)  # both running when the two reminders fall due (at +6 s, +10 s)
     outputs = []
     for proc in (first, second):
         proc.terminate()
