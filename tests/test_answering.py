@@ -224,6 +224,30 @@ def test_meeting_words_that_also_name_a_case_are_not_taken_for_one() -> None:
         assert is_personal(personal), personal
 
 
+def test_residency_travel_and_family_petitions_are_cases() -> None:
+    """Letters to immigration columns ask about staying, leaving and coming back, and about
+    bringing family: only a lawyer can weigh those. Spanish often names the relative after the
+    verb ("¿ha perdido la residencia mi hija?", "¿qué hago por mi esposo?"). Asking for one's
+    details at the door, or how to pay a brother's bond, stays a general question."""
+    for personal in (
+        "if we marry can she become a permanent resident",
+        "can i leave the country without being barred from coming back",
+        "¿ha perdido la residencia mi hija?",
+        "¿podemos pedir a nuestro hijo que vive en México?",
+        "mi esposo tiene miedo de viajar, ¿podrá regresar?",
+        "el cónsul le dijo a mi esposa que pida un perdón, ¿qué es eso?",
+        "ice puede interrogar a mi hijo en la cárcel",
+    ):
+        assert is_personal(personal), personal
+    for general in (
+        "me van a pedir mis datos en la entrada de la junta",
+        "como pago la fianza de mi hermano",
+        "what does a permanent resident need to carry",
+        "puedo regresar a la junta después de hablar",
+    ):
+        assert not is_personal(general), general
+
+
 async def test_referral_reply_gives_help_and_keeps_no_words(testbot: TestBot) -> None:
     reply = await testbot.ask("my brother is in jail with an ICE hold what do i do")
     assert "lawyer or a DOJ-accredited representative" in reply
