@@ -237,6 +237,7 @@ def test_residency_travel_and_family_petitions_are_cases() -> None:
         "mi esposo tiene miedo de viajar, ¿podrá regresar?",
         "el cónsul le dijo a mi esposa que pida un perdón, ¿qué es eso?",
         "ice puede interrogar a mi hijo en la cárcel",
+        "¿cuáles son las opciones en mi caso?",
     ):
         assert is_personal(personal), personal
     for general in (

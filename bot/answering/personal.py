@@ -93,7 +93,7 @@ _CASE = re.compile(
     r"(?<!how )\b(?:will|would|could|can|should|may|might|am|do|does|did|is|was|has|have)\s+"
     r"(?:i|we|he|she|they|he/she|my\s+\w+)\b"
     r"|\bwhat(?:'s| is| will| would)?\s+(?:going to\s+)?happen\w*\s+(?:to|if|with|now)\b"
-    r"|\bmy case\b|\bi (?:was|got|am|have|had|received|signed|need)\b"
+    r"|\bmy case\b|\bmi caso\b|\bi (?:was|got|am|have|had|received|signed|need)\b"
     r"|\bmy \w+ (?:is|was|got|has|had)\b|\b(?:he|she) (?:is|was|got|has)\b"
     r"|\b(?:can|could|will|would|may|might)\s+(?:ice|they|the police|immigration|the judge)"
     r"\s+\w+\s+(?:me|him|her|them|us|my \w+)\b"
