@@ -159,7 +159,9 @@ def suggest_utility(
     decided: Sequence[Decided], answer: float, suggest: float, related: float
 ) -> float:
     """Below `answer`: in-scope questions whose buttons hold a right entry, minus questions on
-    other subjects that get buttons at all."""
+    other subjects that get buttons at all, a question (so each set weighs the same, as in
+    `utility`: in totals, the written set's many made-up questions on other subjects outvoted
+    the real wording)."""
     total = 0.0
     for d in decided:
         if d.case.asked.own_case or d.probability >= answer or d.probability < suggest:
@@ -169,7 +171,7 @@ def suggest_utility(
             total += 1
         elif offered and d.case.asked.kind == "out":
             total -= 1
-    return total
+    return total / max(len(decided), 1)
 
 
 def fit(matcher: Matcher, snapshot: Snapshot, real: Sequence[Case], old: Sequence[Case]) -> Bands:
