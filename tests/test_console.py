@@ -46,6 +46,15 @@ async def test_suggestion_number_answers_that_entry(testbot: TestBot) -> None:
     assert "Sources:" in answer
 
 
+async def test_a_number_without_its_choice_says_so_and_the_list_still_works(
+    testbot: TestBot,
+) -> None:
+    """A "7" after two numbered choices was told "Send me a question in words"."""
+    assert "2)" in await testbot.ask("public comment")
+    assert "no choice with that number" in await testbot.ask("7")
+    assert "Sources:" in await testbot.ask("2")
+
+
 async def test_wrong_counts_against_the_last_answer(testbot: TestBot) -> None:
     assert "Sources:" in await testbot.ask("what is sb54")
     assert "moderator will look" in await testbot.ask("/wrong")

@@ -216,7 +216,8 @@ class Core:
         """
         folded = fold(body)
         if folded in _SMALL_TALK or not terms(folded):
-            key = _SMALL_TALK.get(folded, "empty")
+            # a lone number is a choice the adapter did not know ("7" of three)
+            key = "no_such_choice" if folded.isdigit() else _SMALL_TALK.get(folded, "empty")
             said = "es" if folded in _SPANISH_ACKS else detect_language(body)
             lang = lang or said or "en"  # "hola" greets in Spanish
             return None, Reply(text(key, lang), lang)

@@ -226,6 +226,12 @@ MEMBERS: dict[str, dict[str, str]] = {
         "en": 'Send me a question in words, like "how do I give public comment?"',
         "es": 'Mándeme una pregunta con palabras, como "¿cómo doy un comentario público?"',
     },
+    "no_such_choice": {
+        "en": "There is no choice with that number. Pick one of the choices above, or ask a "
+        "question in words.",
+        "es": "No hay ninguna opción con ese número. Elija una de las opciones de arriba, o haga "
+        "una pregunta con palabras.",
+    },
     "slow_down": {
         "en": "That's a lot of messages at once. Give me a few seconds, then ask again.",
         "es": "Son muchos mensajes a la vez. Deme unos segundos y vuelva a preguntar.",
