@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from bot.messages import ChannelRef
+from bot.yamlcheck import syntax_error
 
 DEFAULT_CONFIG_FILE = "config.yaml"
 BUNDLED_DIR = Path(__file__).resolve().parent.parent  # the checkout or image: knowledge/, bot/
@@ -222,10 +223,12 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise ConfigError(f"{file}: no such config file") from None
+    except yaml.MarkedYAMLError as exc:
+        line, message = syntax_error(exc)
+        where = f"{file}:{line}" if line else str(file)
+        raise ConfigError(f"{where}: not valid YAML ({message})") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{file}:{mark.line + 1}" if mark else str(file)
-        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise ConfigError(f"{file}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{file}: expected a mapping of settings at the top level")
     return from_mapping(raw, file.resolve().parent, source=file)

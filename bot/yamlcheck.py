@@ -61,15 +61,34 @@ def ordered(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (not p.unreadable, p.file, p.line))
 
 
+_UNCLOSED = {
+    "while scanning a quoted scalar": "a quoted text that starts here never ends: is its closing "
+    "quote missing?",
+    "while parsing a flow sequence": "a [list] that starts here is not closed: is a ']' or a ',' "
+    "missing?",
+    "while parsing a flow mapping": "a {mapping} that starts here is not closed: is a '}' or a "
+    "',' missing?",
+}
+
+
+def syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """The line to fix (0 if unknown) and what is wrong there. An unclosed quote or bracket is
+    found where the parser gives up, often the end of the file, past its last line: the line to
+    fix is where it opens."""
+    mark, message = exc.problem_mark or exc.context_mark, exc.problem or exc.context
+    unclosed = _UNCLOSED.get(exc.context or "")
+    if exc.context_mark and unclosed:
+        mark, message = exc.context_mark, unclosed
+    return (mark.line + 1 if mark else 0), str(message)
+
+
 def compose(file: Path) -> tuple[Node | None, Problem | None]:
     """The file's node tree (with line marks), or the problem that stops reading it."""
     try:
         return yaml.compose(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER), None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        message = f"not valid YAML: {exc.problem or exc.context}"
-        return None, Problem(str(file), line, message, unreadable=True)
+        line, message = syntax_error(exc)
+        return None, Problem(str(file), line, f"not valid YAML: {message}", unreadable=True)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return None, Problem(str(file), 0, f"cannot read: {exc}", unreadable=True)
 

@@ -63,7 +63,7 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
             "roles.organizers.telegram_users: expected a list",
         ),
         ("matcher: {threshold: 3}\n", "matcher.threshold: expected a number between 0 and 1"),
-        ("knowledge: [1, 2\n", "config.yaml:2: not valid YAML"),
+        ("knowledge: [1, 2\n", "config.yaml:1: not valid YAML (a [list] that starts here is not"),
         ("reconnect: {first: 0s}\n", "reconnect.first: 0:00:00 is too short; write 1s or more"),
         ("health: {port: 99999}\n", "health.port: expected a port number"),
         ("telegram: {username: 'my bot'}\n", "telegram.username: expected the bot's Telegram"),

@@ -57,6 +57,17 @@ def test_bad_yaml_points_at_the_line(tmp_path: Path) -> None:
     assert "not valid YAML" in found
 
 
+def test_an_unclosed_quote_or_bracket_points_where_it_opens(tmp_path: Path) -> None:
+    """PyYAML finds these at the end of the file, a line past the last one: the moderator is
+    sent to the line where the quote or the bracket opens instead."""
+    write(tmp_path, "quote.yaml", '- id: x\n  question: "never closed\n  answer: y\n')
+    write(tmp_path, "list.yaml", "- id: x\n  tags: [a, b\n")
+    found = problems(tmp_path)
+    assert f"{tmp_path / 'list.yaml'}:2: not valid YAML: a [list] that starts here" in found[0]
+    assert f"{tmp_path / 'quote.yaml'}:2: not valid YAML: a quoted text" in found[1]
+    assert "closing quote" in found[1]
+
+
 def test_duplicate_id_across_files_names_both_places(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", GOOD)
     write(tmp_path, "b.yaml", GOOD)
