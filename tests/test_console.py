@@ -109,6 +109,17 @@ async def test_a_command_by_its_spanish_name_answers_in_spanish(testbot: TestBot
     assert "Doy información" in await testbot.ask("/ayuda")
 
 
+async def test_a_spanish_command_name_answers_in_spanish_after_english_questions(
+    testbot: TestBot,
+) -> None:
+    """The chat wrote in English before; "/ayuda" says which language is wanted now. A /lang
+    choice still wins."""
+    assert "Sources:" in await testbot.ask("what is sb54")
+    assert "Doy información" in await testbot.ask("/ayuda")
+    await testbot.ask("/lang en")
+    assert "I give information" in await testbot.ask("/ayuda")
+
+
 async def test_hostile_input_gets_replies_and_the_bot_keeps_serving(testbot: TestBot) -> None:
     for line in ("x" * 50_000, "😀🔥" * 100, "\u202e\u200b<script>&amp;", "/", "   ", "@everyone"):
         assert await testbot.ask(line)
