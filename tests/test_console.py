@@ -264,6 +264,12 @@ async def test_when_questions_show_the_next_scheduled_event(
     assert "Next on the bot's schedule" not in unrelated
 
 
+async def test_a_title_with_a_lone_x_does_not_turn_the_reply_spanish(testbot: TestBot) -> None:
+    """ "x" is chat Spanish for "por", but an event called "Rally x" got "Agregado … martes"."""
+    added = await testbot.ask('/event add "Rally x" 2026-11-26 09:30 remind 1h')
+    assert added.startswith("Added rally-x"), added
+
+
 async def test_calendar_on_the_console_writes_the_file_and_says_where(testbot: TestBot) -> None:
     shown = await testbot.ask("/calendar")
     assert ".ics" in shown

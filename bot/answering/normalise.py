@@ -222,6 +222,7 @@ _EN_MARKERS = frozenset(
     brother mom dad say go it they will would should there this that at get got
     """.split()  # function words only: "board", "police" turn up in Spanish chats too
 )
+_MARKERS = _ES_MARKERS | _EN_MARKERS
 _SUFFIXES = (
     "aciones",
     "iciones",
@@ -293,9 +294,12 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
         for c in unicodedata.normalize("NFKD", text[:MAX_INPUT].casefold())
         if not unicodedata.combining(c)
     )
-    words = [_WORDS.get(w, w) for w in _NON_WORD.sub(" ", plain).split()]  # before phrases merge
+    typed = _NON_WORD.sub(" ", plain).split()
+    words = [_WORDS.get(w, w) for w in typed]  # before phrases merge
     es = sum(w in _ES_MARKERS for w in words)
     en = sum(w in _EN_MARKERS for w in words)
+    if not any(len(t) > 1 and w in _MARKERS for t, w in zip(typed, words, strict=True)):
+        return hint  # one letter alone ("x" for "por", "u" for "you") is no evidence: "Rally x"
     if es > en:
         return "es"
     if en > es:
