@@ -550,6 +550,14 @@ async def test_every_problem_of_an_event_is_told_in_the_chats_language(make_bot)
         "- starts: '2026-12-08 25:00' no es una fecha y hora que exista (revise el día del mes, "
         "y que la hora vaya de 00:00 a 23:59)"
     )
+    assert await bot.say('/event add "Vigil" 2026-12-08 10:00 every "cada 2" to group') == (
+        "No se guardó nada: recurrence: no entiendo 'cada 2'; escriba, por ejemplo, 'cada "
+        "martes', 'segundo y cuarto martes', 'primer lunes', 'último miércoles', 'cada dos "
+        "semanas' o 'mensual' (o una RRULE como FREQ=WEEKLY;BYDAY=TU)"
+    ), "the parser's English reason is not shown in Spanish: the forms it reads are"
+    assert "Agregado" in await bot.say(
+        '/event add "Vigil" 2026-12-08 10:00 every "segundo y cuarto martes" to group'
+    )
     await bot.say("/lang en")
     assert await bot.say('/event add "Vigil" 2026-12-08 25:00 to group') == (
         "Nothing was saved: starts: '2026-12-08 25:00' is not a local date and time (hour must "

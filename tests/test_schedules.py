@@ -497,6 +497,25 @@ def test_the_rrule_form_equals_the_plain_form(plain: str, rrule: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("spanish", "english"),
+    [
+        ("cada martes", "every Tuesday"),
+        ("segundo y cuarto martes del mes", "second and fourth Tuesday"),
+        ("primer lunes de cada mes", "first Monday"),
+        ("último miércoles", "last Wednesday"),
+        ("cada dos semanas", "every other week"),
+        ("cada 3 semanas", "every 3 weeks"),
+        ("Cada lunes y jueves", "every Monday and Thursday"),
+        ("mensual", "monthly"),
+        ("fortnightly", "every other week"),
+    ],
+)
+def test_spanish_plain_forms_say_the_same_rules(spanish: str, english: str) -> None:
+    """Organizers write in Spanish too; the rule is the same one, so the same dates."""
+    assert parse_recurrence(spanish) == parse_recurrence(english)
+
+
+@pytest.mark.parametrize(
     ("text", "first_dates"),
     [
         ("every Tuesday", ["2026-12-01", "2026-12-08", "2026-12-15"]),
@@ -538,6 +557,8 @@ def test_a_count_of_weeks_is_not_a_weekday() -> None:
     ("text", "advice"),
     [
         ("biweekly", "write 'every other week'"),
+        ("quincenal", "(twice a month, or every two weeks)"),
+        ("cada segundo martes", "is read two ways"),
         ("every second Tuesday", "write 'every other Tuesday' or 'second Tuesday of the month'"),
         ("second", "needs a weekday"),
         ("", "it is empty"),

@@ -8,6 +8,7 @@ Sunday, so a number in a schedule is a reminder on the wrong day waiting to happ
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from difflib import get_close_matches
 from functools import lru_cache
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-PLAIN_FORMS = (
+PLAIN_FORMS = (  # the English ones; Spanish works too ("cada martes", "segundo y cuarto martes")
     "daily",
     "weekly",
     "monthly",
@@ -38,6 +39,11 @@ for _code, _name, _extra in zip(
 ):
     for _word in (_name, _name + "s", _name[:3], *_extra):
         _DAY_WORDS[_word] = _code
+# Spanish, as organizers write it ("segundo y cuarto martes", "cada dos semanas"), accents off
+_DAY_WORDS |= {
+    "lunes": "MO", "martes": "TU", "miercoles": "WE", "jueves": "TH", "viernes": "FR",
+    "sabado": "SA", "sabados": "SA", "domingo": "SU", "domingos": "SU",
+}  # fmt: skip
 _ORDINALS = {
     "first": 1,
     "1st": 1,
@@ -50,7 +56,14 @@ _ORDINALS = {
     "fifth": 5,
     "5th": 5,
     "last": -1,
-}
+    "primer": 1, "primero": 1, "primera": 1, "segundo": 2, "segunda": 2, "tercer": 3,
+    "tercero": 3, "tercera": 3, "cuarto": 4, "cuarta": 4, "quinto": 5, "quinta": 5,
+    "ultimo": -1, "ultima": -1,
+}  # fmt: skip
+_FIRST_OR_LAST = frozenset({"first", "1st", "last", "primer", "primero", "primera", "ultimo",
+                            "ultima"})  # fmt: skip
+_EVERY = frozenset({"every", "cada"})
+_NUMBER_WORDS = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "two": 2, "three": 3}
 _UNITS = {
     "day": "DAILY",
     "days": "DAILY",
@@ -64,8 +77,18 @@ _UNITS = {
     "year": "YEARLY",
     "years": "YEARLY",
     "yearly": "YEARLY",
-}
-_FILLER = frozenset({"every", "each", "and", "of", "the", "on", "a"})
+    "dia": "DAILY", "dias": "DAILY", "diario": "DAILY", "diariamente": "DAILY",
+    "semana": "WEEKLY", "semanas": "WEEKLY", "semanal": "WEEKLY", "semanalmente": "WEEKLY",
+    "mes": "MONTHLY", "meses": "MONTHLY", "mensual": "MONTHLY", "mensualmente": "MONTHLY",
+    "ano": "YEARLY", "anos": "YEARLY", "anual": "YEARLY", "anualmente": "YEARLY",
+}  # fmt: skip
+_ADVERBS = frozenset({"daily", "weekly", "monthly", "yearly", "diario", "diariamente", "semanal",
+                      "semanalmente", "mensual", "mensualmente", "anual",
+                      "anualmente"})  # fmt: skip
+_TWO_WAYS = {"biweekly": "twice a week", "bi-weekly": "twice a week", "bisemanal": "twice a week",
+             "quincenal": "twice a month"}  # fmt: skip
+_FILLER = frozenset({"every", "each", "and", "of", "the", "on", "a",
+                     "cada", "y", "de", "del", "el", "la", "los", "las", "por"})  # fmt: skip
 _FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 _RULE_PARTS = (  # the canonical order after FREQ
     "INTERVAL",
@@ -129,7 +152,11 @@ def parse_recurrence(text: str) -> str:
     Tuesdays, every Monday and Thursday, every other Tuesday, weekly on Tuesday; first Monday,
     second and fourth Tuesday, last Wednesday (of the month), every other month on the first
     Monday. "every second Tuesday" is refused: it means the second Tuesday of the month to some
-    readers and every other Tuesday to others.
+    readers and every other Tuesday to others. "fortnightly" is every other week; "biweekly"
+    and "quincenal" are refused (twice a week or a month, or every two weeks?). The same in
+    Spanish, accents optional: cada martes, cada lunes y jueves, cada dos (or 2) semanas, cada
+    otra semana, segundo y cuarto martes (del mes), primer lunes de cada mes, último miércoles,
+    diario, semanal, mensual, anual.
 
     Canonical means the same rule always gives the same text (FREQ first, parts in a fixed
     order, BYDAY sorted), so a plain form and its RRULE compare equal.
@@ -141,10 +168,13 @@ def parse_recurrence(text: str) -> str:
 
 
 def _plain_rrule(raw: str) -> str:
-    words = raw.casefold().replace(",", " ").split()
-    if words in (["biweekly"], ["bi-weekly"], ["fortnightly"]):
+    folded = unicodedata.normalize("NFKD", raw.casefold().replace(",", " "))
+    words = "".join(c for c in folded if not unicodedata.combining(c)).split()
+    if words == ["fortnightly"]:
+        return _rule_text("WEEKLY", 2, "")
+    if len(words) == 1 and words[0] in _TWO_WAYS:
         raise ValueError(
-            f"'{raw}' is read two ways (twice a week, or every two weeks); "
+            f"'{raw}' is read two ways ({_TWO_WAYS[words[0]]}, or every two weeks); "
             "write 'every other week' or name the days"
         )
     unit: str | None = None
@@ -154,24 +184,28 @@ def _plain_rrule(raw: str) -> str:
     for i, word in enumerate(words):
         following = words[i + 1] if i + 1 < len(words) else ""
         previous = words[i - 1] if i else ""
-        if word.isdigit():
-            if following not in _UNITS or following in ("daily", "weekly", "monthly", "yearly"):
+        if word in _NUMBER_WORDS and previous in _EVERY and following in _UNITS:
+            interval = _NUMBER_WORDS[word]  # "cada dos semanas"
+        elif word.isdigit():
+            if following not in _UNITS or following in _ADVERBS:
                 raise ValueError(_numeric_weekday(word))
             interval = int(word)
             if interval < 1:
                 raise ValueError(f"'{raw}': the number of {following} must be 1 or more")
-        elif word == "other":
-            interval = 2
+        elif word == "other" or (word in ("otra", "otro") and previous in _EVERY):
+            interval = 2  # "every other week", "cada otra semana"
+        elif word == "mes" and previous in ("del", "de"):
+            continue  # "segundo martes del mes": of the month, as "of the month" is
         elif word in _UNITS:
             unit = _UNITS[word]
         elif word in _DAY_WORDS:
             days.append(_DAY_WORDS[word])
-        elif word in _ORDINALS and previous == "every" and following in _UNITS:
+        elif word in _ORDINALS and previous in _EVERY and following in _UNITS:
             if _ORDINALS[word] < 1:  # "every last week"
                 raise ValueError(f"'{raw}': write 'every other week' or 'every 3 weeks'")
             interval = _ORDINALS[word]  # "every second week", "every third month"
         elif word in _ORDINALS:
-            if previous == "every" and word not in ("first", "1st", "last"):
+            if previous in _EVERY and word not in _FIRST_OR_LAST:
                 day = next((w.capitalize() for w in words if w in _DAY_WORDS), "Tuesday")
                 raise ValueError(
                     f"'{raw}' is read two ways; write 'every other {day}' or "

@@ -67,7 +67,10 @@ FIELDS: dict[str, dict[str, str]] = {
     "field_url": {"en": "url {problem}", "es": "url {problem}"},
     "field_recurrence": {
         "en": "recurrence '{value}': {reason}",
-        "es": "recurrence '{value}': {reason}",
+        # the parser's reasons are English: Spanish gets the forms it reads instead
+        "es": "recurrence: no entiendo '{value}'; escriba, por ejemplo, 'cada martes', 'segundo y "
+        "cuarto martes', 'primer lunes', 'último miércoles', 'cada dos semanas' o 'mensual' (o "
+        "una RRULE como FREQ=WEEKLY;BYDAY=TU)",
     },
     "field_recurrence_none": {
         "en": "recurrence: no date on or after starts ({shown}); check UNTIL",
