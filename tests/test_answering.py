@@ -210,6 +210,10 @@ def test_meeting_words_that_also_name_a_case_are_not_taken_for_one() -> None:
         "quien firmo la ley santuario",
         "tengo que firmar para hablar",
         "puedo escribirle una carta a los supervisores",
+        # going to the meeting is what the bot is for, papers or not
+        "¿me pueden pedir papeles en la junta?",
+        "i'm undocumented, can ice arrest me at the board meeting?",
+        "i have hearing loss, can i get help to follow the supervisors meeting",
     ):
         assert not is_personal(general), general
     for personal in (

@@ -28,6 +28,8 @@ Words that name a situation in a case name other things at a meeting: a sign hel
 sign-in sheet, a petition, a letter to the supervisors, recording the meeting or ICE, a public
 hearing, who signed a law. Those stay ordinary questions ("can I bring a sign?" was told to see
 a lawyer), while a criminal record, papers to sign, a letter from immigration stay situations.
+And a question about going to a meeting or a forum is never a case, papers or not ("¿me pueden
+pedir papeles en la junta?" got a referral): how to take part safely is what the bot answers.
 """
 
 from __future__ import annotations
@@ -139,7 +141,20 @@ def _plain(text: str) -> str:
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
 
+# going to a meeting or forum: what the bot is for ("¿me pueden pedir papeles en la junta?")
+_MEETING = re.compile(
+    r"\b(?:(?:la |una |esta |the |a |this )?(?:junta|reunion|meeting)|board of supervisors"
+    r"|supervisors|supervisores|public comment|comentario publico|truth (?:act )?forum"
+    r"|foro)\b"
+)
+
+
 def is_personal(question: str) -> bool:
     """Whether `question` asks about the asker's own or a relative's legal situation."""
     text = _plain(question)
-    return bool(_WHOSE.search(text) and _SITUATION.search(text) and _CASE.search(text))
+    return bool(
+        _WHOSE.search(text)
+        and _SITUATION.search(text)
+        and _CASE.search(text)
+        and not _MEETING.search(text)
+    )
