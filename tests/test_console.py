@@ -55,6 +55,12 @@ async def test_a_number_without_its_choice_says_so_and_the_list_still_works(
     assert "Sources:" in await testbot.ask("2")
 
 
+async def test_words_with_no_subject_ask_for_a_little_more(testbot: TestBot) -> None:
+    """ "¿dónde es?" was told to send a question in words; emoji alone still is."""
+    assert (await testbot.ask("¿dónde es?")).startswith("¿Puede decir un poco más?")
+    assert (await testbot.ask("😀")).startswith("Mándeme una pregunta con palabras")
+
+
 async def test_wrong_counts_against_the_last_answer(testbot: TestBot) -> None:
     assert "Sources:" in await testbot.ask("what is sb54")
     assert "moderator will look" in await testbot.ask("/wrong")

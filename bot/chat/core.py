@@ -216,8 +216,11 @@ class Core:
         """
         folded = fold(body)
         if folded in _SMALL_TALK or not terms(folded):
-            # a lone number is a choice the adapter did not know ("7" of three)
+            # a lone number is a choice the adapter did not know ("7" of three); "¿dónde es?"
+            # has words, none of them a subject
             key = "no_such_choice" if folded.isdigit() else _SMALL_TALK.get(folded, "empty")
+            if key == "empty" and any(c.isalpha() for c in folded):
+                key = "too_vague"
             said = "es" if folded in _SPANISH_ACKS else detect_language(body)
             lang = lang or said or "en"  # "hola" greets in Spanish
             return None, Reply(text(key, lang), lang)

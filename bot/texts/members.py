@@ -226,6 +226,12 @@ MEMBERS: dict[str, dict[str, str]] = {
         "en": 'Send me a question in words, like "how do I give public comment?"',
         "es": 'Mándeme una pregunta con palabras, como "¿cómo doy un comentario público?"',
     },
+    "too_vague": {
+        "en": 'Could you say a little more? For example: "where is the Board meeting?" or "how do '
+        'I give public comment?"',
+        "es": '¿Puede decir un poco más? Por ejemplo: "¿dónde es la reunión de la Junta?" o '
+        '"¿cómo doy un comentario público?"',
+    },
     "no_such_choice": {
         "en": "There is no choice with that number. Pick one of the choices above, or ask a "
         "question in words.",
