@@ -13,6 +13,8 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 ALPHA = 0.1  # additive smoothing
 MIN_N, MAX_N = 2, 4
 MAX_CHARS = 300  # of the folded question: a longer message adds noise, not evidence
@@ -49,28 +51,35 @@ class CharModel:
         size = max(len(set().union(*counts.values())), 1) if counts else 1
         base = math.log(ALPHA)
         # log P(gram | class) = log(count + ALPHA) - log(total + ALPHA * size); the part every
-        # class shares (log ALPHA for an unseen gram) is left out, so only seen grams are kept
-        self._gains = {
-            key: {gram: math.log(count + ALPHA) - base for gram, count in grams.items()}
-            for key, grams in counts.items()
+        # class shares (log ALPHA for an unseen gram) is left out, so only seen grams are kept.
+        # Stored by gram (the classes that have it, and its gain in each): a question's few
+        # dozen grams then add up every class at once in numpy, not class by class in Python
+        self._row = {key: i for i, key in enumerate(counts)}
+        by_gram: dict[str, tuple[list[int], list[float]]] = {}
+        for row, grams in enumerate(counts.values()):
+            for gram, count in grams.items():
+                rows, gains = by_gram.setdefault(gram, ([], []))
+                rows.append(row)
+                gains.append(math.log(count + ALPHA) - base)
+        self._by_gram = {
+            gram: (np.array(rows, dtype=np.intp), np.array(gains))
+            for gram, (rows, gains) in by_gram.items()
         }
-        self._norms = {
-            key: math.log(sum(grams.values()) + ALPHA * size) for key, grams in counts.items()
-        }
+        self._norms = np.array(
+            [math.log(sum(grams.values()) + ALPHA * size) for grams in counts.values()]
+        )
 
     def posterior(self, folded: str, keys: Iterable[str]) -> dict[str, float]:
         """P(class | question) among `keys` alone (equal priors), each in [0, 1]."""
-        grams = ngrams(folded)
-        total = sum(grams.values())
-        scores = {}
-        for key in dict.fromkeys(keys):
-            gains = self._gains.get(key)
-            if gains is not None:
-                shared = grams.keys() & gains.keys()  # in C, over the smaller side
-                scores[key] = sum(grams[g] * gains[g] for g in shared) - total * self._norms[key]
-        if not scores:
+        wanted = [key for key in dict.fromkeys(keys) if key in self._row]
+        if not wanted:
             return {}
-        top = max(scores.values())
-        weights = {key: math.exp(score - top) for key, score in scores.items()}
-        norm = sum(weights.values())
-        return {key: weight / norm for key, weight in weights.items()}
+        grams = ngrams(folded)
+        scores = -sum(grams.values()) * self._norms
+        for gram, count in grams.items():
+            found = self._by_gram.get(gram)
+            if found is not None:
+                scores[found[0]] += count * found[1]
+        chosen = scores[[self._row[key] for key in wanted]]
+        weights = np.exp(chosen - chosen.max())
+        return dict(zip(wanted, (weights / weights.sum()).tolist(), strict=True))
