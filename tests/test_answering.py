@@ -223,6 +223,8 @@ def test_meeting_words_that_also_name_a_case_are_not_taken_for_one() -> None:
         "con mi record el sheriff le avisa a ice",
         "i got a letter from immigration what do i do",
         "my hearing is next week should i go",
+        "i have a meeting with ice next week, can they detain me?",
+        "mi esposo tiene su check in meeting con ICE, lo pueden deportar?",
         "my brother has an ice hold",
     ):
         assert is_personal(personal), personal
