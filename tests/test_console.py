@@ -37,19 +37,11 @@ async def test_unknown_question_abstains_and_is_recorded_without_sender(
     assert [(c.text, c.count) for c in top] == [("how do I renew a fishing licence", 1)]
 
 
-async def test_suggestion_number_answers_that_entry(testbot: TestBot) -> None:
-    reply = await testbot.ask("comment")
-    if "1)" not in reply:  # the word alone may already be enough to answer
-        assert "Sources:" in reply
-        return
-    answer = await testbot.ask("1")
-    assert "Sources:" in answer
-
-
 async def test_a_number_without_its_choice_says_so_and_the_list_still_works(
     testbot: TestBot,
 ) -> None:
-    """A "7" after two numbered choices was told "Send me a question in words"."""
+    """A "7" after two numbered choices was told "Send me a question in words"; a number that
+    is one of them answers that entry."""
     assert "2)" in await testbot.ask("public comment")
     assert "no choice with that number" in await testbot.ask("7")
     assert "Sources:" in await testbot.ask("2")
