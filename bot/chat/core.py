@@ -283,15 +283,13 @@ class Core:
         head, _, typed = body[1:].partition(" ")
         name = head.lower()
         words = " ".join(msg.args.values()) if msg.args else typed
-        chosen = await self._chosen_language(msg)
         available = {spec.name: spec for spec in self.available()}
         spec = available.get(name)
         spanish = None
         if spec is None:  # its Spanish name, as Discord shows it: /ayuda, /proxima, /eventos
             spec = next((s for s in available.values() if s.es == name), None)
             spanish = "es" if spec else None  # says more than the chat's past or its locale
-        heard = detect_language(words) or self._heard_language(msg)
-        lang = chosen or spanish or heard or "en"
+        lang = await self.language(msg, words, said=spanish) or "en"
         if spec is None:
             listed = [s.name for s in available.values() if s.listed]
             close = get_close_matches(name, listed, n=1)

@@ -60,8 +60,7 @@ _ORDINALS = {
     "tercero": 3, "tercera": 3, "cuarto": 4, "cuarta": 4, "quinto": 5, "quinta": 5,
     "ultimo": -1, "ultima": -1,
 }  # fmt: skip
-_FIRST_OR_LAST = frozenset({"first", "1st", "last", "primer", "primero", "primera", "ultimo",
-                            "ultima"})  # fmt: skip
+_FIRST_OR_LAST = frozenset(word for word, n in _ORDINALS.items() if n in (1, -1))
 _EVERY = frozenset({"every", "cada"})
 _NUMBER_WORDS = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "two": 2, "three": 3}
 _UNITS = {

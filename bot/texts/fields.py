@@ -1,6 +1,6 @@
 """Why a value cannot go into an event: schedule files and `validate` say these in English,
-/event in the chat's language. Explanations that come from elsewhere (a recurrence rule's
-parser, a link check) stay as those write them."""
+/event in the chat's language. A link check's reason stays as it is written; a recurrence
+parser's reason is English, so the Spanish sentence lists the forms it reads instead."""
 
 from __future__ import annotations
 
