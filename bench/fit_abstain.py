@@ -17,8 +17,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from bench.fit_own_case import fit_own_case
+from bench.logistic import fit_logistic
 from bench.quality import Question, old_asked, semantic_matcher
-from bench.real import WRONG_COST, Asked, load_real
+from bench.real import WRONG_COST, Asked, load_own_dev, load_real
 from bot.answering.bands import CANDIDATE_FEATURES, DECISION_FEATURES, VIEWS, Bands, LexicalView
 from bot.answering.knowledge import Snapshot
 from bot.answering.matcher import MAX_SUGGESTIONS, Matcher
@@ -41,7 +43,7 @@ def featurize(matcher: Matcher, snapshot: Snapshot, asked: Sequence[Asked]) -> l
     for a in asked:
         text = without_greeting(a.text)  # as Matcher.match reads it
         candidates = matcher.candidates(snapshot, text)
-        pool, view = matcher.fused(snapshot, text, candidates)
+        pool, view, _ = matcher.fused(snapshot, text, candidates)
         ids = list(pool)
         rows = [[pool[i][name] for name in CANDIDATE_FEATURES] for i in ids]
         cases.append(
@@ -50,29 +52,6 @@ def featurize(matcher: Matcher, snapshot: Snapshot, asked: Sequence[Asked]) -> l
             )
         )
     return cases
-
-
-def fit_logistic(
-    x: NDArray[np.float64],
-    y: NDArray[np.float64],
-    l2: float = 1.0,
-    weight: NDArray[np.float64] | None = None,
-) -> NDArray[np.float64]:
-    """L2-regularised logistic regression by Newton's method, with optional sample weights:
-    [*coefficients, bias]."""
-    x1 = np.hstack([x, np.ones((len(x), 1))])
-    s = np.ones(len(x)) if weight is None else weight
-    w = np.zeros(x1.shape[1])
-    penalty = np.r_[np.full(x.shape[1], l2), 0.0]
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-np.clip(x1 @ w, -50, 50)))
-        grad = x1.T @ (s * (p - y)) + penalty * w
-        hess = (x1 * (s * p * (1 - p))[:, None]).T @ x1 + np.diag(penalty)
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w
 
 
 def _as_weights(w: NDArray[np.float64], names: Sequence[str]) -> tuple[float, dict[str, float]]:
@@ -249,9 +228,17 @@ def write_bands(snapshot: Snapshot, config: Config, questions: list[Question]) -
     print("Fusion, out of fold on the real tuning part:")
     fusion_comparison(real_cases, old_cases)
     bands = fit(matcher, snapshot, real_cases, old_cases)
+    semantic = matcher.semantic_for(snapshot)
+    if semantic is not None:
+        print("Own cases the patterns miss, by the question's vector:")
+        written = [c.asked for c in old_cases]
+        bias, weights, cut = fit_own_case(semantic, [*load_own_dev(), *tuning, *written])
+        bands = replace(bands, own_case_bias=bias, own_case_weights=weights, own_case_cut=cut)
     bands.save(
         _about="written by `python bench/bench.py --fit` from the tuning parts of "
         "tests/eval/real.yaml and tests/eval/questions.yaml; do not edit by hand",
         _model=matcher.embedder.model_id if matcher.embedder else None,
     )
-    print(f"bot/answering/bands.json written: {bands}")
+    shown = replace(bands, own_case_weights=[])  # 384 numbers say nothing on a screen
+    count = len(bands.own_case_weights)
+    print(f"bot/answering/bands.json written: {shown} (and {count} own-case weights)")

@@ -25,6 +25,7 @@ from bot.answering.matcher import Match, Matcher
 from bot.answering.semantic import SemanticIndex
 
 REAL = ROOT / "tests" / "eval" / "real.yaml"
+OWN_DEV = ROOT / "tests" / "eval" / "owncase_dev.yaml"
 WRONG_COST = 3.0  # a wrong confident answer costs three right ones: it misleads
 
 
@@ -35,10 +36,11 @@ class Asked:
     text: str
     lang: str
     expect: frozenset[str]  # empty: no entry answers it (out of scope, or a gap)
-    kind: str  # in, out (another subject), gap (our subject, no entry yet)
+    kind: str  # in, out (another subject), gap (our subject, no entry yet), dev (no entry given)
     own_case: bool = False
     blind: bool = False
     real: bool = True  # from real.yaml, not the written questions.yaml
+    source: str = ""  # the page it was copied from
 
 
 def load_real(path: Path = REAL) -> list[Asked]:
@@ -48,9 +50,25 @@ def load_real(path: Path = REAL) -> list[Asked]:
         kind = expect if isinstance(expect, str) else "in"
         ids = frozenset(expect) if isinstance(expect, list) else frozenset()
         asked.append(
-            Asked(str(q["q"]), q["lang"], ids, kind, bool(q.get("own_case")), bool(q["blind"]))
+            Asked(
+                str(q["q"]),
+                q["lang"],
+                ids,
+                kind,
+                bool(q.get("own_case")),
+                bool(q["blind"]),
+                source=str(q["source"]),
+            )
         )
     return asked
+
+
+def load_own_dev(path: Path = OWN_DEV) -> list[Asked]:
+    """The own-case development set: real questions, own case or not, from other pages."""
+    return [
+        Asked(str(q["q"]), q["lang"], frozenset(), "dev", bool(q["own_case"]), source=q["source"])
+        for q in yaml.safe_load(path.read_text(encoding="utf-8"))
+    ]
 
 
 def from_old(text: str, expect: str | None, lang: str, holdout: bool) -> Asked:
@@ -92,6 +110,8 @@ class Figures:
     declined: float  # out-of-scope questions not answered
     n_own: int
     referred: float  # personal-case questions pointed to legal help
+    told_lawyer: int  # other questions pointed to legal help all the same
+    n_other: int  # questions not about the asker's own case
 
     @property
     def confident_wrong(self) -> int:
@@ -124,6 +144,8 @@ def figures(outcomes: Sequence[Outcome]) -> Figures:
         share(out, lambda o: o.entry is None),
         len(own),
         share(own, lambda o: o.band == REFERRAL),
+        sum(o.band == REFERRAL for o in rest),
+        len(rest),
     )
 
 
@@ -195,7 +217,7 @@ def print_real(engines: Sequence[tuple[str, Respond]], asked: Sequence[Asked]) -
         print(f"  {part}, {len(chosen)} questions:")
         print(
             f"    {'engine':<28} lang   right  wrong  did-you-mean-right  none"
-            "   gap-answered   out-declined  referred  confident-wrong"
+            "   gap-answered   out-declined  referred  others-referred  confident-wrong"
         )
         for name, respond in engines:
             for lang, f in judge(respond, chosen).items():
@@ -206,5 +228,6 @@ def print_real(engines: Sequence[tuple[str, Respond]], asked: Sequence[Asked]) -
                     f" {f.offered_right:12.1%}       {f.none:6.1%}"
                     f" {f.gap_answered:6d}/{f.n_gap:<3}   {f.declined:6.1%} ({f.n_out:>2})"
                     f"  {f.referred:6.1%} ({f.n_own:>2})"
-                    f"  {f.confident_wrong:3d} = {f.wrong_share:5.1%}"
+                    f"  {f.told_lawyer:6d}/{f.n_other:<4}"
+                    f"   {f.confident_wrong:3d} = {f.wrong_share:5.1%}"
                 )

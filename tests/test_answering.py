@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bot.answering import semantic
-from bot.answering.bands import ANSWER, NONE, REFERRAL, SUGGEST
+from bot.answering.bands import ANSWER, NONE, REFERRAL, SUGGEST, Bands
 from bot.answering.knowledge import Snapshot, load_knowledge
 from bot.answering.matcher import Matcher
 from bot.answering.normalise import detect_language
@@ -80,7 +80,7 @@ def test_an_alias_said_word_for_word_answers_with_its_entry(engine: Matcher) -> 
     answered with that entry, even where the fused ranking prefers a neighbour."""
     question = "How do I give public comment?"  # an alias of bos-speak-in-person
     candidates = engine.candidates(SNAPSHOT, question)
-    pool, _ = engine.fused(SNAPSHOT, question, candidates)
+    pool, _, _ = engine.fused(SNAPSHOT, question, candidates)
     assert engine.bands.rank(pool)[0][0] != "bos-speak-in-person", "ranking alone differs"
     match = engine.match(SNAPSHOT, question)
     assert match.best
@@ -253,6 +253,38 @@ def test_residency_travel_and_family_petitions_are_cases() -> None:
         "puedo regresar a la junta después de hablar",
     ):
         assert not is_personal(general), general
+
+
+def test_a_run_in_with_the_law_told_plainly_is_a_case() -> None:
+    for personal in (
+        "Since the incident with the law years ago, we never dared to apply. Is there any way?",
+        "Hace años tuve un problema con la ley y ahora quiero arreglar papeles, ¿me afecta?",
+    ):
+        assert is_personal(personal), personal
+    assert not is_personal("what happens if someone has problems with the law")
+
+
+def test_a_case_in_words_no_pattern_knows_is_still_referred(engine: Matcher) -> None:
+    """The own-case classifier reads the question's vector where the patterns see no case;
+    questions about the rules, however near in subject, are not told to see a lawyer."""
+    case = "The children are grown now and want to come visit, what would you advise?"
+    assert not is_personal(case), "the patterns alone would miss it"
+    assert engine.match(SNAPSHOT, case).band == REFERRAL
+    assert engine.match(SNAPSHOT, case, words_only=True).band != REFERRAL, "the vector did it"
+    for general in (
+        "what does SB 54 prohibit?",
+        "can ICE come into the county jail?",
+        "¿Qué es la Ley TRUTH?",
+        "how do I give public comment at the board?",
+    ):
+        assert engine.match(SNAPSHOT, general).band != REFERRAL, general
+
+
+def test_own_case_weights_for_another_model_are_not_read() -> None:
+    bands = Bands(own_case_weights=[1.0] * 3, own_case_cut=0.5)
+    assert bands.own_case(np.ones(3, dtype=np.float32))
+    assert not bands.own_case(np.ones(384, dtype=np.float32)), "another model's vector"
+    assert not Bands().own_case(np.ones(384, dtype=np.float32)), "not fitted: never"
 
 
 async def test_referral_reply_gives_help_and_keeps_no_words(testbot: TestBot) -> None:

@@ -2,15 +2,17 @@
 
 Hosted question-answering services answer in bands, and so does the bot: confident (answer),
 unsure ("Did you mean …?" with the best candidates as buttons) and no match (say so, list the
-topics). Two small logistic regressions do it, and their numbers live in bands.json beside
-this file, written by `python bench/bench.py --fit` from the tuning parts of the evaluation
-sets (never from the blind part of tests/eval/real.yaml):
+topics). Small logistic regressions do it, and their numbers live in bands.json beside this
+file, written by `python bench/bench.py --fit` from the tuning parts of the evaluation sets
+(never from the blind part of tests/eval/real.yaml):
 
 - the ranker scores each candidate entry (the lexical engine's best few and the embedding
   model's best few by each of its three views: nearest phrase, nearest passage, intent fit)
   on how likely it is the right one, from both engines' scores;
 - the decider turns the best candidate's score, its lead and the lexical engine's own
-  confidence into the probability that the answer is right; two cut-offs make the bands.
+  confidence into the probability that the answer is right; two cut-offs make the bands;
+- the own-case classifier reads the question's vector for the cases personal.py's patterns
+  have no words for (fitted also on the own-case development set, tests/eval/owncase_dev.yaml).
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ class Bands:
     answer: float = 0.5  # probability from which the bot answers
     suggest: float = 0.15  # from which it asks "Did you mean …?"
     related: float = 0.05  # a candidate's ranker score needed to be offered as a suggestion
+    # the own-case classifier over the question's vector (see `own_case`); no weights: never
+    own_case_bias: float = 0.0
+    own_case_weights: list[float] = field(default_factory=list)
+    own_case_cut: float = 1.0
 
     @classmethod
     def load(cls, path: Path = BANDS_FILE) -> Bands:
@@ -119,6 +125,15 @@ class Bands:
             "passage": best.get("passage", 0.0),
             "intent": best.get("intent", 0.0),
         }
+
+    def own_case(self, query: NDArray[np.float32]) -> bool:
+        """Whether the question's vector reads as someone's own case. Patterns (personal.py)
+        see the words people use for it; this sees cases in words the patterns never met
+        ("From that incident with the law, I never applied for a visa")."""
+        if len(self.own_case_weights) != len(query) or not 0 < self.own_case_cut < 1:
+            return False  # not fitted, or fitted on another model's vectors
+        logit = self.own_case_bias + float(np.dot(self.own_case_weights, query))
+        return logit >= math.log(self.own_case_cut / (1 - self.own_case_cut))
 
     def band(self, probability: float) -> str:
         if probability >= self.answer:

@@ -15,7 +15,8 @@ fitted offline on the tuning split of tests/eval/questions.yaml and chosen by cr
 there (bench/bench.py --cv); below its threshold the bot abstains and suggests the nearest
 entries. A question that says a question or alias word for word (once folded) skips all of
 this: that entry answers, so wording moderators add is answered as they meant. A question
-about the asker's own case is a referral either way (personal.py).
+about the asker's own case is a referral either way (personal.py's patterns, or with the model
+the own-case classifier over the question's vector in bands.py).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from bot.answering.semantic import (
     Embedder,
     SemanticIndex,
     VectorCache,
+    Vectors,
     default_cache,
     open_embedder,
 )
@@ -269,9 +271,11 @@ class Matcher:
         question = question[:MAX_INPUT]
         answer_lang = lang or detect_language(question) or "en"
         asked = without_greeting(question)  # "hola" still says which language
-        best, band, suggestions = self._band(snapshot, asked, words_only)
+        best, band, suggestions, query = self._band(snapshot, asked, words_only)
         matched = band == ANSWER
-        if best is not None and is_personal(asked):
+        if best is not None and (
+            is_personal(asked) or (query is not None and self.bands.own_case(query))
+        ):
             # their own case: legal help, with the general rule when the engine is sure of it,
             # else the closest general answers to tap
             band, suggestions = REFERRAL, () if matched else suggestions
@@ -279,13 +283,14 @@ class Matcher:
 
     def _band(
         self, snapshot: Snapshot, question: str, words_only: bool
-    ) -> tuple[Scored | None, str, tuple[Entry, ...]]:
-        """The ranking's verdict: fused when the model is ready, else words alone."""
+    ) -> tuple[Scored | None, str, tuple[Entry, ...], Vectors | None]:
+        """The ranking's verdict: fused when the model is ready, else words alone; and the
+        question's vector when the model read it."""
         said = self.index_for(snapshot).verbatim.get(fold(question))
         if said is not None:
             # a moderator's question or alias word for word: that entry, whatever the ranking
             # (an alias added from `report`'s "Did you mean" list must then answer)
-            return Scored(said[0], 1.0, said[1]), ANSWER, ()
+            return Scored(said[0], 1.0, said[1]), ANSWER, (), None
         candidates = self.candidates(snapshot, question)
         if candidates and _one_loose_word(candidates[0][1]):
             # a lone "sb54" or "detainer" asks what it is: the entry whose alias says "what is
@@ -294,7 +299,7 @@ class Matcher:
             if defined and defined[0][1].phrase >= _EXACT:
                 candidates = defined
         if words_only or self.semantic_for(snapshot) is None:
-            return self._lexical_band(candidates)
+            return *self._lexical_band(candidates), None
         return self._fused_band(snapshot, question, candidates)
 
     def _lexical_band(
@@ -321,9 +326,10 @@ class Matcher:
 
     def fused(
         self, snapshot: Snapshot, question: str, candidates: list[tuple[Scored, Features]]
-    ) -> tuple[dict[str, dict[str, float]], LexicalView]:
+    ) -> tuple[dict[str, dict[str, float]], LexicalView, Vectors | None]:
         """Each candidate's features (the lexical engine's best and the embedding model's
-        best), and the lexical verdict the decider reads: bench/bench.py --fit fits on these."""
+        best), the lexical verdict the decider reads (bench/bench.py --fit fits on these), and
+        the question's vector."""
         semantic = self.semantic_for(snapshot)
         first = candidates[0] if candidates else None
         view = LexicalView(
@@ -334,19 +340,20 @@ class Matcher:
             first[1].phrase if first else 0.0,
         )
         if semantic is None:
-            return {}, view
-        similar = semantic.similarities(question)
+            return {}, view, None
+        query = semantic.embed(question)
         ids = [entry.id for entry in snapshot.entries]
         lexical = {s.entry.id: (s.score, rank) for rank, (s, _) in enumerate(candidates)}
-        return candidate_features(lexical, similar, ids, self.bands, CANDIDATES), view
+        pool = candidate_features(lexical, semantic.compare(query), ids, self.bands, CANDIDATES)
+        return pool, view, query
 
     def _fused_band(
         self, snapshot: Snapshot, question: str, candidates: list[tuple[Scored, Features]]
-    ) -> tuple[Scored | None, str, tuple[Entry, ...]]:
-        pool, view = self.fused(snapshot, question, candidates)
+    ) -> tuple[Scored | None, str, tuple[Entry, ...], Vectors | None]:
+        pool, view, query = self.fused(snapshot, question, candidates)
         ranked = self.bands.rank(pool)
         if not ranked:
-            return None, NONE, ()
+            return None, NONE, (), query
         probability = self.bands.confidence(self.bands.decision_features(ranked, pool, view))
         langs = {scored.entry.id: scored.lang for scored, _ in candidates}
         top = ranked[0][0]
@@ -355,15 +362,15 @@ class Matcher:
         if candidates and _one_loose_word(candidates[0][1]) and (view.overlap or band == ANSWER):
             band = SUGGEST  # one word an entry's phrasing uses ("ice") names a topic: offer it
         if band == ANSWER:
-            return best, ANSWER, ()
+            return best, ANSWER, (), query
         related = tuple(
             snapshot.by_id[entry_id]
             for entry_id, score in ranked[:MAX_SUGGESTIONS]
             if score >= self.bands.related
         )
         if band == SUGGEST and related:
-            return best, SUGGEST, related
-        return best, NONE, ()
+            return best, SUGGEST, related, query
+        return best, NONE, (), query
 
 
 def look_alikes(snapshot: Snapshot, matcher: Matcher | None = None) -> list[Problem]:

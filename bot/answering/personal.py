@@ -23,6 +23,9 @@ looked at the blind part. Then from a development set of 134 questions from othe
 tests/eval/real.yaml's (tests/eval/owncase_dev.yaml, mostly letters to immigration columns):
 residency, travel and re-entry, waivers and petitions for family, and Spanish naming the
 relative after the verb ("¿ha perdido la residencia mi hijo?", "¿qué podemos hacer por él?").
+Cases told in words no pattern knows ("the children are grown now and want to come visit,
+what would you advise?") are left to the own-case classifier over the question's vector
+(bands.py), which the matcher asks beside these patterns when the model has read the question.
 
 Words that name a situation in a case name other things at a meeting: a sign held up, a
 sign-in sheet, a petition, a letter to the supervisors, recording the meeting or ICE, a public
@@ -61,6 +64,9 @@ _SITUATION = re.compile(
     # a criminal record, not recording a meeting or ICE, nor the meeting's record
     r"|(?:my|his|her|their|our|a|no|clean|criminal|arrest|police|juvenile|dui|mi|su|un)"
     r" record(?! of\b)"
+    # a run-in with the law told without the law's words ("that incident with the law")
+    r"|(?:trouble|problems?|issues?|incidents?|run-ins?) with (?:the )?(?:law|police|cops)"
+    r"|(?:problemas?|incidentes?|lios?) con la (?:ley|policia|migra)"
     r"|deportar\w*|deportacion|deportad[oa]s?|arrestad[oa]s?|arresto|detenid[oa]s?|detencion"
     r"|carcel|prision|condena\w*|cargos?|culpable|fianza|corte|audiencia(?! publica)|juez"
     r"|residencia|ciudadania|asilo|indocumentad[oa]s?|ilegal\w*|antecedentes|salida voluntaria"
@@ -102,7 +108,8 @@ _CASE = re.compile(
     r"|\bme (?:pueden|puede|van a|llego|llegaron|detuvieron|arrestaron|deportan|deportaran)\b"
     r"|\b(?:lo|la|los|las|nos) (?:pueden|puede|van a|iban a) (?:deport|arrest|deten|llev|encarc)"
     r"|\b(?:lo|la|los) (?:detuvieron|arrestaron|deportaron|tienen)\b"
-    r"|\b(?:puedo|debo|tengo(?! que)|firme|firmo|estoy|estaba|fui|soy|podemos)\b"
+    r"|\b(?:puedo|debo|tengo(?! que)|tuve|firme|firmo|estoy|estaba|fui|soy|podemos)\b"
+    r"|\bme (?:afecta|afectara|perjudica)\b"
     r"|\bmi \w+ (?:esta|fue|tiene|tenia|lo|la)\b|\bque (?:me )?pasa(?:ra)? (?:si|con)\b"
     r"|\bsi (?:ice |la policia |me )"
     # the asker or a relative as the one deported, arrested, released, handed over, asked to sign

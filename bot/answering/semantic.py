@@ -265,11 +265,19 @@ class SemanticIndex:
     def similarities(self, question: str) -> Similarities:
         """The question against every entry. Embeds it (about 10 to 20 ms), so callers keep
         it off the event loop."""
+        return self.compare(self.embed(question))
+
+    def embed(self, question: str) -> Vectors:
+        """The question's vector (about 10 to 20 ms: keep it off the event loop)."""
+        row: Vectors = self.embedder.embed([spelled(question)])[0]
+        return row
+
+    def compare(self, query: Vectors) -> Similarities:
+        """A question's vector against every entry."""
         count = len(self.snapshot.entries)
         if not count:
             empty = np.zeros(0, dtype=np.float32)
             return Similarities(empty, empty, empty)
-        query = self.embedder.embed([spelled(question)])[0]
         phrase = np.maximum.reduceat(self.phrases @ query, self.starts)
         passage = np.full(count, -1.0, dtype=np.float32)
         np.maximum.at(passage, self.passage_owner, self.passages @ query)
