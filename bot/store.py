@@ -46,6 +46,8 @@ class Counted:
 
 
 class Store(Database):
+    moved = 0  # chats this process moved to a new id (save_move): cached choices are stale
+
     async def record_unanswered(self, question: str, lang: str, day: date) -> None:
         text = " ".join(question.split())[:MAX_STORED_QUESTION]
         if text:
@@ -122,6 +124,12 @@ class Store(Database):
             async with self.engine.connect() as conn:
                 return (await conn.execute(query)).scalar_one_or_none()
 
+    async def languages(self, limit: int) -> list[tuple[tuple[str, str], str]]:
+        """Every chat's /lang choice, ((platform, chat id), language), at most `limit`."""
+        query = select(preferences.c.platform, preferences.c.chat_id, preferences.c.lang)
+        rows = await self._read("read the language choices", query.limit(limit))
+        return [((r.platform, r.chat_id), r.lang) for r in rows]
+
     async def set_language(self, platform: str, chat_id: str, lang: str) -> None:
         where = (preferences.c.platform == platform) & (preferences.c.chat_id == chat_id)
         await self._run(
@@ -171,6 +179,7 @@ class Store(Database):
                 *_move_rows(preferences, platform, old, new),
             ],
         )
+        self.moved += 1
 
     async def moves(self, platform: str) -> dict[str, str]:
         """Old chat id → the id it moved to: where to send what is still addressed to the old."""

@@ -7,10 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.chat.commands import COMMANDS
 from bot.config import Config
 from bot.messages import ChannelRef, Incoming
-from tests.conftest import ROOT, FakeClock, TestBot
+from tests.conftest import ROOT, FakeClock, TestBot, console_bot
 
 
 async def test_answer_shows_sources_and_review_date(testbot: TestBot) -> None:
@@ -66,6 +68,52 @@ async def test_lang_choice_applies_until_forgotten(testbot: TestBot) -> None:
     assert "Fuentes:" in await testbot.ask("what is sb54")
     assert "Listo" in await testbot.ask("/forget")
     assert "Sources:" in await testbot.ask("what is sb54")
+
+
+async def _ask(bot: TestBot, chat: str, words: str) -> str:
+    (reply,) = await bot.app.core.handle(Incoming(ChannelRef("telegram", chat), chat, words))
+    return reply.text
+
+
+async def test_language_choices_of_earlier_runs_apply_without_a_read_a_chat(
+    config: Config, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process reads every /lang choice at once: a chat's first question (hundreds at
+    once during a forum, while a reminder goes out) does not wait for the database, and a
+    choice saved in an earlier run, or carried to a group's new id, still applies."""
+    async with console_bot(config, clock) as bot:
+        assert "español" in await _ask(bot, "-4001", "/lang es")
+    async with console_bot(config, clock) as bot:  # restarted
+        store = bot.app.store
+        reads: list[tuple[str, str]] = []
+        read = store.language
+
+        async def counted(platform: str, chat_id: str) -> str | None:
+            reads.append((platform, chat_id))
+            return await read(platform, chat_id)
+
+        monkeypatch.setattr(store, "language", counted)
+        assert "Siguiente paso" in await _ask(bot, "-4001", "what is sb54")
+        for chat in range(20):
+            assert "Next:" in await _ask(bot, str(chat), "what is sb54")
+        assert reads == []
+        await store.save_move("telegram", "-4001", "-1004001")  # became a supergroup
+        assert "Siguiente paso" in await _ask(bot, "-1004001", "what is sb54")
+        assert "Listo" in await _ask(bot, "-1004001", "/forget")
+        assert "Next:" in await _ask(bot, "-1004001", "what is sb54")
+
+
+async def test_more_choices_than_memory_keeps_are_read_chat_by_chat(
+    config: Config, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.chat.chat_state.MAX_REMEMBERED", 2)
+    async with console_bot(config, clock) as bot:
+        for chat in ("1", "2", "3"):
+            assert "español" in await _ask(bot, chat, "/lang es")
+    async with console_bot(config, clock) as bot:
+        for chat in ("1", "2", "3"):
+            assert "Siguiente paso" in await _ask(bot, chat, "what is sb54"), chat
+        assert "Next:" in await _ask(bot, "4", "what is sb54")
 
 
 async def test_help_names_every_command_this_person_may_use(testbot: TestBot) -> None:
