@@ -519,3 +519,32 @@ async def test_a_busy_model_does_not_hold_the_next_question(testbot: TestBot) ->
     busy.open.set()
     (answered,) = await first
     assert answered.text
+
+
+async def test_words_alone_answer_off_the_event_loop(
+    testbot: TestBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the model (not loaded yet, `matcher.semantic: false`, or failed) the words
+    answer in their own thread too: a long message takes them 8 ms, and the loop (timers,
+    other chats, the platforms' connections) waits for none of it."""
+    core = testbot.app.core
+    core.matcher = Matcher(MatcherConfig(semantic=False))
+    core.matcher.prepare(core.knowledge.snapshot)
+    held, entered = threading.Event(), threading.Event()
+    answer = core.matcher.match
+
+    def slow(*args: object, **kwargs: object) -> object:
+        entered.set()
+        assert held.wait(10), "the test never let the words finish"
+        return answer(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(core.matcher, "match", slow)
+    asking = asyncio.create_task(
+        core.handle(Incoming(ChannelRef("console", "a"), "1", "what is sb 54 about"))
+    )
+    assert await asyncio.to_thread(entered.wait, 5)  # the loop runs while the words work
+    await asyncio.sleep(0.01)
+    assert not asking.done()
+    held.set()
+    (reply,) = await asking
+    assert "California Values Act" in reply.text

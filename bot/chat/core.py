@@ -162,7 +162,11 @@ class Core:
         if said:  # questions only: a command's id is not a language
             keep(self.state.spoken, chat_of(msg.channel), said)
         if self.matcher.embedder is None:
-            match, reply = self.respond(body, lang)
+            # words alone (no model, or not loaded yet): 2 ms a question, 8 ms for a long
+            # message: off the loop too, in the words' thread, so timers and other chats wait
+            # for none of it
+            words = partial(self.respond, body, lang)
+            match, reply = await asyncio.get_running_loop().run_in_executor(self._words, words)
         elif self._waiting >= self.matcher.config.queue:
             # a burst: the model answers one question at a time, so the rest would queue for
             # seconds; the words alone answer them at once (about 1 ms each), in one worker
