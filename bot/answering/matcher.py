@@ -203,15 +203,13 @@ class Matcher:
         length = min(query.count, 10) / 10
         found: list[tuple[Entry, str, dict[str, float]]] = []
         similarities = index.similarities(flat_query, [doc for doc, _ in ranked])
+        overlaps = index.overlaps(query)
         for doc, bm25 in ranked:
             entry, lang = index.docs[doc]
             title, mass = query.coverage(index.title_terms[doc])
             everything, _ = query.coverage(index.all_terms[doc])
             similarity = similarities.get(doc, 0.0)
-            phrase = max(
-                (query.overlap(found, mass) for found, mass in index.phrase_terms[doc]),
-                default=0.0,
-            )
+            phrase = float(overlaps[doc])
             measured = {
                 "phrase": phrase,
                 "title": title,
