@@ -8,7 +8,6 @@ process's peak memory, and that nothing was lost or doubled. The last part of `m
 from __future__ import annotations
 
 import asyncio
-import resource
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -16,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import ROOT
+from bench import ROOT, peak_rss_mb
 from bench.quality import load_eval
 from bench.reminders_bench import Recorder
 from bot.answering.matcher import Matcher
@@ -145,7 +144,7 @@ def print_run(run: Run) -> None:
     latencies = run.latencies
     latencies.sort()
     total = run.users * run.per_user
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     sent = run.sent
     print(
         f"  {'paced, 250 q/s' if run.paced else 'burst'}: "
@@ -155,7 +154,7 @@ def print_run(run: Run) -> None:
         f"(lost {total - run.replies}; {run.by_words / total:.0%} by words alone, the model "
         f"busy), broadcast {len(set(sent))} delivered, "
         f"{len(sent) - len(set(sent))} doubled, {run.outcomes}; "
-        f"bench process peak RSS {peak:.0f} MB"
+        f"peak RSS of this process {peak:.0f} MB"
     )
     lags = run.lags
     lags.sort()

@@ -87,22 +87,15 @@ def synthetic(n: int, seed: int = 7) -> tuple[Snapshot, list[str]]:
     return Snapshot.of(entries), questions[:500]
 
 
-# Linux's ru_maxrss survives exec: a child forked from this process after the 10,000-entry index
-# reports this process's peak. VmHWM is the child's own address space's peak (kB).
+# The child's own peak (bench.peak_rss_mb), in kB, after the command, whatever it did.
 _MEASURED = (
-    "import resource, sys\n"
+    "import sys\n"
     "from bot.cli import main\n"
     "try:\n"
     "    main(sys.argv[1:])\n"
     "finally:\n"
-    "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-    "    try:\n"
-    "        for line in open('/proc/self/status'):\n"
-    "            if line.startswith('VmHWM:'):\n"
-    "                peak = int(line.split()[1])\n"
-    "    except OSError:\n"
-    "        pass\n"
-    "    print('MAXRSS', peak, file=sys.stderr)\n"
+    "    from bench import peak_rss_mb\n"
+    "    print('MAXRSS', round(peak_rss_mb() * 1024), file=sys.stderr)\n"
 )
 
 
