@@ -111,9 +111,19 @@ async def test_more_choices_than_memory_keeps_are_read_chat_by_chat(
         for chat in ("1", "2", "3"):
             assert "español" in await _ask(bot, chat, "/lang es")
     async with console_bot(config, clock) as bot:
+        store = bot.app.store
+        reads: list[int] = []
+        read_all = store.languages
+
+        async def counted(limit: int) -> list[tuple[tuple[str, str], str]]:
+            reads.append(limit)
+            return await read_all(limit)
+
+        monkeypatch.setattr(store, "languages", counted)
         for chat in ("1", "2", "3"):
             assert "Siguiente paso" in await _ask(bot, chat, "what is sb54"), chat
         assert "Next:" in await _ask(bot, "4", "what is sb54")
+        assert len(reads) == 1, "too many to keep is learnt once, not at every new chat"
 
 
 async def test_help_names_every_command_this_person_may_use(testbot: TestBot) -> None:

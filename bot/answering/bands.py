@@ -131,7 +131,7 @@ class Bands:
         see the words people use for it; this sees cases in words the patterns never met
         ("From that incident with the law, I never applied for a visa")."""
         if len(self.own_case_weights) != len(query) or not 0 < self.own_case_cut < 1:
-            return False  # not fitted, or fitted on another model's vectors
+            return False  # not fitted, or fitted on vectors of another size
         logit = self.own_case_bias + float(np.dot(self.own_case_weights, query))
         return logit >= math.log(self.own_case_cut / (1 - self.own_case_cut))
 

@@ -72,9 +72,11 @@ class ChatState:
         self._offered: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._unsaved: list[tuple[str, str, str]] = []  # shared: offers not yet in the store
         self._recent: OrderedDict[Chat, list[float]] = OrderedDict()  # person → message times
-        # one process: `chosen` holds every saved /lang choice since the store had moved this
-        # many chats (None: not all of them, so a chat missing from it is read)
-        self._every_choice_at: int | None = None
+        # one process: every saved /lang choice was read when the store had moved this many
+        # chats (None: not yet), and whether `chosen` still holds them all (if not, a chat
+        # missing from it is read alone)
+        self._read_at: int | None = None
+        self._all_chosen = False
         self._reading: asyncio.Future[bool] | None = None
 
     async def remember(self, channel: ChannelRef, entry_id: str, now: datetime) -> None:
@@ -146,8 +148,8 @@ class ChatState:
         """Whether `chosen` holds every saved choice, reading them all if it does not yet (once,
         for all the questions waiting; again after a chat moved to a new id, whose choice moved
         with it). False when there are more than memory keeps: then a chat is read alone."""
-        if self._every_choice_at == store.moved:
-            return True
+        if self._read_at == store.moved:
+            return self._all_chosen
         if self._reading is None or self._reading.done():
             self._reading = asyncio.ensure_future(self._read_every_choice(store))
         # shielded: one question given up must not stop the read the others wait for
@@ -161,17 +163,17 @@ class ChatState:
         )
         for chat, lang in saved:
             known.setdefault(chat, lang)  # one chosen while reading is newer
-        if len(known) > MAX_REMEMBERED:
-            return False
-        self.chosen = known
-        self._every_choice_at = moved
-        return True
+        self._read_at = moved
+        self._all_chosen = len(known) <= MAX_REMEMBERED
+        if self._all_chosen:
+            self.chosen = known
+        return self._all_chosen
 
     def chose(self, channel: ChannelRef, lang: str) -> None:
         """A /lang choice just saved in the store by this process."""
         if not self.shared:
             if len(self.chosen) >= MAX_REMEMBERED:
-                self._every_choice_at = None  # keeping it forgets another chat's
+                self._all_chosen = False  # keeping it forgets another chat's
             keep(self.chosen, chat_of(channel), lang)
 
     def forget(self, channel: ChannelRef) -> None:
