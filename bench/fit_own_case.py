@@ -5,13 +5,10 @@ that says "from that incident with the law, I never applied for a visa" uses non
 logistic regression over the question's sentence vector, which the fused engine computes
 anyway, sees that it reads like the cases it was shown. It learns from the own-case
 development set (tests/eval/owncase_dev.yaml, other pages than real.yaml's), the tuning part
-of tests/eval/real.yaml and the written set's tuning split (weighed less: many, and worded
-alike); never from the blind part. The written set has no own-case label, so its questions
-that name a case (the patterns say so, or they expect an `own-case-` entry: "my brother has a
-dui, can the jail give him to ice") are left out rather than taught as general ones. Its
-cut is chosen out of fold, the folds by page so that no page's letters test a fit on their
-siblings: the cases it catches that the patterns miss, minus FALSE_COST for each general
-question it would newly refer.
+of tests/eval/real.yaml and the written set's tuning split (all general questions, weighed
+less: many, and worded alike); never from the blind part. Its cut is chosen out of fold, the
+folds by page so that no page's letters test a fit on their siblings: the cases it catches
+that the patterns miss, minus FALSE_COST for each general question it would newly refer.
 """
 
 from __future__ import annotations
@@ -41,17 +38,10 @@ def _probability(w: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.f
     return p
 
 
-def _names_a_case(asked: Asked) -> bool:
-    return is_personal(without_greeting(asked.text)) or any(
-        entry.startswith("own-case-") for entry in asked.expect
-    )
-
-
 def fit_own_case(
     semantic: SemanticIndex, asked: Sequence[Asked]
 ) -> tuple[float, list[float], float]:
     """(bias, weights, cut) from `asked`, printing the out-of-fold figures it chose by."""
-    asked = [a for a in asked if a.real or not _names_a_case(a)]
     texts = [without_greeting(a.text) for a in asked]  # as Matcher.match reads them
     x = np.array([semantic.embed(t) for t in texts], dtype=np.float64)
     y = np.array([a.own_case for a in asked], dtype=np.float64)
