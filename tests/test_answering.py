@@ -195,6 +195,26 @@ def test_asking_how_to_get_papers_for_oneself_is_an_own_case() -> None:
         assert not is_personal(general), general
 
 
+def test_an_ice_check_in_a_pending_application_and_a_petition_are_own_cases() -> None:
+    """Cases told by their paperwork rather than by an arrest: one's own ICE appointment, an
+    application still pending, a relative petitioning for the asker, a record to clear. The
+    same words in a rule (what a check-in is, whether the sheriff shares records) are not."""
+    for personal in (
+        "tengo una cita con ICE la próxima semana, ¿qué hago?",
+        "¿debo llevar a mis hijos a mi chequeo?",
+        "can i travel abroad while my application is pending",
+        "can my daughter sponsor me now that she is 21",
+        "quiero borrar mi record criminal para pedir la residencia",
+    ):
+        assert is_personal(personal), personal
+    for general in (
+        "what is an ICE check-in",
+        "can police give my record to la migra",
+        "can the sheriff share my criminal history with ice",
+    ):
+        assert not is_personal(general), general
+
+
 def test_meeting_words_that_also_name_a_case_are_not_taken_for_one() -> None:
     """A sign at a rally was told to see a lawyer: "sign", "record", "letter", "hearing" and
     "firmar" say other things at a meeting. Signing papers, a record, a letter from

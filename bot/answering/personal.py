@@ -22,7 +22,10 @@ general shape: ICE coming for someone (after the 48 hours), protecting one's chi
 looked at the blind part. Then from a development set of 134 questions from other pages than
 tests/eval/real.yaml's (tests/eval/owncase_dev.yaml, mostly letters to immigration columns):
 residency, travel and re-entry, waivers and petitions for family, and Spanish naming the
-relative after the verb ("¿ha perdido la residencia mi hijo?", "¿qué podemos hacer por él?").
+relative after the verb ("¿ha perdido la residencia mi hijo?", "¿qué podemos hacer por él?");
+and from its second round (164 questions from 113 more sites): an ICE check-in ("mi chequeo",
+"una cita con ICE"), an application still pending, a relative petitioning for the asker, a
+record to clear.
 Cases told in words no pattern knows ("the children are grown now and want to come visit,
 what would you advise?") are left to the own-case classifier over the question's vector
 (bands.py), which the matcher asks beside these patterns when the model has read the question.
@@ -94,6 +97,10 @@ _SITUATION = re.compile(
     # staying, leaving and coming back: residency, travel, waivers, petitions for family
     r"|become (?:a )?(?:permanent resident|resident)|residente permanente|re-?enter\w*|barred"
     r"|parole"
+    # an ICE check-in, a pending application, a petition for oneself, one's criminal history
+    r"|cita con (?:ice|inmigracion|la migra)|chequeo|check-?ins?|(?:no tengo|sin) documentos"
+    r"|(?:application|petition|case) (?:is )?pending|pending (?:application|petition|case)"
+    r"|(?:sponsor|petition) (?:me|him|her|us|my \w+)|criminal history|historial (?:criminal|delictivo)"
     r"|(?:pedir|pida|pidan|solicitar|solicite) (?:un |el )?perdon"
     r"|(?:pueda|puedan|podra|podran) regresar"
     r"|pedir(?:l[oa]s?)? (?:a )?(?:mis?|est[ea]|nuestr\w*) (?:hij|espos|herman|padre|madre|papa"
@@ -109,7 +116,9 @@ _CASE = re.compile(
     r"|\b(?:will|would|can|could|is|are) (?:my|your) (?:\w+ )?\w+ (?:be|being|get)\b"
     r"|\b(?:prevent|hurt|jeopardi[sz]e|ruin|bar)\w* (?:me|my)\b|\bmy options\b|\bmis opciones\b"
     r"|\b(?:is|are) there (?:a|any)(?: other)? ways?\b|\bmy (?:court date|hearing|check-in)\b"
-    r"|\bmi (?:audiencia|cita|corte)\b|\b(?:sere|podre|tendre)\b"
+    r"|\bmi (?:audiencia|cita|corte|chequeo)\b|\b(?:sere|podre|tendre)\b"
+    r"|\b(?:limpiar|borrar|sellar|clear|expunge|seal)\w* (?:my|mi) (?:criminal |police )?"
+    r"(?:record|history|antecedentes|historial)\b"
     r"|\b(?:can|could|will|would|may|might)\s+(?:ice|they|the police|immigration|the judge)"
     r"\s+\w+\s+(?:me|him|her|them|us|my \w+)\b"
     r"|\bme (?:pueden|puede|van a|llego|llegaron|detuvieron|arrestaron|deportan|deportaran)\b"
