@@ -100,7 +100,8 @@ _SITUATION = re.compile(
     # an ICE check-in, a pending application, a petition for oneself, one's criminal history
     r"|cita con (?:ice|inmigracion|la migra)|chequeo|check-?ins?|(?:no tengo|sin) documentos"
     r"|(?:application|petition|case) (?:is )?pending|pending (?:application|petition|case)"
-    r"|(?:sponsor|petition) (?:me|him|her|us|my \w+)|criminal history|historial (?:criminal|delictivo)"
+    r"|(?:sponsor|petition) (?:me|him|her|us|my \w+)|criminal history"
+    r"|historial (?:criminal|delictivo)"
     r"|(?:pedir|pida|pidan|solicitar|solicite) (?:un |el )?perdon"
     r"|(?:pueda|puedan|podra|podran) regresar"
     r"|pedir(?:l[oa]s?)? (?:a )?(?:mis?|est[ea]|nuestr\w*) (?:hij|espos|herman|padre|madre|papa"
