@@ -87,7 +87,7 @@ class Outcome:
     band: str
     entry: str | None  # the entry whose answer the reply carries
     offered: tuple[str, ...]  # "Did you mean" buttons
-    first: str | None = None  # the engine's best candidate, answered or not
+    first: str | None  # the engine's best candidate, answered or not
 
 
 def outcome(asked: Asked, match: Match) -> Outcome:
